@@ -1,0 +1,229 @@
+"""Survey files → registry: read, normalize, resolve, merge; one report per file."""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Callable, Iterable
+
+import pandas as pd
+
+from .columns import ColumnMap
+from .gazetteer import Gazetteer
+from .model import FileReport, Reject
+from .normalize import Vocabulary, normalize_frame
+from .places import Countries, FrenchPlaces, UnresolvedPlace
+from .registry import Registry, now, partnership_id
+from .surveys import SurveyChunk, SurveyError, read_survey
+from .text import fold
+
+# Fields a later survey overwrites; themes and keywords are united instead.
+UPDATED_FIELDS = ("partner_name", "partner_region", "kind", "status", "since", "since_date",
+                  "until", "description", "projects", "funding", "contacts")
+ROW_VALUES = ("french_id", "partner_name", "partner_country", "since", "kind", "status", "themes")
+
+
+@dataclass
+class References:
+    """What ingestion looks things up in, loaded once."""
+
+    places: FrenchPlaces = field(default_factory=FrenchPlaces)
+    countries: Countries = field(default_factory=Countries)
+    gazetteer: Gazetteer = field(default_factory=Gazetteer)
+    vocabulary: Vocabulary = field(default_factory=Vocabulary)
+
+
+def file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def survey_date_of(path: Path) -> str:
+    """When a file reports: a year in its name (`reponses-2019.csv`), else its date on disk."""
+    if m := re.search(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)", path.stem):
+        return m.group(1)
+    return date.fromtimestamp(path.stat().st_mtime).isoformat()
+
+
+def ingest_files(registry: Registry, paths: Iterable[Path | str], references: References | None = None,
+                 columns: ColumnMap | None = None,
+                 progress: Callable[[int], None] | None = None) -> list[FileReport]:
+    """Ingest survey files in order; a later report of a link merges into it.
+
+    A file that cannot be read gets a report with `error` set; the others go on.
+    """
+    references = references or References()
+    columns = columns or ColumnMap.load()
+    known = registry.keyed()
+    reports = []
+    for path in map(Path, paths):
+        report = FileReport(path.name)
+        try:
+            _ingest_file(registry, path, references, columns, known, report, progress)
+        except SurveyError as error:
+            report.error = str(error)
+        except (OSError, UnicodeError, ValueError) as error:
+            report.error = f"unreadable file ({error.__class__.__name__}: {error})"
+        reports.append(report)
+    return reports
+
+
+def _ingest_file(registry: Registry, path: Path, references: References, columns: ColumnMap,
+                 known: dict, report: FileReport, progress) -> None:
+    digest = file_hash(path)
+    seen = registry.seen_rows(digest)
+    file_date = survey_date_of(path)
+    for chunk in read_survey(path, columns):
+        if chunk.sheet not in report.sheets:
+            report.sheets.append(chunk.sheet)
+        frame = normalize_frame(chunk.frame.copy(), references.vocabulary)
+        frame = resolve_places(frame, references)
+        touched: dict[str, dict] = {}
+        sources, rejects, history = [], [], []
+        stamp = now()
+        raw_records = chunk.raw.to_dict("records")
+        for position, row in enumerate(frame.to_dict("records")):
+            report.read += 1
+            if (chunk.sheet, row["row"]) in seen:
+                report.unchanged += 1
+                continue
+            raw = {k: v for k, v in raw_records[position].items() if v not in (None, "")}
+            raw_json = json.dumps(raw, ensure_ascii=False, default=str)
+            if row["reason"]:
+                report.rejected += 1
+                report.rejects.append(Reject(path.name, chunk.sheet, row["row"], row["reason"], raw))
+                rejects.append((path.name, digest, chunk.sheet, row["row"], row["reason"], raw_json, stamp))
+                continue
+            survey_date = _row_date(row.get("submitted")) or file_date
+            key = (row["french_id"], row["partner_country"], row["partner_key"])
+            record = known.get(key)
+            if record is None:
+                record = new_partnership(row, survey_date, references, stamp)
+                known[key] = record
+                verdict = "accepted"
+                report.accepted += 1
+            else:
+                history += merge_into(record, row, survey_date, (path.name, chunk.sheet, row["row"]), stamp)
+                verdict = "merged"
+                report.merged += 1
+            touched[record["id"]] = record
+            values = json.dumps({k: row.get(k) for k in ROW_VALUES}, ensure_ascii=False, default=str)
+            sources.append((record["id"], path.name, digest, chunk.sheet, row["row"], survey_date,
+                            verdict, values, raw_json, stamp))
+        registry.save(touched.values(), sources, rejects, history)
+        if progress:
+            progress(len(frame))
+
+
+def _row_date(value: str | None) -> str | None:
+    """A form's submission date as an ISO date."""
+    if value and (m := re.match(r"(\d{4})-(\d\d)-(\d\d)", value)):
+        return m.group(0)
+    if value and (m := re.match(r"(\d{1,2})/(\d{1,2})/(\d{4})", value)):
+        return f"{m.group(3)}-{int(m.group(2)):02d}-{int(m.group(1)):02d}"
+    return None
+
+
+def resolve_places(frame: pd.DataFrame, references: References) -> pd.DataFrame:
+    """French side → official id, partner country → ISO code; failures become reasons."""
+    french, reasons = [], []
+    for name, dep, code, kind, reason in zip(
+            _column(frame, "french_name"), _column(frame, "departement"), _column(frame, "french_code"),
+            _column(frame, "french_type"), _column(frame, "reason")):
+        if reason:
+            french.append(None)
+            reasons.append(reason)
+            continue
+        try:
+            french.append(references.places.resolve(name, dep, code, kind))
+            reasons.append(None)
+        except UnresolvedPlace as error:
+            french.append(None)
+            reasons.append(str(error))
+    frame["reason"] = pd.Series(reasons, index=frame.index, dtype=object)
+    countries = frame["partner_country"].map(lambda v: references.countries.code(v) if v else None)
+    unknown = frame["reason"].isna() & countries.isna()
+    frame.loc[unknown, "reason"] = "unknown country: " + frame.loc[unknown, "partner_country"].astype(str)
+    domestic = frame["reason"].isna() & (countries == "FR")
+    frame.loc[domestic, "reason"] = "domestic pair: the partner is in France"
+    frame["partner_country"] = countries
+    frame["collectivite"] = pd.Series(french, index=frame.index, dtype=object)
+    frame["french_id"] = pd.Series([c.french_id if c else None for c in french], index=frame.index, dtype=object)
+    frame["partner_key"] = frame["partner_name"].map(lambda v: fold(v) if v else None)
+    return frame.astype(object).where(frame.notna(), None)
+
+
+def _column(frame: pd.DataFrame, name: str) -> list:
+    """A column as Python values, None for missing (pandas 3 keeps missing text as NaN)."""
+    if name not in frame:
+        return [None] * len(frame)
+    return [None if v is None or v != v else v for v in frame[name]]
+
+
+def new_partnership(row: dict, survey_date: str, references: References, stamp: str) -> dict:
+    """A partnership from its first report, placed on both sides."""
+    place = row["collectivite"]
+    record = {
+        "id": partnership_id(row["french_id"], row["partner_country"], row["partner_key"]),
+        "french_id": place.french_id, "french_name": place.name, "french_type": place.type,
+        "departement": place.departement, "region": place.region,
+        "french_lat": place.lat, "french_lon": place.lon,
+        "partner_key": row["partner_key"], "partner_country": row["partner_country"],
+        "themes": row["themes"] or "", "keywords": row["keywords"] or "",
+        "survey_date": survey_date, "created_at": stamp, "updated_at": stamp,
+    }
+    for name in UPDATED_FIELDS:
+        record[name] = row.get(name)
+    place_partner(record, references.gazetteer)
+    return record
+
+
+def place_partner(record: dict, gazetteer: Gazetteer) -> None:
+    """Partner coordinates, region and native-script name from the gazetteer."""
+    name = record["partner_name"]
+    if not _is_latin(name):
+        record["partner_native"] = name
+    found = gazetteer.place(name, record["partner_country"])
+    if found:
+        record["partner_lat"], record["partner_lon"] = found.lat, found.lon
+        record["partner_geonameid"] = found.geonameid
+        record.setdefault("partner_native", None)
+        if not record.get("partner_native") and found.native:
+            record["partner_native"] = found.native
+
+
+def _is_latin(text: str) -> bool:
+    return all(ord(c) < 0x0370 or 0x1E00 <= ord(c) <= 0x1EFF for c in text)
+
+
+def merge_into(record: dict, row: dict, survey_date: str, origin: tuple, stamp: str) -> list[tuple]:
+    """A later report of the same link: later values win, themes are united, changes kept."""
+    changes = []
+    later = survey_date >= (record.get("survey_date") or "")
+    for name in UPDATED_FIELDS:
+        new, old = row.get(name), record.get(name)
+        if new is None or new == old or (old is not None and not later):
+            continue
+        record[name] = new
+        changes.append((record["id"], name, _text(old), _text(new), *origin, stamp))
+    for name in ("themes", "keywords"):
+        old = record.get(name) or ""
+        united = ";".join(dict.fromkeys([v for v in old.split(";") + (row.get(name) or "").split(";") if v]))
+        if united != old:
+            record[name] = united
+            changes.append((record["id"], name, old, united, *origin, stamp))
+    if later:
+        record["survey_date"] = survey_date
+    if changes:
+        record["updated_at"] = stamp
+    return changes
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)

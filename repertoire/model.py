@@ -1,0 +1,92 @@
+"""The record: a partnership, a reject, and the closed vocabularies of DESIGN.md."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+KINDS: dict[str, tuple[str, str]] = {
+    "jumelage": ("Jumelage", "Twinning"),
+    "cooperation": ("Coopération décentralisée", "Decentralised cooperation"),
+    "amitie": ("Pacte d'amitié", "Friendship pact"),
+    "intention": ("Lettre d'intention", "Letter of intent"),
+    "contact": ("Contacts", "Contacts"),
+}
+
+# `en_sommeil_ou_termine`: the survey only says "not active" (a yes/no question).
+STATUSES: dict[str, tuple[str, str]] = {
+    "actif": ("Actif", "Active"),
+    "en_sommeil": ("En sommeil", "Dormant"),
+    "termine": ("Terminé", "Ended"),
+    "en_sommeil_ou_termine": ("Inactif (en sommeil ou terminé)", "Inactive"),
+}
+
+THEMES: dict[str, tuple[str, str]] = {
+    "culture": ("Culture et patrimoine", "Culture and heritage"),
+    "education": ("Éducation, formation, recherche", "Education, training, research"),
+    "jeunesse": ("Jeunesse et sport", "Youth and sport"),
+    "economie": ("Développement économique et tourisme", "Economic development and tourism"),
+    "agriculture": ("Agriculture et alimentation", "Agriculture and food"),
+    "eau": ("Eau et assainissement", "Water and sanitation"),
+    "environnement": ("Environnement, climat, énergie", "Environment, climate, energy"),
+    "sante": ("Santé et action sociale", "Health and social action"),
+    "gouvernance": ("Gouvernance locale et appui institutionnel", "Local governance"),
+    "urbanisme": ("Urbanisme, aménagement, mobilités", "Urban planning and mobility"),
+    "dechets": ("Gestion des déchets", "Waste management"),
+    "francophonie": ("Francophonie", "Francophonie"),
+    "genre": ("Égalité femmes-hommes", "Gender equality"),
+    "crises": ("Urgence, crises et reconstruction", "Emergencies, crises, reconstruction"),
+    "ecsi": ("Éducation à la citoyenneté et à la solidarité internationale",
+             "Global citizenship education"),
+    "numerique": ("Numérique", "Digital"),
+}
+
+FRENCH_TYPES: dict[str, tuple[str, str]] = {
+    "commune": ("Commune", "Municipality"),
+    "departement": ("Département", "Département"),
+    "region": ("Région", "Region"),
+    "epci": ("Intercommunalité", "Inter-municipal body"),
+}
+
+# Columns of a partnership, in export order (the CLI contract of `repertoire export`).
+PARTNERSHIP_FIELDS: tuple[str, ...] = (
+    "id", "french_id", "french_name", "french_type", "departement", "region",
+    "partner_name", "partner_country", "partner_region", "partner_native", "kind", "status",
+    "since", "since_date", "until", "themes", "keywords", "description", "projects",
+    "funding", "contacts", "french_lat", "french_lon", "partner_lat", "partner_lon",
+)
+
+# What a survey row may tell, once its columns are recognised.
+SURVEY_FIELDS: tuple[str, ...] = (
+    "french_name", "french_code", "departement", "french_type", "partner_name",
+    "partner_country", "partner_region", "kind", "status", "since", "until", "themes",
+    "description", "projects", "funding", "contacts", "submitted", "progress",
+)
+
+
+@dataclass
+class Reject:
+    """A survey row that could not become a partnership, and why."""
+
+    source: str
+    sheet: str
+    row: int
+    reason: str
+    raw: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class FileReport:
+    """What one survey file gave: counts that add up to the rows read."""
+
+    source: str
+    read: int = 0
+    accepted: int = 0
+    merged: int = 0
+    rejected: int = 0
+    unchanged: int = 0
+    error: str | None = None
+    rejects: list[Reject] = field(default_factory=list)
+    sheets: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None

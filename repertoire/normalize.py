@@ -1,0 +1,230 @@
+"""Value cleaning for survey rows, as small named steps applied per column.
+
+Each step takes the frame of canonical columns (see `model.SURVEY_FIELDS`) and returns it
+with normalized columns added; a row a step cannot accept gets a `reason` and is left
+for the ingest to report. Per-value work is cached: surveys repeat the same spellings.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from .text import clean, fold, load_rules, split_values
+
+VOCABULARY = Path(__file__).resolve().parent.parent / "data" / "vocabulary"
+
+MONTHS = {
+    "janvier": 1, "janv": 1, "jan": 1, "january": 1, "fevrier": 2, "fevr": 2, "fev": 2,
+    "february": 2, "feb": 2, "mars": 3, "march": 3, "mar": 3, "avril": 4, "avr": 4,
+    "april": 4, "apr": 4, "mai": 5, "may": 5, "juin": 6, "june": 6, "jun": 6,
+    "juillet": 7, "juil": 7, "july": 7, "jul": 7, "aout": 8, "august": 8, "aug": 8,
+    "septembre": 9, "sept": 9, "sep": 9, "september": 9, "octobre": 10, "oct": 10,
+    "october": 10, "novembre": 11, "nov": 11, "november": 11, "decembre": 12, "dec": 12,
+    "december": 12,
+}
+FIRST_YEAR = 1900  # the oldest French twinnings date from the 1920s–1950s
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+class Vocabulary:
+    """Synonym rules for themes, kinds and statuses, read from editable files."""
+
+    def __init__(self, folder: Path = VOCABULARY):
+        self.themes = load_rules(folder / "themes.txt")
+        self.kinds = load_rules(folder / "kinds.txt")
+        self.statuses = load_rules(folder / "statuses.txt")
+
+
+@lru_cache(maxsize=100_000)
+def parse_since(value: str | None) -> tuple[int | None, str | None, str | None]:
+    """A date cell as (year, ISO date when the day is known, error).
+
+    >>> parse_since("06/08/1995")
+    (1995, '1995-08-06', None)
+    >>> parse_since("mars 1998")
+    (1998, None, None)
+    """
+    if value is None:
+        return None, None, None
+    text = value.strip()
+    this_year = dt.date.today().year
+    try:
+        date = _parse_date(text)
+    except ValueError:
+        return None, None, "impossible date"
+    if date is None:  # "inconnue", "années 80": kept in the raw values, not a reason to reject
+        return None, None, None
+    year, iso = date
+    if not FIRST_YEAR <= year <= this_year + 1:
+        return None, None, "impossible date"
+    return year, iso, None
+
+
+def _parse_date(text: str) -> tuple[int, str | None] | None:
+    """Parse the date shapes surveys use; ValueError for a date that cannot exist."""
+    if re.fullmatch(r"\d{4}(\.0+)?", text):
+        return int(float(text)), None
+    if m := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?", text):
+        year, month, day = map(int, m.groups())
+        return year, dt.date(year, month, day).isoformat()
+    if m := re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})", text):
+        day, month, year = map(int, m.groups())
+        return year, dt.date(year, month, day).isoformat()
+    if m := re.fullmatch(r"(\d{1,2})[/.\-](\d{4})", text):
+        month, year = map(int, m.groups())
+        dt.date(year, month, 1)
+        return year, None
+    if re.fullmatch(r"\d{5}(\.0+)?", text):  # an Excel serial day number
+        date = EXCEL_EPOCH + dt.timedelta(days=int(float(text)))
+        return date.year, date.isoformat()
+    words = fold(text).split()
+    if words and words[-1].isdigit() and len(words[-1]) == 4:
+        year = int(words[-1])
+        rest = [w for w in words[:-1] if w not in {"en", "le", "depuis", "in", "of"}]
+        if not rest:
+            return year, None
+        if rest[-1] in MONTHS:
+            month = MONTHS[rest[-1]]
+            if len(rest) >= 2 and rest[-2].isdigit():
+                return year, dt.date(year, month, int(rest[-2])).isoformat()
+            return year, None
+    return None
+
+
+def map_vocabulary(text: str | None, rules: dict[str, str]) -> str | None:
+    """One value through a synonym table; None when nothing matches."""
+    if not text:
+        return None
+    key = fold(text)
+    if key in rules:
+        return rules[key]
+    # "Jumelage-coopération (1998)": try the leading words.
+    words = key.split()
+    for size in range(len(words) - 1, 0, -1):
+        if (prefix := " ".join(words[:size])) in rules:
+            return rules[prefix]
+    return None
+
+
+def map_themes(text: str | None, rules: dict[str, str]) -> tuple[list[str], list[str]]:
+    """A themes cell as (theme codes, keywords kept as written)."""
+    codes: list[str] = []
+    keywords: list[str] = []
+    for part in split_values(text):
+        code = rules.get(fold(part))
+        if code is None and " et " in f" {fold(part)} ":
+            # "Culture et éducation": two themes in one phrase.
+            pieces = [rules.get(p.strip()) for p in f" {fold(part)} ".split(" et ")]
+            if all(pieces):
+                codes.extend(p for p in pieces if p not in codes)
+                continue
+        if code is None:
+            if part not in keywords:
+                keywords.append(part)
+        elif code not in codes:
+            codes.append(code)
+    return codes, keywords
+
+
+def _mapped(series: pd.Series, function) -> pd.Series:
+    """Apply a per-value function once per distinct value."""
+    table: dict = {}
+    values = []
+    for value in series:
+        if value is None or value != value:  # None or NaN: pandas 3 stores missing text as NaN
+            values.append(None)
+            continue
+        if value not in table:
+            table[value] = function(value)
+        values.append(table[value])
+    return pd.Series(values, index=series.index, dtype=object)
+
+
+def _pick(series: pd.Series, getter) -> pd.Series:
+    """One element of per-row tuples, as an object column that keeps None."""
+    return pd.Series([getter(v) if isinstance(v, tuple) else None for v in series],
+                     index=series.index, dtype=object)
+
+
+def clean_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every cell as tidy text or None."""
+    for column in frame.columns:
+        if column != "row":
+            frame[column] = _mapped(frame[column], clean)
+    return frame
+
+
+def check_complete(frame: pd.DataFrame) -> pd.DataFrame:
+    """Form exports: a questionnaire never submitted, or left on an early page, is incomplete."""
+    reason = pd.Series(None, index=frame.index, dtype=object)
+    if "submitted" in frame:
+        reason = reason.mask(frame["submitted"].isna(), "incomplete response")
+    if "progress" in frame:
+        pages = pd.to_numeric(frame["progress"], errors="coerce")
+        last = pages.max()
+        reason = reason.mask(pages.notna() & (pages < last), "incomplete response")
+    frame["reason"] = frame["reason"].where(frame["reason"].notna(), reason)
+    return frame
+
+
+def check_required(frame: pd.DataFrame) -> pd.DataFrame:
+    """Both sides must be named, and the partner's country given."""
+    for column, reason in (
+        ("french_name", "missing French collectivité"),
+        ("partner_name", "missing partner"),
+        ("partner_country", "missing partner country"),
+    ):
+        if column not in frame:
+            frame[column] = None
+        if column == "french_name" and "french_code" in frame:
+            missing = frame[column].isna() & frame["french_code"].isna()
+        else:
+            missing = frame[column].isna()
+        frame["reason"] = frame["reason"].where(frame["reason"].notna() | ~missing, reason)
+    return frame
+
+
+def normalize_dates(frame: pd.DataFrame) -> pd.DataFrame:
+    """`since` and `until` as years, with the full date when given."""
+    for column in ("since", "until"):
+        source = frame[column] if column in frame else pd.Series(None, index=frame.index, dtype=object)
+        parsed = _mapped(source, parse_since)
+        frame[column] = _pick(parsed, lambda p: p[0])
+        frame[f"{column}_date"] = _pick(parsed, lambda p: p[1])
+        error = _pick(parsed, lambda p: f"{p[2]}: {column}" if p[2] else None)
+        frame["reason"] = frame["reason"].where(frame["reason"].notna(), error)
+    return frame
+
+
+def normalize_vocabularies(frame: pd.DataFrame, vocabulary: Vocabulary) -> pd.DataFrame:
+    """Kinds, statuses and themes onto the codes of DESIGN.md."""
+    for column, rules in (("kind", vocabulary.kinds), ("status", vocabulary.statuses)):
+        source = frame[column] if column in frame else pd.Series(None, index=frame.index, dtype=object)
+        frame[f"{column}_text"] = source
+        frame[column] = _mapped(source, lambda v, r=rules: map_vocabulary(v, r))
+    themes = frame["themes"] if "themes" in frame else pd.Series(None, index=frame.index, dtype=object)
+    mapped = _mapped(themes, lambda v: map_themes(v, vocabulary.themes))
+    flags = frame["theme_flags"] if "theme_flags" in frame else pd.Series(None, index=frame.index, dtype=object)
+    flagged = _mapped(flags, lambda v: map_themes(v, vocabulary.themes))
+    codes, keywords = [], []
+    for one, two in zip(mapped, flagged):
+        one = one if isinstance(one, tuple) else ([], [])
+        two = two if isinstance(two, tuple) else ([], [])
+        codes.append(";".join(dict.fromkeys(one[0] + two[0])))
+        keywords.append(";".join(dict.fromkeys(one[1] + two[1])))
+    frame["themes"] = pd.Series(codes, index=frame.index, dtype=object)
+    frame["keywords"] = pd.Series(keywords, index=frame.index, dtype=object)
+    return frame
+
+
+def normalize_frame(frame: pd.DataFrame, vocabulary: Vocabulary) -> pd.DataFrame:
+    """The cleaning pipeline, in order; place resolution comes after (places.py)."""
+    frame["reason"] = pd.Series(None, index=frame.index, dtype=object)
+    steps = (clean_text, check_complete, check_required, normalize_dates)
+    for step in steps:
+        frame = frame.pipe(step)
+    return normalize_vocabularies(frame, vocabulary)

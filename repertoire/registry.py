@@ -1,0 +1,159 @@
+"""The registry: SQLite, the record of truth — partnerships, provenance, history, rejects."""
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from .model import PARTNERSHIP_FIELDS
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS partnerships (
+    id TEXT PRIMARY KEY,
+    french_id TEXT NOT NULL, french_name TEXT, french_type TEXT, departement TEXT, region TEXT,
+    partner_name TEXT NOT NULL, partner_key TEXT NOT NULL, partner_country TEXT NOT NULL,
+    partner_region TEXT, partner_native TEXT, partner_geonameid INTEGER,
+    kind TEXT, status TEXT, since INTEGER, since_date TEXT, until INTEGER,
+    themes TEXT NOT NULL DEFAULT '', keywords TEXT NOT NULL DEFAULT '',
+    description TEXT, projects TEXT, funding TEXT, contacts TEXT,
+    french_lat REAL, french_lon REAL, partner_lat REAL, partner_lon REAL,
+    survey_date TEXT, created_at TEXT, updated_at TEXT,
+    UNIQUE (french_id, partner_country, partner_key)
+);
+CREATE INDEX IF NOT EXISTS partnerships_country ON partnerships (partner_country);
+CREATE INDEX IF NOT EXISTS partnerships_french ON partnerships (french_id);
+CREATE TABLE IF NOT EXISTS sources (
+    partnership_id TEXT NOT NULL REFERENCES partnerships (id),
+    source TEXT NOT NULL, file_hash TEXT NOT NULL, sheet TEXT NOT NULL, row INTEGER NOT NULL,
+    survey_date TEXT, verdict TEXT NOT NULL, "values" TEXT, raw TEXT, ingested_at TEXT,
+    PRIMARY KEY (file_hash, sheet, row)
+);
+CREATE INDEX IF NOT EXISTS sources_partnership ON sources (partnership_id);
+CREATE TABLE IF NOT EXISTS rejects (
+    source TEXT NOT NULL, file_hash TEXT NOT NULL, sheet TEXT NOT NULL, row INTEGER NOT NULL,
+    reason TEXT NOT NULL, raw TEXT, ingested_at TEXT,
+    PRIMARY KEY (file_hash, sheet, row)
+);
+CREATE TABLE IF NOT EXISTS history (
+    id INTEGER PRIMARY KEY, partnership_id TEXT NOT NULL, field TEXT NOT NULL,
+    old TEXT, new TEXT, source TEXT, sheet TEXT, row INTEGER, changed_at TEXT
+);
+CREATE INDEX IF NOT EXISTS history_partnership ON history (partnership_id);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+"""
+
+STORED_FIELDS = tuple(f for f in PARTNERSHIP_FIELDS) + (
+    "partner_key", "partner_geonameid", "survey_date", "created_at", "updated_at")
+
+
+def partnership_id(french_id: str, country: str, partner_key: str) -> str:
+    """A stable id from the link's identity, so that re-ingesting gives the same id.
+
+    >>> partnership_id("commune:54395", "DE", "karlsruhe")
+    'p-243e734524'
+    """
+    digest = hashlib.sha1(f"{french_id}|{country}|{partner_key}".encode()).hexdigest()
+    return f"p-{digest[:10]}"
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class Registry:
+    """The SQLite registry, opened from a path or in memory."""
+
+    def __init__(self, path: Path | str | None = None, memory: bool = False):
+        target = ":memory:" if memory or path is None else str(path)
+        if target != ":memory:":
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
+        self.path = None if target == ":memory:" else Path(target)
+        self.db = sqlite3.connect(target, check_same_thread=False)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # --- reading -------------------------------------------------------------------
+
+    def partnerships(self, where: str = "", params: Iterable = (), order: str = "french_name, partner_name") -> list[dict]:
+        """Partnerships as dicts, optionally filtered by an SQL condition."""
+        sql = "SELECT * FROM partnerships" + (f" WHERE {where}" if where else "") + f" ORDER BY {order}"
+        return [dict(row) for row in self.db.execute(sql, tuple(params))]
+
+    def partnership(self, pid: str) -> dict | None:
+        row = self.db.execute("SELECT * FROM partnerships WHERE id = ?", (pid,)).fetchone()
+        return dict(row) if row else None
+
+    def partnerships_by_ids(self, ids: list[str]) -> list[dict]:
+        """Partnerships in the order of `ids` (the order a search ranked them)."""
+        found: dict[str, dict] = {}
+        for start in range(0, len(ids), 900):
+            part = ids[start:start + 900]
+            marks = ",".join("?" * len(part))
+            for row in self.db.execute(f"SELECT * FROM partnerships WHERE id IN ({marks})", part):
+                found[row["id"]] = dict(row)
+        return [found[i] for i in ids if i in found]
+
+    def sources(self, pid: str) -> list[dict]:
+        sql = "SELECT source, sheet, row, survey_date, verdict, ingested_at FROM sources WHERE partnership_id = ? ORDER BY ingested_at, source, row"
+        return [dict(row) for row in self.db.execute(sql, (pid,))]
+
+    def history(self, pid: str) -> list[dict]:
+        sql = "SELECT field, old, new, source, sheet, row, changed_at FROM history WHERE partnership_id = ? ORDER BY id"
+        return [dict(row) for row in self.db.execute(sql, (pid,))]
+
+    def rejects(self) -> list[dict]:
+        sql = "SELECT source, sheet, row, reason, raw FROM rejects ORDER BY source, sheet, row"
+        return [dict(row) | {"raw": json.loads(row["raw"] or "{}")} for row in self.db.execute(sql)]
+
+    def source_names(self) -> dict[str, list[str]]:
+        """Partnership id → the files that reported it."""
+        names: dict[str, list[str]] = {}
+        for pid, source in self.db.execute("SELECT DISTINCT partnership_id, source FROM sources ORDER BY source"):
+            names.setdefault(pid, []).append(source)
+        return names
+
+    def count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM partnerships").fetchone()[0]
+
+    def version(self) -> str:
+        """Changes whenever the registry does: caches of PDFs and indexes key on it."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+        return row[0] if row else "0"
+
+    # --- writing (used by ingest) --------------------------------------------------
+
+    def seen_rows(self, file_hash: str) -> set[tuple[str, int]]:
+        """(sheet, row) of a file already recorded, accepted or rejected."""
+        sql = "SELECT sheet, row FROM sources WHERE file_hash = ? UNION SELECT sheet, row FROM rejects WHERE file_hash = ?"
+        return {(sheet, row) for sheet, row in self.db.execute(sql, (file_hash, file_hash))}
+
+    def keyed(self) -> dict[tuple[str, str, str], dict]:
+        """Every partnership by its identity (french_id, country, partner key)."""
+        return {(p["french_id"], p["partner_country"], p["partner_key"]): p for p in self.partnerships(order="id")}
+
+    def save(self, partnerships: Iterable[dict], sources: list[tuple], rejects: list[tuple],
+             history: list[tuple]) -> None:
+        """Write one file's outcome in one transaction."""
+        columns = STORED_FIELDS
+        marks = ",".join("?" * len(columns))
+        quoted = ",".join(f'"{c}"' for c in columns)
+        with self.db:
+            self.db.executemany(f"INSERT OR REPLACE INTO partnerships ({quoted}) VALUES ({marks})",
+                                [tuple(p.get(c) for c in columns) for p in partnerships])
+            self.db.executemany('INSERT OR IGNORE INTO sources VALUES (?,?,?,?,?,?,?,?,?,?)', sources)
+            self.db.executemany("INSERT OR IGNORE INTO rejects VALUES (?,?,?,?,?,?,?)", rejects)
+            self.db.executemany("INSERT INTO history (partnership_id, field, old, new, source, sheet, row, changed_at) VALUES (?,?,?,?,?,?,?,?)", history)
+            if sources or rejects or history:
+                self.db.execute("INSERT INTO meta VALUES ('version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                                (hashlib.sha1(f"{self.version()}{now()}{len(sources)}".encode()).hexdigest()[:12],))
+
+    def iter_rows(self, sql: str, params: Iterable = ()) -> Iterator[sqlite3.Row]:
+        return self.db.execute(sql, tuple(params))
