@@ -132,22 +132,25 @@ def _row_date(value: str | None) -> str | None:
 
 def resolve_places(frame: pd.DataFrame, references: References) -> pd.DataFrame:
     """French side → official id, partner country → ISO code; failures become reasons."""
+    countries = [references.countries.code(v) if v else None for v in _column(frame, "partner_country")]
+    partners = [fold(v) if v else None for v in _column(frame, "partner_name")]
     french, reasons = [], []
-    for name, dep, code, kind, reason in zip(
+    for name, dep, code, kind, reason, country, partner, since in zip(
             _column(frame, "french_name"), _column(frame, "departement"), _column(frame, "french_code"),
-            _column(frame, "french_type"), _column(frame, "reason")):
+            _column(frame, "french_type"), _column(frame, "reason"), countries, partners,
+            _column(frame, "since")):
         if reason:
             french.append(None)
             reasons.append(reason)
             continue
         try:
-            french.append(references.places.resolve(name, dep, code, kind))
+            french.append(references.places.resolve(name, dep, code, kind, (country, partner, str(int(since)) if since else "")))
             reasons.append(None)
         except UnresolvedPlace as error:
             french.append(None)
             reasons.append(str(error))
     frame["reason"] = pd.Series(reasons, index=frame.index, dtype=object)
-    countries = frame["partner_country"].map(lambda v: references.countries.code(v) if v else None)
+    countries = pd.Series(countries, index=frame.index, dtype=object)
     unknown = frame["reason"].isna() & countries.isna()
     frame.loc[unknown, "reason"] = "unknown country: " + frame.loc[unknown, "partner_country"].astype(str)
     domestic = frame["reason"].isna() & (countries == "FR")
@@ -155,7 +158,7 @@ def resolve_places(frame: pd.DataFrame, references: References) -> pd.DataFrame:
     frame["partner_country"] = countries
     frame["collectivite"] = pd.Series(french, index=frame.index, dtype=object)
     frame["french_id"] = pd.Series([c.french_id if c else None for c in french], index=frame.index, dtype=object)
-    frame["partner_key"] = frame["partner_name"].map(lambda v: fold(v) if v else None)
+    frame["partner_key"] = pd.Series(partners, index=frame.index, dtype=object)
     return frame.astype(object).where(frame.notna(), None)
 
 

@@ -109,6 +109,10 @@ class FrenchPlaces:
             for _, dep, _ in entries:
                 self._by_departement.setdefault(dep, []).append(name)
         self._all_names = list(self.commune_names)
+        self.known_pairs: dict[tuple[str, str], dict[str, str]] = {}
+        pairs = pd.read_csv(data / "twinnings.csv.gz", dtype=str, keep_default_na=False)
+        for insee, country, key, since in pairs[["insee", "country", "partner_key", "since"]].itertuples(index=False):
+            self.known_pairs.setdefault((country, key), {})[insee] = since
 
     @staticmethod
     def _index_names(names: pd.Series) -> dict[str, str]:
@@ -134,8 +138,13 @@ class FrenchPlaces:
 
     @lru_cache(maxsize=200_000)
     def resolve(self, name: str | None, departement: str | None = None,
-                code: str | None = None, type_text: str | None = None) -> Collectivite:
+                code: str | None = None, type_text: str | None = None,
+                partner: tuple[str, str, str] | None = None) -> Collectivite:
         """The collectivité a survey row names; UnresolvedPlace with a reason otherwise.
+
+        `partner` (country code, folded partner name, year) settles a homonym when a public
+        list of twinnings (data/twinnings.csv.gz) knows which of them has that partner
+        (and, when two have it, which one since that year).
 
         >>> places.resolve("Ville de Nancy").french_id
         'commune:54395'
@@ -147,16 +156,16 @@ class FrenchPlaces:
             raise UnresolvedPlace(f"unknown French code {code}")
         departement = self.departement_code(departement) if departement else None
         text, hint = self._split_hint(name)
+        if hint and fold_place(name) in self.commune_names:  # `Château-Chinon (Ville)`
+            text, hint = name, None
         if hint and not departement:
             departement = self.departement_code(hint)
         folded = fold_place(text)
-        prefixed_level, rest = self._strip_prefix(folded)
+        prefixed_level, remainder = self._strip_prefix(folded)
+        rest = strip_articles(remainder) if remainder is not None else None
         level = prefixed_level or level
-        if level in ("epci", None) and (siren := self.epci_names.get(folded) or (rest and self.epci_names.get(rest))):
+        if level == "epci" and (siren := self.epci_names.get(folded) or (rest and self.epci_names.get(rest))):
             return self.epci_record(siren)
-        if level in ("departement", None if not rest else "x") and rest is not None:
-            if code_ := self.departement_names.get(rest) or self.departement_names.get(strip_articles(rest)):
-                return self.departement_record(code_)
         if level == "departement":
             if code_ := self.departement_names.get(folded) or self.departement_code(text):
                 return self.departement_record(code_)
@@ -170,7 +179,19 @@ class FrenchPlaces:
             if siren := self._fuzzy_epci(rest or folded):
                 return self.epci_record(siren)
             raise UnresolvedPlace(f"unknown intercommunalité {name!r}")
-        return self._commune(rest if prefixed_level == "commune" else folded, departement, name)
+        if prefixed_level == "commune":
+            folded = _after_preposition(remainder)
+        try:
+            return self._commune(folded, departement, name, partner)
+        except UnresolvedPlace:
+            # not a commune: an intercommunalité, département or région named without its title
+            if level is None and (siren := self.epci_names.get(folded)):
+                return self.epci_record(siren)
+            if level is None and (code_ := self.departement_names.get(folded)):
+                return self.departement_record(code_)
+            if level is None and (code_ := self.region_names.get(folded)):
+                return self.region_record(code_)
+            raise
 
     def departement_code(self, text: str) -> str | None:
         """`54`, `2a`, `54.0`, `Drôme`, `Meurthe-et-Moselle` → département code."""
@@ -254,10 +275,11 @@ class FrenchPlaces:
     def _strip_prefix(folded: str) -> tuple[str | None, str | None]:
         for prefix, level in PREFIXES:
             if folded.startswith(prefix + " "):
-                return level, strip_articles(folded[len(prefix) + 1:])
+                return level, folded[len(prefix) + 1:]
         return None, None
 
-    def _commune(self, folded: str, departement: str | None, written: str) -> Collectivite:
+    def _commune(self, folded: str, departement: str | None, written: str,
+                 partner: tuple[str, str, str] | None = None) -> Collectivite:
         entries = self.commune_names.get(folded) or self.commune_names.get(strip_articles(folded), [])
         if not entries:
             entries = self._fuzzy(folded, departement)
@@ -265,6 +287,12 @@ class FrenchPlaces:
             entries = [e for e in entries if e[1] == departement] or (
                 [] if any(e[1] for e in entries) else entries)
         codes = list(dict.fromkeys(e[0] for e in entries if e[2])) or list(dict.fromkeys(e[0] for e in entries))
+        if len(codes) > 1 and partner:
+            known = self.known_pairs.get(partner[:2], {})
+            settled = [c for c in codes if c in known]
+            if len(settled) > 1:
+                settled = [c for c in settled if known[c] and known[c] == partner[2]]
+            codes = settled if len(settled) == 1 else codes
         if len(codes) == 1:
             return self.commune_record(codes[0])
         if not codes:
@@ -289,6 +317,16 @@ class FrenchPlaces:
         best = [name for name, score, _ in found if score >= found[0][1] - 1]
         entries = [e for name in best for e in self.commune_names[name]]
         return entries
+
+
+def _after_preposition(folded: str) -> str:
+    """`de le coteau` → `le coteau`, `du havre` → `le havre`: what `Ville de …` names."""
+    words = folded.split()
+    if words and words[0] in ("de", "d") and len(words) > 1:
+        return " ".join(words[1:])
+    if words and words[0] in ("du", "des") and len(words) > 1:
+        return " ".join(["le" if words[0] == "du" else "les"] + words[1:])
+    return folded
 
 
 def _float(value: str) -> float | None:
