@@ -1,0 +1,88 @@
+"""French typography and the paragraph styles of the répertoire."""
+from __future__ import annotations
+
+import re
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT
+from reportlab.lib.styles import ParagraphStyle
+
+from .fonts import markup
+
+NBSP = "\u00A0"  # U+202F (narrow) is breakable in ReportLab: DESIGN.md, "PDF"
+
+_BEFORE_HIGH_PUNCT = re.compile(r"(?<=[^\s\u00A0\u202F:/])[ \t\u202F\u00A0]*([;!?»])|"
+                                r"(?<=[^\s\u00A0\u202F:/\d])[ \t\u202F\u00A0]*(:)(?=\s|$)")
+_AFTER_GUILLEMET = re.compile(r"«[ \t\u202F\u00A0]*")
+
+
+def french(text: str | None) -> str:
+    """French spacing: a no-break space before ; : ! ? » and after «.
+
+    >>> french("Attention: « oui » ; non!")
+    'Attention\\xa0: «\\xa0oui\\xa0»\\xa0; non\\xa0!'
+    """
+    if not text:
+        return ""
+    text = text.replace("\u202F", NBSP)
+    text = _AFTER_GUILLEMET.sub("«" + NBSP, text)
+    text = _BEFORE_HIGH_PUNCT.sub(lambda m: NBSP + (m.group(1) or m.group(2)), text)
+    # "?!" and "!!" stay together; a URL scheme "http://" is left alone by the lookbehinds.
+    return re.sub(NBSP + r"([!?])" + NBSP + r"([!?])", NBSP + r"\1\2", text)
+
+
+def rich(text: str | None, family: str = "Serif") -> str:
+    """Plain survey text → safe Paragraph markup: French spacing, escaped, fonts per script."""
+    return markup(french(text), family)
+
+
+INK = colors.HexColor("#1f2a44")
+ACCENT = colors.HexColor("#1d5c8c")
+MUTED = colors.HexColor("#5b6472")
+RULE = colors.HexColor("#c9d3df")
+
+
+def styles() -> dict[str, ParagraphStyle]:
+    """The named paragraph styles: body, headings (kept with what follows), entries, indexes."""
+    body = ParagraphStyle("body", fontName="Serif", fontSize=9.5, leading=13.2, textColor=INK,
+                          alignment=TA_JUSTIFY, spaceAfter=5, hyphenationLang=None)
+    sans = ParagraphStyle("sans", parent=body, fontName="Sans", alignment=TA_LEFT)
+    s = {
+        "body": body,
+        "sans": sans,
+        "cover-kicker": ParagraphStyle("cover-kicker", parent=sans, fontSize=11, leading=14,
+                                       textColor=colors.white, spaceAfter=8),
+        "cover-title": ParagraphStyle("cover-title", parent=sans, fontName="Sans-Bold", fontSize=26,
+                                      leading=32, textColor=colors.white, spaceAfter=14),
+        "cover-sub": ParagraphStyle("cover-sub", parent=sans, fontSize=13, leading=18,
+                                    textColor=colors.white),
+        "cover-small": ParagraphStyle("cover-small", parent=sans, fontSize=10, leading=14, textColor=MUTED),
+        "h1": ParagraphStyle("h1", parent=sans, fontName="Sans-Bold", fontSize=20, leading=25,
+                             textColor=ACCENT, spaceBefore=0, spaceAfter=14, keepWithNext=1),
+        "h2": ParagraphStyle("h2", parent=sans, fontName="Sans-Bold", fontSize=14, leading=18,
+                             textColor=ACCENT, spaceBefore=14, spaceAfter=6, keepWithNext=1),
+        "h3": ParagraphStyle("h3", parent=sans, fontName="Sans-Bold", fontSize=11, leading=14,
+                             textColor=INK, spaceBefore=10, spaceAfter=4, keepWithNext=1),
+        "h4": ParagraphStyle("h4", parent=sans, fontName="Sans-Bold", fontSize=9.5, leading=12,
+                             textColor=MUTED, spaceBefore=6, spaceAfter=2, keepWithNext=1),
+        "bullet": ParagraphStyle("bullet", parent=body, leftIndent=14, bulletIndent=4, spaceAfter=2),
+        "quote": ParagraphStyle("quote", parent=body, leftIndent=16, rightIndent=16, fontName="Serif-Italic",
+                                textColor=MUTED),
+        "entry-title": ParagraphStyle("entry-title", parent=sans, fontName="Sans-Bold", fontSize=10,
+                                      leading=13, spaceBefore=6, spaceAfter=1, keepWithNext=1),
+        "entry-meta": ParagraphStyle("entry-meta", parent=sans, fontSize=8.3, leading=11,
+                                     textColor=MUTED, spaceAfter=2),
+        "entry-text": ParagraphStyle("entry-text", parent=body, fontSize=8.8, leading=11.8, spaceAfter=2),
+        "toc0": ParagraphStyle("toc0", parent=sans, fontName="Sans-Bold", fontSize=10.5, leading=15,
+                               leftIndent=0, firstLineIndent=0, spaceBefore=5),
+        "toc1": ParagraphStyle("toc1", parent=sans, fontSize=9.5, leading=13, leftIndent=14, firstLineIndent=0),
+        "index": ParagraphStyle("index", parent=sans, fontSize=8, leading=10, leftIndent=8,
+                                firstLineIndent=-8, alignment=TA_LEFT),
+        "index-letter": ParagraphStyle("index-letter", parent=sans, fontName="Sans-Bold", fontSize=10,
+                                       leading=14, textColor=ACCENT, spaceBefore=4, keepWithNext=1),
+        "small": ParagraphStyle("small", parent=sans, fontSize=8, leading=10.5, textColor=MUTED),
+        "caption": ParagraphStyle("caption", parent=sans, fontSize=8, leading=10.5, textColor=MUTED,
+                                  alignment=TA_CENTER, spaceBefore=4),
+        "cell": ParagraphStyle("cell", parent=sans, fontSize=8.5, leading=10.5),
+    }
+    return s
