@@ -167,7 +167,8 @@ class FrenchPlaces:
         if level == "epci" and (siren := self.epci_names.get(folded) or (rest and self.epci_names.get(rest))):
             return self.epci_record(siren)
         if level == "departement":
-            if code_ := self.departement_names.get(folded) or self.departement_code(text):
+            if code_ := ((rest and self.departement_names.get(rest)) or self.departement_names.get(folded)
+                         or self.departement_code(text)):
                 return self.departement_record(code_)
             raise UnresolvedPlace(f"unknown département {name!r}")
         if level == "region":

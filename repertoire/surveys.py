@@ -66,6 +66,11 @@ def read_survey(path: Path | str, columns: ColumnMap) -> Iterator[SurveyChunk]:
 
 # --- workbooks -------------------------------------------------------------------------
 
+def head_is_zip(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        return handle.read(2) == b"PK"
+
+
 def _check_zip(path: Path) -> None:
     """Refuse zip bombs before any decompression."""
     try:
@@ -84,13 +89,13 @@ def _check_zip(path: Path) -> None:
 def _read_workbook(path: Path, columns: ColumnMap) -> Iterator[SurveyChunk]:
     from python_calamine import CalamineWorkbook
 
-    if zipfile.is_zipfile(path):
+    if head_is_zip(path):
         _check_zip(path)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except Exception as error:  # calamine raises its own error types per format
         raise SurveyError(f"unreadable workbook ({error})") from None
-    found = False
+    found = rows_seen = 0
     for name in workbook.sheet_names:
         try:
             rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
@@ -100,12 +105,15 @@ def _read_workbook(path: Path, columns: ColumnMap) -> Iterator[SurveyChunk]:
         located = _locate_header(rows[:HEADER_SEARCH_ROWS], columns)
         if located is None:
             continue  # an instructions or summary sheet
-        found = True
+        found += 1
         header_index, mapping = located
+        rows_seen += any(any(c not in (None, "") for c in row) for row in rows[header_index + 1:])
         yield _chunk(path.name, name, rows[header_index], rows[header_index + 1:],
                      header_index + 2, mapping, columns.checked)
     if not found:
         raise SurveyError(_no_header_message(workbook_sheets=workbook.sheet_names))
+    if not rows_seen:
+        raise SurveyError("headers only: no data rows under the header")
 
 
 def _cell_text(cell: object) -> str | None:
@@ -121,7 +129,7 @@ def _cell_text(cell: object) -> str | None:
 
 # --- text files ------------------------------------------------------------------------
 
-def detect_encoding(sample: bytes) -> str:
+def detect_encoding(sample: bytes, complete: bool = True) -> str:
     """BOMs first, then UTF-16 by its zero bytes, then strict UTF-8, else cp1252."""
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
@@ -132,7 +140,7 @@ def detect_encoding(sample: bytes) -> str:
     try:
         sample.decode("utf-8")
     except UnicodeDecodeError as error:
-        if error.start < len(sample) - 4:  # not just a character cut at the sample's end
+        if complete or error.start < len(sample) - 4:  # not a character cut at the sample's end
             return "cp1252"
     return "utf-8"
 
@@ -142,7 +150,7 @@ def _read_text(path: Path, columns: ColumnMap) -> Iterator[SurveyChunk]:
         sample = handle.read(1 << 20)
     if b"\x00" in sample and not (sample.count(b"\x00") > len(sample) // 4):
         raise SurveyError("not a table (binary content)")
-    encoding = detect_encoding(sample)
+    encoding = detect_encoding(sample, complete=len(sample) < 1 << 20)
     text = sample.decode(encoding, errors="replace")
     head_lines = text.splitlines()[:HEADER_SEARCH_ROWS]
     best = None
@@ -169,8 +177,10 @@ def _read_text(path: Path, columns: ColumnMap) -> Iterator[SurveyChunk]:
                 yield _chunk(path.name, "", header, batch, first_row, mapping, columns.checked)
                 first_row += len(batch)
                 batch = []
-        if batch or first_row == header_index + 2:
+        if batch:
             yield _chunk(path.name, "", header, batch, first_row, mapping, columns.checked)
+        elif first_row == header_index + 2:
+            raise SurveyError("headers only: no data rows under the header")
 
 
 # --- shared ----------------------------------------------------------------------------

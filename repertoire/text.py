@@ -9,7 +9,8 @@ from unidecode import unidecode
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _MULTI_SEPARATORS = re.compile(r"\s*(?:;|,|/|\n|\r|\|)\s*")
-_SPACES = re.compile(r"\s+")
+_SPACES = re.compile(r"[^\S\n]+")
+_NEWLINES = re.compile(r"\s*\n\s*")
 
 
 @lru_cache(maxsize=200_000)
@@ -37,7 +38,8 @@ def clean(value: object) -> str | None:
             return None
         if value.is_integer():
             value = int(value)
-    text = _SPACES.sub(" ", str(value).replace("\u00a0", " ")).strip()
+    text = str(value).replace("\u00a0", " ").replace("\r\n", "\n").replace("\r", "\n")
+    text = _NEWLINES.sub("\n", _SPACES.sub(" ", text)).strip()
     if text.lower() in {"", "nan", "none", "null", "nat", "-", "n/a", "na"}:
         return None
     return text
