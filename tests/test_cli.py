@@ -1,0 +1,86 @@
+"""The CLI contract of ingest, export and rejects, checked through the library."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from openpyxl import load_workbook
+
+from app import cli, create_app
+from conftest import FIXTURES, SAMPLE_SURVEYS
+from repertoire.registry import Registry
+
+CONTRACT_COLUMNS = ["id", "french_id", "french_name", "french_type", "departement", "region",
+                    "partner_name", "partner_country", "partner_region", "kind", "status", "since",
+                    "themes", "description", "french_lat", "french_lon", "partner_lat", "partner_lon",
+                    "sources"]
+
+
+def test_ingest_prints_counts_per_file_and_exits_zero(empty_app, tmp_path):
+    runner = empty_app.test_cli_runner()
+    result = runner.invoke(cli, ["ingest", str(FIXTURES / SAMPLE_SURVEYS[0]), str(FIXTURES / SAMPLE_SURVEYS[3])])
+    assert result.exit_code == 0, result.output
+    assert "enquete-partenariats-2024.xlsx: 1405 rows read, 1392 accepted, 8 merged, 5 rejected" in result.output
+    assert "mise-a-jour-2025.csv: 40 rows read, 0 accepted, 40 merged, 0 rejected" in result.output
+    registry = Registry(empty_app.config["REGISTRY"])
+    assert registry.count() == 1392
+
+
+def test_ingest_reports_an_unreadable_file_and_keeps_the_others(empty_app, tmp_path):
+    bad = tmp_path / "notes.csv"
+    bad.write_text("rien à voir ici\n", encoding="utf-8")
+    runner = empty_app.test_cli_runner()
+    result = runner.invoke(cli, ["ingest", str(bad), str(FIXTURES / SAMPLE_SURVEYS[3])])
+    assert result.exit_code == 1
+    assert "notes.csv: ERROR — no header row recognised" in result.output
+    assert "Traceback" not in result.output
+    assert Registry(empty_app.config["REGISTRY"]).count() == 40
+
+
+def test_export_csv_follows_the_contract(runner, tmp_path, sample_registry):
+    out = tmp_path / "all.csv"
+    result = runner.invoke(cli, ["export", "--format", "csv", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert set(CONTRACT_COLUMNS) <= set(rows[0])
+    assert "contacts" not in rows[0]
+    assert len(rows) == sample_registry.count()
+    lille = [r for r in rows if r["french_id"] == "commune:76384" and r["partner_name"] == "Immenstadt"][0]
+    assert lille["sources"] == "enquete-partenariats-2024.xlsx;mise-a-jour-2025.csv"
+    assert all(set(r["themes"].split(";")) <= {"", "culture", "education", "jeunesse", "economie", "agriculture", "eau",
+               "environnement", "sante", "gouvernance", "urbanisme", "dechets", "francophonie", "genre",
+               "crises", "ecsi", "numerique"} for r in rows)
+
+
+def test_export_makes_formulas_inert(empty_app, tmp_path):
+    survey = tmp_path / "evil.csv"
+    survey.write_text("Collectivité;Collectivité partenaire;Pays;Description\n"
+                      "Nancy;\"=HYPERLINK(\"\"http://evil\"\";\"\"x\"\")\";Allemagne;@SUM(A1)\n", encoding="utf-8")
+    runner = empty_app.test_cli_runner()
+    runner.invoke(cli, ["ingest", str(survey)])
+    out = tmp_path / "out.xlsx"
+    assert runner.invoke(cli, ["export", "--format", "xlsx", "-o", str(out)]).exit_code == 0
+    sheet = load_workbook(out).active
+    cells = [c.value for row in sheet.iter_rows(min_row=2) for c in row if isinstance(c.value, str)]
+    assert any(c.startswith("'=HYPERLINK") for c in cells) and any(c == "'@SUM(A1)" for c in cells)
+    result = runner.invoke(cli, ["export", "--format", "csv"])
+    assert "'=HYPERLINK" in result.output
+
+
+def test_export_json_and_geojson(runner, tmp_path, sample_registry):
+    out = tmp_path / "all.geojson"
+    assert runner.invoke(cli, ["export", "--format", "geojson", "-o", str(out)]).exit_code == 0
+    features = json.loads(out.read_text())["features"]
+    assert len(features) == sample_registry.count()
+    assert sum(f["geometry"] is not None for f in features) / len(features) > 0.9
+
+
+def test_rejects_lists_file_sheet_row_reason_and_raw_values(runner, tmp_path):
+    out = tmp_path / "rejects.csv"
+    assert runner.invoke(cli, ["rejects", "--format", "csv", "-o", str(out)]).exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert list(rows[0])[:4] == ["source", "sheet", "row", "reason"]
+    atlantide = [r for r in rows if r["row"] == "1405"][0]
+    assert atlantide["source"] == "enquete-partenariats-2024.xlsx" and "Atlantide" in atlantide["raw"]
+    assert {r["reason"] for r in rows if r["source"] == "questionnaire-export.csv" and int(r["row"]) >= 602} == {"incomplete response"}
