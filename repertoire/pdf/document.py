@@ -12,7 +12,7 @@ from babel.dates import format_date
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import cm
-from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Flowable, Frame, Image, KeepTogether,
+from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Flowable, Frame, FrameBreak, Image, KeepTogether,
                                 NextPageTemplate, PageBreak, PageTemplate, Paragraph, Spacer, Table,
                                 TableStyle)
 from reportlab.platypus.tableofcontents import TableOfContents
@@ -92,9 +92,10 @@ class Options:
 class Marker(Flowable):
     """A zero-size flowable whose page the document notes (index terms, the map slot)."""
 
-    def __init__(self, terms=(), slot=False):
+    def __init__(self, terms=()):
         super().__init__()
-        self.terms, self.slot = list(terms), slot
+        self.terms = list(terms)
+        self.keepWithNext = True  # noted on the page of what follows it
 
     def wrap(self, aw, ah):
         return 0, 0
@@ -137,11 +138,17 @@ class RepertoireDoc(BaseDocTemplate):
         col = (TEXT_W - gap) / 2
         left = Frame(MARGIN_X, MARGIN_BOTTOM, col, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM, id="left")
         right = Frame(MARGIN_X + col + gap, MARGIN_BOTTOM, col, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM, id="right")
+        head_h = 2.6 * cm
+        top = Frame(MARGIN_X, PAGE_H - MARGIN_TOP - head_h, TEXT_W, head_h, id="index-head")
+        left1 = Frame(MARGIN_X, MARGIN_BOTTOM, col, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM - head_h, id="left1")
+        right1 = Frame(MARGIN_X + col + gap, MARGIN_BOTTOM, col, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM - head_h,
+                       id="right1")
         cover = Frame(0, 0, PAGE_W, PAGE_H, leftPadding=MARGIN_X, rightPadding=MARGIN_X,
                       topPadding=3 * cm, bottomPadding=2 * cm, id="cover")
         self.addPageTemplates([
             PageTemplate("cover", [cover], onPage=self.draw_cover),
             PageTemplate("page", [body], onPageEnd=self.draw_running),
+            PageTemplate("index-first", [top, left1, right1], onPageEnd=self.draw_running),
             PageTemplate("index", [left, right], onPageEnd=self.draw_running),
         ])
         self.index_column = col
@@ -305,7 +312,7 @@ def entry(p: dict, members: bool) -> list[Flowable]:
     terms = [("localites", (p.get("partner_name") or "") + (f" ({native})" if native and native != p.get("partner_name") else ""),
               fold(p.get("partner_name") or ""))]
     terms += [("themes", t, fold(t)) for t in themes]
-    return [Marker(terms), KeepTogether(flows + [Spacer(1, 3)])]
+    return [KeepTogether([Marker(terms)] + flows + [Spacer(1, 3)])]
 
 
 def entries(partnerships: list[dict], members: bool) -> list[Flowable]:
@@ -327,9 +334,9 @@ def entries(partnerships: list[dict], members: bool) -> list[Flowable]:
             first = items[0]
             dep = first.get("departement")
             term = (first.get("french_name") or fid) + (f" ({dep})" if dep and first.get("french_type") != "region" else "")
+            story.append(Marker([("collectivites", term, fold(term))]))
             story.append(Heading(_collectivite_heading(first), st["h3"], 2,
                                  first.get("french_name") or fid, toc=False))
-            story.append(Marker([("collectivites", term, fold(term))]))
             for p in items:
                 story += entry(p, members)
     return story
@@ -348,7 +355,8 @@ def story(partnerships: list[dict], c: Country, options: Options, doc: Repertoir
         flows += [PageBreak()] + _map(options.map_image, c)
     flows += [PageBreak()] + entries(partnerships, options.members)
     for name, heading in INDEXES:
-        flows += [NextPageTemplate("index"), PageBreak(), Heading(heading, st["h1"], 0, heading),
+        flows += [NextPageTemplate(["index-first", "*", "index"]), PageBreak(),
+                  Heading(heading, st["h1"], 0, heading), FrameBreak(),
                   PageIndex(name, st["index"], st["index-letter"], doc.index_column)]
     return flows
 

@@ -53,30 +53,32 @@ class PageIndex(IndexingFlowable):
         """Term → pages, as last laid out."""
         return {term: pages for (_, term), pages in self._entries.items()}
 
-    def _build_table(self) -> Table:
+    def _build_table(self, width: float) -> Table:
         rows, letter = [], None
         for (sort, term), pages in sorted(self._last.items()):
             first = (fold(sort)[:1] or "#").upper()
             if not first.isalpha():
                 first = "#"
-            if first != letter:
+            line = Paragraph(f"{markup(term, 'Sans')}\u00A0\u00A0<font color='#1d5c8c'>"
+                             f"{page_ranges(pages)}</font>", self.style)
+            if first != letter:  # the letter shares its first term's row: never alone at a column foot
                 letter = first
-                rows.append([Paragraph(letter, self.letter_style)])
-            rows.append([Paragraph(f"{markup(term, 'Sans')}\u00A0\u00A0<font color='#1d5c8c'>"
-                                   f"{page_ranges(pages)}</font>", self.style)])
+                rows.append([[Paragraph(letter, self.letter_style), line]])
+            else:
+                rows.append([line])
         if not rows:
             rows = [[Paragraph("…", self.style)]]
-        table = Table(rows, colWidths=[self.width])
+        table = Table(rows, colWidths=[width])
         table.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
                                    ("TOPPADDING", (0, 0), (-1, -1), 0.6), ("BOTTOMPADDING", (0, 0), (-1, -1), 0.6)]))
         return table
 
     def wrap(self, availWidth, availHeight):
-        self._table = self._build_table()
+        self._table = self._build_table(availWidth)
         return self._table.wrap(availWidth, availHeight)
 
     def split(self, availWidth, availHeight):
-        self._table = self._build_table()
+        self._table = self._build_table(availWidth)
         return self._table.split(availWidth, availHeight)
 
     def drawOn(self, canvas, x, y, _sW=0):

@@ -59,13 +59,15 @@ def counts(partnerships: list[dict]) -> dict[str, Counter]:
 
 def _table(title: str, counter: Counter, total: int, width: float) -> Flowable:
     st = styles()
-    rows = [[Paragraph(f"<b>{rich(title, 'Sans')}</b>", st["cell"]), Paragraph("<b>Nombre</b>", st["cell"]), ""]]
+    rows = [[Paragraph(f"<b>{rich(title, 'Sans')}</b>", st["cell"]), "Nombre", ""]]
     for name, n in counter.most_common():
         share = f"{100 * n / total:.0f}\u00A0%" if total else ""
         rows.append([Paragraph(rich(str(name), "Sans"), st["cell"]), str(n), share])
     t = Table(rows, colWidths=[width - 3.2 * cm, 1.6 * cm, 1.6 * cm], repeatRows=1)
     t.setStyle(TableStyle([
         ("FONT", (0, 0), (-1, -1), "Sans", 8.5),
+        ("SPAN", (1, 0), (2, 0)),
+        ("FONT", (1, 0), (2, 0), "Sans-Bold", 8.5),
         ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
         ("TEXTCOLOR", (2, 1), (2, -1), MUTED),
         ("LINEBELOW", (0, 0), (-1, 0), 0.8, ACCENT),

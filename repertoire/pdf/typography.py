@@ -13,6 +13,7 @@ NBSP = "\u00A0"  # U+202F (narrow) is breakable in ReportLab: DESIGN.md, "PDF"
 
 _BEFORE_HIGH_PUNCT = re.compile(r"(?<=[^\s\u00A0\u202F:/])[ \t\u202F\u00A0]*([;!?»])|"
                                 r"(?<=[^\s\u00A0\u202F:/\d])[ \t\u202F\u00A0]*(:)(?=\s|$)")
+_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
 _AFTER_GUILLEMET = re.compile(r"«[ \t\u202F\u00A0]*")
 
 
@@ -25,6 +26,7 @@ def french(text: str | None) -> str:
     if not text:
         return ""
     text = text.replace("\u202F", NBSP)
+    text = _APOSTROPHE.sub("’", text)
     text = _AFTER_GUILLEMET.sub("«" + NBSP, text)
     text = _BEFORE_HIGH_PUNCT.sub(lambda m: NBSP + (m.group(1) or m.group(2)), text)
     # "?!" and "!!" stay together; a URL scheme "http://" is left alone by the lookbehinds.
