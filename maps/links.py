@@ -1,0 +1,114 @@
+"""Partnerships as map data: compact link rows for the web map, GeoJSON arcs, counts per area.
+
+Each link is one row of plain values, sent once to the page and drawn there by one small
+script (static/maps/repertoire-map.js): 10k links as 10k Python map objects cost 3× the
+size and seconds to render (DESIGN.md, web maps).
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import Iterable
+
+from repertoire.model import KINDS, STATUSES, THEMES
+from repertoire.places import Countries
+
+# The order of values in a link row; the page script reads rows by these positions.
+LINK_COLUMNS: tuple[str, ...] = (
+    "id", "french_id", "french_name", "partner_name", "partner_country", "kind", "status",
+    "since", "themes", "french_lat", "french_lon", "partner_lat", "partner_lon",
+)
+
+
+def has_coordinates(p: dict) -> bool:
+    """A link is drawn only when both ends are placed (coordinates are absent rather than wrong)."""
+    return None not in (p.get("french_lat"), p.get("french_lon"), p.get("partner_lat"), p.get("partner_lon"))
+
+
+def link_rows(partnerships: Iterable[dict]) -> tuple[list[list], int]:
+    """Rows of LINK_COLUMNS for the partnerships that can be drawn, and how many cannot.
+
+    >>> link_rows([{"id": "p-1", "french_lat": 48.69, "french_lon": 6.18, "partner_lat": 49.0,
+    ...             "partner_lon": 8.4, "themes": "culture"}])[1]
+    0
+    """
+    rows, missing = [], 0
+    for p in partnerships:
+        if not has_coordinates(p):
+            missing += 1
+            continue
+        row = [p.get(c) for c in LINK_COLUMNS]
+        for i in range(9, 13):  # 4 decimals: about 10 m, enough for a town
+            row[i] = round(float(row[i]), 4)
+        row[8] = row[8] or ""
+        rows.append(row)
+    return rows, missing
+
+
+def vocabulary(locale: str = "fr", countries: Countries | None = None,
+               codes: Iterable[str] = ()) -> dict:
+    """Labels the page needs: kinds, statuses, themes and the names of the given countries."""
+    i = 0 if locale == "fr" else 1
+    countries = countries or Countries()
+    return {
+        "kinds": {code: labels[i] for code, labels in KINDS.items()},
+        "statuses": {code: labels[i] for code, labels in STATUSES.items()},
+        "themes": {code: labels[i] for code, labels in THEMES.items()},
+        "countries": {code: countries.name(code, locale) for code in sorted(set(codes)) if code},
+    }
+
+
+def great_circle(lon1: float, lat1: float, lon2: float, lat2: float, steps: int | None = None) -> list[tuple[float, float]]:
+    """Points (lon, lat) along the great circle between two places, longitudes kept continuous.
+
+    >>> great_circle(0, 0, 90, 0, steps=2)
+    [(0.0, 0.0), (45.0, 0.0), (90.0, 0.0)]
+    """
+    p1, l1, p2, l2 = map(math.radians, (lat1, lon1, lat2, lon2))
+    d = 2 * math.asin(math.sqrt(math.sin((p2 - p1) / 2) ** 2
+                                + math.cos(p1) * math.cos(p2) * math.sin((l2 - l1) / 2) ** 2))
+    if steps is None:
+        steps = max(1, min(48, int(math.degrees(d) / 3)))
+    if d < 1e-9:
+        return [(float(lon1), float(lat1)), (float(lon2), float(lat2))]
+    points: list[tuple[float, float]] = []
+    for k in range(steps + 1):
+        f = k / steps
+        a, b = math.sin((1 - f) * d) / math.sin(d), math.sin(f * d) / math.sin(d)
+        x = a * math.cos(p1) * math.cos(l1) + b * math.cos(p2) * math.cos(l2)
+        y = a * math.cos(p1) * math.sin(l1) + b * math.cos(p2) * math.sin(l2)
+        z = a * math.sin(p1) + b * math.sin(p2)
+        lon = math.degrees(math.atan2(y, x))
+        if points:  # unwrap, so that a line over 180° does not cross the whole map
+            lon += 360 * round((points[-1][0] - lon) / 360)
+        points.append((round(lon, 4), round(math.degrees(math.atan2(z, math.hypot(x, y))), 4)))
+    return points
+
+
+def links_geojson(partnerships: Iterable[dict], locale: str = "fr") -> dict:
+    """A FeatureCollection of great-circle LineStrings, one per drawable partnership (API, exports)."""
+    countries = Countries()
+    features = []
+    for p in partnerships:
+        if not has_coordinates(p):
+            continue
+        features.append({
+            "type": "Feature",
+            "id": p["id"],
+            "geometry": {"type": "LineString", "coordinates": [
+                list(pt) for pt in great_circle(p["french_lon"], p["french_lat"], p["partner_lon"], p["partner_lat"])]},
+            "properties": {
+                "id": p["id"], "french_id": p["french_id"], "french_name": p["french_name"],
+                "partner_name": p["partner_name"], "partner_country": p["partner_country"],
+                "partner_country_name": countries.name(p["partner_country"], locale),
+                "kind": p.get("kind"), "status": p.get("status"), "since": p.get("since"),
+                "themes": [t for t in (p.get("themes") or "").split(";") if t],
+            },
+        })
+    return {"type": "FeatureCollection", "features": features}
+
+
+def counts(partnerships: Iterable[dict], level: str) -> Counter:
+    """Partnerships per partner country (`pays`), French région (`regions`) or département (`departements`)."""
+    field = {"pays": "partner_country", "regions": "region", "departements": "departement"}[level]
+    return Counter(p[field] for p in partnerships if p.get(field))
