@@ -61,3 +61,55 @@ def runner(app):
 def empty_app(tmp_path):
     """An app on a fresh, empty instance folder, for tests that write."""
     return create_app({"TESTING": True, "INSTANCE": str(tmp_path / "instance")})
+
+
+# --- browser (maps; usable by any page test) -------------------------------------------
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's headless Chromium driven by Playwright (no browser download); skipped if absent."""
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def is_local(url: str) -> bool:
+    return url.startswith(("http://127.0.0.1", "http://localhost", "file://", "data:", "blob:", "about:"))
+
+
+@pytest.fixture
+def offline_page(chromium):
+    """A page whose every non-local request is aborted and recorded in `page.external`."""
+    page = chromium.new_page(viewport={"width": 1280, "height": 800})
+    page.external, page.errors = [], []
+
+    def route(r):
+        if is_local(r.request.url):
+            r.continue_()
+        else:
+            page.external.append(r.request.url)
+            r.abort()
+    page.route("**/*", route)
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    yield page
+    page.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The sample app served on a free local port in a thread; yields its base URL."""
+    import threading
+    from werkzeug.serving import make_server
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
