@@ -39,6 +39,8 @@ def create_app(config: dict | None = None) -> Flask:
     instance.mkdir(parents=True, exist_ok=True)
     app.teardown_appcontext(close_registry)
     app.register_blueprint(pdf_blueprint)  # --- pdf ---
+    app.register_blueprint(pdf_blueprint)  # --- pdf ---
+    app.register_blueprint(maps_blueprint)  # --- maps ---
     return app
 
 
@@ -128,6 +130,202 @@ def rejects_command(fmt: str, output: str | None) -> None:
         click.echo(f"{len(rejects)} rejected rows written to {output}", err=True)
     else:
         click.echo(text, nl=False)
+
+
+# --- maps ------------------------------------------------------------------------------
+# Web maps of links and choropleths (maps/), and `repertoire map`. The index finds ids,
+# the maps draw them. NOTE: index/ has no search function yet, so `/carte` and
+# `repertoire map QUERY` filter the registry with SQL on the same parameters as /recherche
+# (maps/filters.py: q is a LIKE on names). Swap in index/'s search when it lands.
+
+from flask import Blueprint, abort, render_template, request, send_file, url_for  # noqa: E402
+
+import maps  # noqa: E402
+
+maps_blueprint = Blueprint("maps", __name__)
+MAP_LEVELS = ("pays", "regions", "departements")
+
+
+def map_partnerships(values: dict[str, str]) -> list[dict]:
+    """The partnerships a map of search results shows (SQL filter until index/ can search)."""
+    where, params = maps.where_clause(values)
+    return get_registry().partnerships(where, params)
+
+
+def render_map(view: dict, inline: bool = False, filters: dict | None = None, note: str = "") -> str:
+    """A map page (templates/map.html); `inline` puts assets and outlines in the file."""
+    names = {"outlines": view["background"], "areas": view.get("areas") or None}
+    if inline:
+        outlines = {k: maps.outline_text(v) if v else None for k, v in names.items()}
+    else:
+        outlines = {k: url_for("maps.map_outline", name=v) if v else None for k, v in names.items()}
+    return render_template("map.html", view=view, inline=inline, assets=maps.page_assets(inline),
+                           outlines=outlines, filters=filters, note=note)
+
+
+def map_filters(values: dict[str, str]) -> dict:
+    """The filter form of `/carte`: current values and the drop-down lists."""
+    regions = {f["properties"]["code"]: f["properties"]["nom"] for f in maps.outline("regions")["features"]}
+    codes = [row[0] for row in get_registry().iter_rows("SELECT DISTINCT partner_country FROM partnerships")]
+    countries = maps.links.vocabulary(codes=codes)["countries"]
+    return {"values": values, "selects": maps.select_options(regions, countries),
+            "search_url": "/recherche?" + request.query_string.decode() if values else ""}
+
+
+@maps_blueprint.route("/carte")
+def map_search():
+    """The map of a search: the same query parameters as /recherche."""
+    values = maps.filter_values(request.args)
+    view = maps.world_view(map_partnerships(values), color_by=request.args.get("couleur", "kind"))
+    return render_map(view, filters=map_filters(values))
+
+
+@maps_blueprint.route("/carte/pays/<code>")
+def map_country(code: str):
+    """Every link with one partner country."""
+    chosen = get_registry().partnerships("partner_country = ?", [code.upper()])
+    if not chosen:
+        abort(404)
+    return render_map(maps.country_view(chosen, code, color_by=request.args.get("couleur", "kind")))
+
+
+@maps_blueprint.route("/carte/collectivite/<french_id>")
+def map_collectivite(french_id: str):
+    """Every link of one French collectivité (french_id such as `commune:54395`)."""
+    chosen = get_registry().partnerships("french_id = ?", [french_id])
+    if not chosen:
+        abort(404)
+    return render_map(maps.collectivite_view(chosen, french_id, color_by=request.args.get("couleur", "kind")))
+
+
+@maps_blueprint.route("/carte/repartition/<level>")
+def map_choropleth(level: str):
+    """Partnerships per partner country, French région or département."""
+    if level not in MAP_LEVELS:
+        abort(404)
+    area_url = "/carte/pays/" if level == "pays" else ""
+    return render_map(maps.choropleth_view(get_registry().partnerships(), level, area_url=area_url))
+
+
+@maps_blueprint.route("/carte/contours/<name>.geojson")
+def map_outline(name: str):
+    """A shipped background (country or French outlines), cached by the browser."""
+    if name not in maps.assets.OUTLINES:
+        abort(404)
+    return send_file(maps.assets.outline_path(name), mimetype="application/geo+json", max_age=86400)
+
+
+@cli.command("map")
+@click.argument("query", required=False)
+@click.option("--country", help="Partner country (ISO code, e.g. JP).")
+@click.option("--theme", type=click.Choice(list(maps.filters.THEMES)), help="Theme code.")
+@click.option("--kind", type=click.Choice(list(maps.filters.KINDS)), help="Kind of partnership.")
+@click.option("--region", help="French région code (e.g. 44).")
+@click.option("--colour-by", "colour_by", type=click.Choice(["kind", "theme"]), default="kind", show_default=True)
+@click.option("--base-url", default="", help="Site address for links to partnership pages (none by default).")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="HTML file to write.")
+def map_command(query, country, theme, kind, region, colour_by, base_url, output) -> None:
+    """Write a map of links as one self-contained HTML file that opens offline from disk."""
+    values = {k: v for k, v in dict(q=query, country=country, theme=theme, kind=kind, region=region).items() if v}
+    chosen = map_partnerships(values)
+    detail = base_url.rstrip("/") + "/partenariats/" if base_url else ""
+    if country and len(values) == 1:
+        view = maps.country_view(chosen, country, color_by=colour_by, detail_url=detail)
+    else:
+        view = maps.world_view(chosen, color_by=colour_by, detail_url=detail)
+    note = "Recherche par nom (SQL LIKE : sans racinisation ni tolérance aux fautes)." if query else ""
+    Path(output).write_text(render_map(view, inline=True, note=note), encoding="utf-8")
+    if query:
+        click.echo("Note: QUERY is matched against names with SQL LIKE (index/ has no search function yet).", err=True)
+    click.echo(f"{len(chosen)} partnerships ({view['missing']} without coordinates) mapped to {output}", err=True)
+
+
+# --- pdf -------------------------------------------------------------------------------
+# Country répertoires (issue 5): repertoire.pdf typesets, maps/ draws the print map, and
+# this section hands one to the other (repertoire/ never imports maps/).
+
+from flask import Blueprint, abort, send_file  # noqa: E402
+
+from repertoire.pdf import FontError, Options, RepertoireError, cached_repertoire, country_repertoire  # noqa: E402
+
+pdf_blueprint = Blueprint("pdf", __name__)
+
+
+def print_map(partnerships: list[dict], code: str):
+    """The print map of a country (maps/static.py, issue 4), or None while it is missing."""
+    try:
+        from maps import static
+    except ImportError:
+        return None
+    try:
+        return static.country_map(partnerships, code)
+    except Exception as exc:  # a map failure must not cost the répertoire
+        current_app.logger.warning("print map of %s failed: %s", code, exc)
+        return None
+
+
+def repertoire_file(code: str, members: bool = False) -> Path:
+    """The cached PDF of a country, made on demand until the registry changes."""
+    registry = get_registry()
+    options = Options(members=members, chapters_dir=current_app.config["CHAPTERS_DIR"])
+    return cached_repertoire(registry, code, current_app.config["CACHE_DIR"], options,
+                             map_image=lambda: print_map(registry.partnerships("partner_country = ?", [code]), code))
+
+
+def send_repertoire(code: str, members: bool):
+    try:
+        path = repertoire_file(code.upper(), members)
+    except RepertoireError as exc:
+        abort(404, description=str(exc))
+    except FontError as exc:
+        abort(503, description=str(exc))
+    name = f"repertoire-{code.lower()}{'-membres' if members else ''}.pdf"
+    return send_file(path, mimetype="application/pdf", download_name=name, max_age=3600)
+
+
+@pdf_blueprint.route("/pays/<code>/repertoire.pdf")
+def country_pdf(code: str):
+    """The public répertoire of a country (never any contact)."""
+    return send_repertoire(code, members=False)
+
+
+@pdf_blueprint.route("/pays/<code>/repertoire-membres.pdf")
+def country_pdf_members(code: str):
+    """The members' edition, with contacts: only where PDF_MEMBERS_ROUTE is set (behind auth)."""
+    if not current_app.config.get("PDF_MEMBERS_ROUTE"):
+        abort(404)
+    return send_repertoire(code, members=True)
+
+
+@cli.command("pdf")
+@click.argument("country", required=False)
+@click.option("--all", "all_countries", is_flag=True, help="Every partner country, one file each (-o is a folder).")
+@click.option("-o", "--output", type=click.Path(), help="File to write (a folder with --all).")
+@click.option("--members", is_flag=True, help="Members' edition: includes contacts (personal data).")
+@click.option("--no-map", is_flag=True, help="Leave out the map of links.")
+def pdf_command(country: str | None, all_countries: bool, output: str | None, members: bool, no_map: bool) -> None:
+    """Typeset the répertoire of a partner country (ISO code, e.g. JP) as a PDF."""
+    if bool(country) == all_countries:
+        raise click.UsageError("Give a COUNTRY code, or --all with -o FOLDER.")
+    registry = get_registry()
+    if all_countries:
+        if not output:
+            raise click.UsageError("--all needs -o FOLDER")
+        codes = [r[0] for r in registry.iter_rows("SELECT DISTINCT partner_country FROM partnerships ORDER BY 1")]
+        Path(output).mkdir(parents=True, exist_ok=True)
+        targets = [(code, Path(output) / f"repertoire-{code.lower()}.pdf") for code in codes]
+    else:
+        targets = [(country.upper(), Path(output or f"repertoire-{country.lower()}.pdf"))]
+    for code, path in targets:
+        rows = registry.partnerships("partner_country = ?", [code])
+        options = Options(members=members, chapters_dir=current_app.config["CHAPTERS_DIR"],
+                          map_image=None if no_map else print_map(rows, code))
+        try:
+            data = country_repertoire(registry, code, options)
+        except (RepertoireError, FontError) as exc:
+            raise click.ClickException(str(exc)) from exc
+        path.write_bytes(data)
+        click.echo(f"{code}: {len(rows)} partnerships → {path} ({len(data) // 1024} KB)", err=True)
 
 
 # --- pdf -------------------------------------------------------------------------------
