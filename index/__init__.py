@@ -1,0 +1,10 @@
+"""The full-text index of the registry (Whoosh only): French analysis, build, search, facets."""
+from . import patches
+
+patches.apply()
+
+from .build import BuildReport, build_index, current_generation, update_index  # noqa: E402
+from .search import IndexMissing, SearchIndex, SearchParams, SearchResult  # noqa: E402
+
+__all__ = ["BuildReport", "IndexMissing", "SearchIndex", "SearchParams", "SearchResult",
+           "build_index", "current_generation", "update_index"]

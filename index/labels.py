@@ -1,0 +1,72 @@
+"""Names people read for codes: countries, régions, départements, themes, kinds, facets."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from repertoire.model import FRENCH_TYPES, KINDS, STATUSES, THEMES
+from repertoire.places import Countries, FrenchPlaces
+
+FACET_TITLES: dict[str, tuple[str, str]] = {
+    "country": ("Pays partenaire", "Partner country"),
+    "group": ("Groupe de pays", "Country group"),
+    "theme": ("Thématique", "Theme"),
+    "kind": ("Type de lien", "Kind of link"),
+    "status": ("Statut", "Status"),
+    "region": ("Région française", "French region"),
+    "departement": ("Département", "Département"),
+    "ftype": ("Type de collectivité", "Type of collectivité"),
+    "decade": ("Décennie de signature", "Decade of signature"),
+}
+
+
+@lru_cache(maxsize=1)
+def countries() -> Countries:
+    return Countries()
+
+
+@lru_cache(maxsize=1)
+def french_places() -> FrenchPlaces:
+    return FrenchPlaces()
+
+
+def _pick(pair: tuple[str, str] | None, value: str, lang: str) -> str:
+    return pair[1 if lang == "en" else 0] if pair else value
+
+
+def country_name(code: str, lang: str = "fr") -> str:
+    return countries().name(code, lang) if code else ""
+
+
+def region_name(code: str) -> str:
+    regions = french_places().regions
+    return regions.loc[code, "nom"] if code in regions.index else code
+
+
+def departement_name(code: str) -> str:
+    departements = french_places().departements
+    return departements.loc[code, "nom"] if code in departements.index else code
+
+
+def value_label(facet: str, value: str, lang: str = "fr") -> str:
+    """The label of one facet value: `JP` → Japon, `eau` → Eau et assainissement."""
+    if facet == "country":
+        return country_name(value, lang)
+    if facet == "theme":
+        return _pick(THEMES.get(value), value, lang)
+    if facet == "kind":
+        return _pick(KINDS.get(value), value, lang)
+    if facet == "status":
+        return _pick(STATUSES.get(value), value, lang)
+    if facet == "ftype":
+        return _pick(FRENCH_TYPES.get(value), value, lang)
+    if facet == "region":
+        return region_name(value)
+    if facet == "departement":
+        return f"{departement_name(value)} ({value})"
+    if facet == "decade":
+        return f"{value}s" if lang == "en" else f"années {value}"
+    return value
+
+
+def facet_title(facet: str, lang: str = "fr") -> str:
+    return _pick(FACET_TITLES.get(facet), facet, lang)

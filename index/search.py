@@ -1,0 +1,199 @@
+"""Searching: one `search()` gives one `SearchResult`; pages, the API and the CLI serialise it.
+
+Matching and ranking are Whoosh's (BM25F over the stemmed `text` field); which documents
+pass the filters, the facet counts and the non-relevance orders come from the numpy
+DocTable of the index generation (index/facets.py).
+"""
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from markupsafe import Markup, escape
+from whoosh import highlight
+from whoosh import index as whoosh_index
+
+from repertoire.registry import Registry
+
+from . import analysis, labels
+from .build import current_generation
+from .engine import Engine
+from .facets import FACET_NAMES, DocTable
+from .query import QueryBuilder, Vocabulary, filter_value, suggestion
+
+SORTS = ("relevance", "name", "year", "-year")
+FILTER_NAMES = FACET_NAMES + ("french",)
+MAX_PER_PAGE = 1000
+
+
+class IndexMissing(Exception):
+    """No index was built yet: `repertoire index` builds it."""
+
+
+@dataclass
+class SearchParams:
+    """What a search asks: text, filters (facet → values), years, order and page."""
+
+    q: str = ""
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 20
+
+    @classmethod
+    def from_args(cls, args) -> "SearchParams":
+        """From a request's query string (a MultiDict) or a plain dict of lists."""
+        get_list = args.getlist if hasattr(args, "getlist") else (lambda k: args.get(k) or [])
+        filters = {name: [v for v in get_list(name) if v] for name in FILTER_NAMES}
+        sort = args.get("sort") or "relevance"
+        return cls(q=(args.get("q") or "")[:5000], filters={k: v for k, v in filters.items() if v},
+                   sort=sort if sort in SORTS else "relevance",
+                   page=_int(args.get("page"), 1, 1, 10**6),
+                   per_page=_int(args.get("per_page") or args.get("limit"), 20, 1, MAX_PER_PAGE))
+
+    def args(self, **changes) -> dict:
+        """Query-string arguments of these params, with changes (for links)."""
+        values = {"q": self.q, **self.filters, "sort": self.sort, "page": self.page, "per_page": self.per_page} | changes
+        defaults = {"q": "", "sort": "relevance", "page": 1, "per_page": 20}
+        return {k: v for k, v in values.items() if v not in (None, "", []) and defaults.get(k) != v}
+
+
+@dataclass
+class SearchResult:
+    """One search's answer."""
+
+    params: SearchParams
+    total: int
+    hits: list[dict]
+    facets: dict[str, dict[str, int]]
+    filters: dict[str, list[str]]
+    suggestion: str | None = None
+    messages: list[str] = field(default_factory=list)
+    took_ms: float = 0.0
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.params.per_page))
+
+    def to_dict(self) -> dict:
+        """The JSON form shared by /api/search and `repertoire search --json`."""
+        return {
+            "query": self.params.q, "total": self.total, "page": self.params.page,
+            "per_page": self.params.per_page, "pages": self.pages, "sort": self.params.sort,
+            "filters": self.filters, "suggestion": self.suggestion, "messages": self.messages,
+            "results": [{k: (str(v) if k == "snippet" else v) for k, v in hit.items()} for hit in self.hits],
+            "facets": self.facets, "took_ms": round(self.took_ms, 2),
+        }
+
+
+class SearchIndex:
+    """The live index generation of a folder, reopened when a rebuild or update lands."""
+
+    def __init__(self, index_dir: Path | str):
+        self.index_dir = Path(index_dir)
+        self.lock = threading.Lock()
+        self._key = None
+        self._state = None
+
+    def _open(self):
+        generation = current_generation(self.index_dir)
+        if generation is None:
+            raise IndexMissing(str(self.index_dir))
+        if self._state and self._key == generation.name and self._state[0].up_to_date():
+            return self._state
+        if self._state:
+            self._state[0].close()
+        searcher = whoosh_index.open_dir(generation).searcher()
+        reader = searcher.reader()
+        table = DocTable.from_reader(reader, labels.countries().groups_of)
+        self._state = (searcher, table, QueryBuilder(searcher.schema, reader, Vocabulary(reader)),
+                       Engine(searcher, table.live))
+        self._key = generation.name
+        return self._state
+
+    def search(self, params: SearchParams, registry: Registry | None = None) -> SearchResult:
+        """Run one search; hits get their registry records when a registry is given."""
+        start = time.perf_counter()
+        with self.lock:
+            searcher, table, builder, engine = self._open()
+            parsed = builder.parse(params.q)
+            filters = {k: [filter_value(k, v) for v in vs] for k, vs in params.filters.items()}
+            for name, values in parsed.filters.items():
+                filters.setdefault(name, []).extend(values)
+            mask = table.select(filters, parsed.years)
+            score = None
+            if parsed.query is None and params.q.strip() and "no_words" in parsed.messages and not parsed.filters:
+                docs = np.empty(0, np.int64)
+            elif parsed.query is None:
+                docs = np.flatnonzero(mask)
+            else:
+                matched, score = engine.run(parsed.query)
+                docs = np.flatnonzero(matched & mask)
+            offset = (params.page - 1) * params.per_page
+            scored = self._page(engine, table, score, docs, params, offset)
+            facets = table.counts(docs)
+            terms = {t for f, t in parsed.query.iter_all_terms() if f == "text"} if parsed.query else set()
+        hits = _hits(scored, table, registry, terms)
+        corrected = suggestion(params.q, parsed.corrections)
+        return SearchResult(params, int(len(docs)), hits, facets, filters, corrected, parsed.messages,
+                            (time.perf_counter() - start) * 1000)
+
+    @staticmethod
+    def _page(engine: Engine, table: DocTable, score, docs: np.ndarray, params: SearchParams,
+              offset: int) -> list[tuple[int, float | None]]:
+        if not len(docs) or offset >= len(docs):
+            return []
+        if score is not None and params.sort == "relevance":
+            return engine.top(docs, score, offset, params.per_page)
+        if params.sort == "year":
+            order = np.lexsort((table.name_rank[docs], np.where(table.year[docs] == 0, 9999, table.year[docs])))
+        elif params.sort == "-year":
+            order = np.lexsort((table.name_rank[docs], -table.year[docs]))
+        else:
+            order = np.argsort(table.name_rank[docs], kind="stable")
+        return [(int(d), None) for d in docs[order[offset:offset + params.per_page]]]
+
+
+HIT_FIELDS = ("id", "french_id", "french_name", "french_type", "departement", "region",
+              "partner_name", "partner_native", "partner_country", "partner_region",
+              "kind", "status", "since", "until")
+
+
+def _hits(scored, table: DocTable, registry: Registry | None, terms: set[str]) -> list[dict]:
+    ids = [table.ids[d] for d, _ in scored]
+    records = {p["id"]: p for p in registry.partnerships_by_ids(ids)} if registry else {}
+    hits = []
+    for (docnum, score), pid in zip(scored, ids):
+        record = records.get(pid, {"id": pid})
+        hit = {k: record.get(k) for k in HIT_FIELDS}
+        hit["themes"] = [t for t in (record.get("themes") or "").split(";") if t]
+        hit["score"] = score
+        hit["snippet"] = snippet(" ".join(filter(None, (record.get("description"), record.get("projects")))), terms)
+        hits.append(hit)
+    return hits
+
+
+_FORMATTER = highlight.HtmlFormatter(tagname="mark", between=" … ")
+_FRAGMENTER = highlight.ContextFragmenter(maxchars=220, surround=60)
+
+
+def snippet(text: str, terms: set[str]) -> Markup:
+    """The passages of `text` where the query's words are, marked; escaped HTML."""
+    if not text:
+        return Markup("")
+    if terms:
+        marked = highlight.highlight(text, frozenset(terms), analysis.french, _FRAGMENTER, _FORMATTER, top=2)
+        if marked:
+            return Markup(marked)
+    return escape(text if len(text) <= 220 else text[:219].rsplit(" ", 1)[0] + " …")
+
+
+def _int(value, default: int, low: int, high: int) -> int:
+    try:
+        return min(max(int(value), low), high)
+    except (TypeError, ValueError):
+        return default
