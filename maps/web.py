@@ -17,7 +17,7 @@ from repertoire.model import KINDS, THEMES
 from repertoire.places import Countries
 
 from .assets import outline
-from .links import LINK_COLUMNS, counts, link_rows, vocabulary
+from .links import LINK_COLUMNS, counts, has_coordinates, link_rows, vocabulary
 
 # Colour-blind-safe qualitative colours (Okabe–Ito, then Tol's muted) for kinds and themes.
 KIND_COLOURS = {"jumelage": "#0072B2", "cooperation": "#D55E00", "amitie": "#009E73",
@@ -80,8 +80,23 @@ def country_view(partnerships: Iterable[dict], country_code: str, **options) -> 
     code = country_code.upper()
     chosen = [p for p in partnerships if p["partner_country"] == code]
     name = Countries().name(code)
-    return links_view(chosen, f"Partenariats avec : {name}", background="monde-50m",
+    view = links_view(chosen, f"Partenariats avec : {name}", background="monde-50m",
                       highlight=[code, "FR"], **options)
+    view["bounds"] = frame(chosen)
+    return view
+
+
+def frame(partnerships: list[dict]) -> list[list[float]] | None:
+    """[[south, west], [north, east]] of both ends, French ones in metropolitan France only
+    (one link from overseas should not shrink the map of a country's links to a corner)."""
+    metropole = [p for p in partnerships if has_coordinates(p) and -5.5 <= p["french_lon"] <= 9.8
+                 and 41.2 <= p["french_lat"] <= 51.3]
+    chosen = metropole or [p for p in partnerships if has_coordinates(p)]
+    if not chosen:
+        return None
+    lats = [p[k] for p in chosen for k in ("french_lat", "partner_lat")]
+    lons = [p[k] for p in chosen for k in ("french_lon", "partner_lon")]
+    return [[min(lats), min(lons)], [max(lats), max(lons)]]
 
 
 def collectivite_view(partnerships: Iterable[dict], french_id: str, **options) -> dict:

@@ -342,6 +342,7 @@
         if (b) map.fitBounds(b, {padding: [10, 10]});
       }));
     }
+    if (view.bounds) bounds = L.latLngBounds(view.bounds);
     if (bounds && bounds.isValid()) map.fitBounds(bounds, {padding: [20, 20], maxZoom: 9});
     L.control.layers(bases, overlays, {collapsed: true}).addTo(map);
     L.control.scale({imperial: false}).addTo(map);
@@ -352,6 +353,7 @@
     return Promise.all(pending).then(function () {
       document.documentElement.setAttribute("data-map-ready", "1");
       window.repertoireMapReadyAt = performance.now();
+      window.repertoireMap = map;
       return map;
     });
   }
