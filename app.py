@@ -39,7 +39,6 @@ def create_app(config: dict | None = None) -> Flask:
     instance.mkdir(parents=True, exist_ok=True)
     app.teardown_appcontext(close_registry)
     app.register_blueprint(pdf_blueprint)  # --- pdf ---
-    app.register_blueprint(pdf_blueprint)  # --- pdf ---
     app.register_blueprint(maps_blueprint)  # --- maps ---
     return app
 
@@ -238,94 +237,6 @@ def map_command(query, country, theme, kind, region, colour_by, base_url, output
     if query:
         click.echo("Note: QUERY is matched against names with SQL LIKE (index/ has no search function yet).", err=True)
     click.echo(f"{len(chosen)} partnerships ({view['missing']} without coordinates) mapped to {output}", err=True)
-
-
-# --- pdf -------------------------------------------------------------------------------
-# Country répertoires (issue 5): repertoire.pdf typesets, maps/ draws the print map, and
-# this section hands one to the other (repertoire/ never imports maps/).
-
-from flask import Blueprint, abort, send_file  # noqa: E402
-
-from repertoire.pdf import FontError, Options, RepertoireError, cached_repertoire, country_repertoire  # noqa: E402
-
-pdf_blueprint = Blueprint("pdf", __name__)
-
-
-def print_map(partnerships: list[dict], code: str):
-    """The print map of a country (maps/static.py, issue 4), or None while it is missing."""
-    try:
-        from maps import static
-    except ImportError:
-        return None
-    try:
-        return static.country_map(partnerships, code)
-    except Exception as exc:  # a map failure must not cost the répertoire
-        current_app.logger.warning("print map of %s failed: %s", code, exc)
-        return None
-
-
-def repertoire_file(code: str, members: bool = False) -> Path:
-    """The cached PDF of a country, made on demand until the registry changes."""
-    registry = get_registry()
-    options = Options(members=members, chapters_dir=current_app.config["CHAPTERS_DIR"])
-    return cached_repertoire(registry, code, current_app.config["CACHE_DIR"], options,
-                             map_image=lambda: print_map(registry.partnerships("partner_country = ?", [code]), code))
-
-
-def send_repertoire(code: str, members: bool):
-    try:
-        path = repertoire_file(code.upper(), members)
-    except RepertoireError as exc:
-        abort(404, description=str(exc))
-    except FontError as exc:
-        abort(503, description=str(exc))
-    name = f"repertoire-{code.lower()}{'-membres' if members else ''}.pdf"
-    return send_file(path, mimetype="application/pdf", download_name=name, max_age=3600)
-
-
-@pdf_blueprint.route("/pays/<code>/repertoire.pdf")
-def country_pdf(code: str):
-    """The public répertoire of a country (never any contact)."""
-    return send_repertoire(code, members=False)
-
-
-@pdf_blueprint.route("/pays/<code>/repertoire-membres.pdf")
-def country_pdf_members(code: str):
-    """The members' edition, with contacts: only where PDF_MEMBERS_ROUTE is set (behind auth)."""
-    if not current_app.config.get("PDF_MEMBERS_ROUTE"):
-        abort(404)
-    return send_repertoire(code, members=True)
-
-
-@cli.command("pdf")
-@click.argument("country", required=False)
-@click.option("--all", "all_countries", is_flag=True, help="Every partner country, one file each (-o is a folder).")
-@click.option("-o", "--output", type=click.Path(), help="File to write (a folder with --all).")
-@click.option("--members", is_flag=True, help="Members' edition: includes contacts (personal data).")
-@click.option("--no-map", is_flag=True, help="Leave out the map of links.")
-def pdf_command(country: str | None, all_countries: bool, output: str | None, members: bool, no_map: bool) -> None:
-    """Typeset the répertoire of a partner country (ISO code, e.g. JP) as a PDF."""
-    if bool(country) == all_countries:
-        raise click.UsageError("Give a COUNTRY code, or --all with -o FOLDER.")
-    registry = get_registry()
-    if all_countries:
-        if not output:
-            raise click.UsageError("--all needs -o FOLDER")
-        codes = [r[0] for r in registry.iter_rows("SELECT DISTINCT partner_country FROM partnerships ORDER BY 1")]
-        Path(output).mkdir(parents=True, exist_ok=True)
-        targets = [(code, Path(output) / f"repertoire-{code.lower()}.pdf") for code in codes]
-    else:
-        targets = [(country.upper(), Path(output or f"repertoire-{country.lower()}.pdf"))]
-    for code, path in targets:
-        rows = registry.partnerships("partner_country = ?", [code])
-        options = Options(members=members, chapters_dir=current_app.config["CHAPTERS_DIR"],
-                          map_image=None if no_map else print_map(rows, code))
-        try:
-            data = country_repertoire(registry, code, options)
-        except (RepertoireError, FontError) as exc:
-            raise click.ClickException(str(exc)) from exc
-        path.write_bytes(data)
-        click.echo(f"{code}: {len(rows)} partnerships → {path} ({len(data) // 1024} KB)", err=True)
 
 
 # --- pdf -------------------------------------------------------------------------------
