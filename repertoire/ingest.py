@@ -82,6 +82,13 @@ def _ingest_file(registry: Registry, path: Path, references: References, columns
     for chunk in read_survey(path, columns):
         if chunk.sheet not in report.sheets:
             report.sheets.append(chunk.sheet)
+        if seen:  # a file ingested before: only rows not yet recorded are worked on
+            fresh = [(chunk.sheet, row) not in seen for row in chunk.frame["row"]]
+            report.read += len(fresh) - sum(fresh)
+            report.unchanged += len(fresh) - sum(fresh)
+            chunk.frame, chunk.raw = chunk.frame[fresh].reset_index(drop=True), chunk.raw[fresh].reset_index(drop=True)
+            if chunk.frame.empty:
+                continue
         frame = normalize_frame(chunk.frame.copy(), references.vocabulary)
         frame = resolve_places(frame, references)
         touched: dict[str, dict] = {}
@@ -90,9 +97,6 @@ def _ingest_file(registry: Registry, path: Path, references: References, columns
         raw_records = chunk.raw.to_dict("records")
         for position, row in enumerate(frame.to_dict("records")):
             report.read += 1
-            if (chunk.sheet, row["row"]) in seen:
-                report.unchanged += 1
-                continue
             raw = {k: v for k, v in raw_records[position].items() if v not in (None, "")}
             raw_json = json.dumps(raw, ensure_ascii=False, default=str)
             if row["reason"]:

@@ -78,6 +78,14 @@ class UnresolvedPlace(Exception):
     """A name that matches no collectivité, or several: the message names them."""
 
 
+class Ambiguous(UnresolvedPlace):
+    """A name several communes bear; `codes` lists them."""
+
+    def __init__(self, message: str, codes: list[str]):
+        super().__init__(message)
+        self.codes = codes
+
+
 class FrenchPlaces:
     """The reference of French collectivités (data/communes.csv.gz and friends)."""
 
@@ -136,7 +144,6 @@ class FrenchPlaces:
 
     # --- public --------------------------------------------------------------------
 
-    @lru_cache(maxsize=200_000)
     def resolve(self, name: str | None, departement: str | None = None,
                 code: str | None = None, type_text: str | None = None,
                 partner: tuple[str, str, str] | None = None) -> Collectivite:
@@ -149,6 +156,27 @@ class FrenchPlaces:
         >>> places.resolve("Ville de Nancy").french_id
         'commune:54395'
         """
+        found = self._resolve(name, departement, code, type_text)
+        if isinstance(found, Ambiguous) and partner:
+            known = self.known_pairs.get(partner[:2], {})
+            settled = [c for c in found.codes if c in known]
+            if len(settled) > 1:
+                settled = [c for c in settled if known[c] and known[c] == partner[2]]
+            if len(settled) == 1:
+                return self.commune_record(settled[0])
+        if isinstance(found, UnresolvedPlace):
+            raise found
+        return found
+
+    @lru_cache(maxsize=200_000)
+    def _resolve(self, name, departement, code, type_text) -> "Collectivite | UnresolvedPlace":
+        """Resolution without the partner, cached: surveys repeat the same spellings."""
+        try:
+            return self._resolve_uncached(name, departement, code, type_text)
+        except UnresolvedPlace as error:
+            return error
+
+    def _resolve_uncached(self, name, departement, code, type_text) -> Collectivite:
         level = self._level_from_type(type_text)
         if code and (found := self._from_code(code.strip(), level)):
             return found
@@ -183,7 +211,7 @@ class FrenchPlaces:
         if prefixed_level == "commune":
             folded = _after_preposition(remainder)
         try:
-            return self._commune(folded, departement, name, partner)
+            return self._commune(folded, departement, name)
         except UnresolvedPlace:
             # not a commune: an intercommunalité, département or région named without its title
             if level is None and (siren := self.epci_names.get(folded)):
@@ -206,6 +234,7 @@ class FrenchPlaces:
 
     # --- records -------------------------------------------------------------------
 
+    @lru_cache(maxsize=None)
     def commune_record(self, code: str) -> Collectivite:
         row = self.communes.loc[code]
         return Collectivite(f"commune:{code}", row["nom"], "commune", row["departement"],
@@ -279,8 +308,7 @@ class FrenchPlaces:
                 return level, folded[len(prefix) + 1:]
         return None, None
 
-    def _commune(self, folded: str, departement: str | None, written: str,
-                 partner: tuple[str, str, str] | None = None) -> Collectivite:
+    def _commune(self, folded: str, departement: str | None, written: str) -> Collectivite:
         entries = self.commune_names.get(folded) or self.commune_names.get(strip_articles(folded), [])
         if not entries:
             entries = self._fuzzy(folded, departement)
@@ -288,19 +316,13 @@ class FrenchPlaces:
             entries = [e for e in entries if e[1] == departement] or (
                 [] if any(e[1] for e in entries) else entries)
         codes = list(dict.fromkeys(e[0] for e in entries if e[2])) or list(dict.fromkeys(e[0] for e in entries))
-        if len(codes) > 1 and partner:
-            known = self.known_pairs.get(partner[:2], {})
-            settled = [c for c in codes if c in known]
-            if len(settled) > 1:
-                settled = [c for c in settled if known[c] and known[c] == partner[2]]
-            codes = settled if len(settled) == 1 else codes
         if len(codes) == 1:
             return self.commune_record(codes[0])
         if not codes:
             where = f" in département {departement}" if departement else ""
             raise UnresolvedPlace(f"unknown collectivité {written!r}{where}")
         named = ", ".join(f"{self.communes.loc[c, 'nom']} ({self.communes.loc[c, 'departement']}, {c})" for c in codes[:6])
-        raise UnresolvedPlace(f"ambiguous collectivité {written!r}: {named}; give the département")
+        raise Ambiguous(f"ambiguous collectivité {written!r}: {named}; give the département", codes)
 
     def _fuzzy_epci(self, folded: str) -> str | None:
         """`Grand Besançon` for `CU Grand Besançon Métropole`: one clear best or nothing."""
