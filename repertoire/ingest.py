@@ -23,6 +23,7 @@ from .text import fold
 # Fields a later survey overwrites; themes and keywords are united instead.
 UPDATED_FIELDS = ("partner_name", "partner_region", "kind", "status", "since", "since_date",
                   "until", "description", "projects", "funding", "contacts")
+REPORTED_REJECTS = 1000  # a report keeps this many in memory; memory stays bounded on huge files
 ROW_VALUES = ("french_id", "partner_name", "partner_country", "since", "kind", "status", "themes")
 
 
@@ -101,7 +102,8 @@ def _ingest_file(registry: Registry, path: Path, references: References, columns
             raw_json = json.dumps(raw, ensure_ascii=False, default=str)
             if row["reason"]:
                 report.rejected += 1
-                report.rejects.append(Reject(path.name, chunk.sheet, row["row"], row["reason"], raw))
+                if len(report.rejects) < REPORTED_REJECTS:  # all of them are in the registry
+                    report.rejects.append(Reject(path.name, chunk.sheet, row["row"], row["reason"], raw))
                 rejects.append((path.name, digest, chunk.sheet, row["row"], row["reason"], raw_json, stamp))
                 continue
             survey_date = _row_date(row.get("submitted")) or file_date
