@@ -40,6 +40,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.teardown_appcontext(close_registry)
     app.register_blueprint(pdf_blueprint)  # --- pdf ---
     app.register_blueprint(maps_blueprint)  # --- maps ---
+    web.init_app(app, get_registry)  # --- search, pages and API ---
+    app.extensions.setdefault("after_ingest", []).append(update_search_index)  # --- search ---
     return app
 
 
@@ -129,6 +131,70 @@ def rejects_command(fmt: str, output: str | None) -> None:
         click.echo(f"{len(rejects)} rejected rows written to {output}", err=True)
     else:
         click.echo(text, nl=False)
+
+
+# --- search ---------------------------------------------------------------------------
+# Full-text search (index/, issue 3): the index is rebuilt by `repertoire index`, brought up
+# to date after `repertoire ingest`; pages and the JSON API are the web/ blueprints.
+
+import json as _json  # noqa: E402
+
+import index  # noqa: E402
+import web  # noqa: E402
+from index.facets import FACET_NAMES  # noqa: E402
+
+
+def update_search_index(registry: Registry) -> None:
+    """after_ingest hook: index what the ingestion changed (a first build if none exists)."""
+    report = index.update_index(registry, current_app.config["INDEX_DIR"])
+    click.echo(f"Index: {report.documents} partnerships indexed in {report.seconds:.1f} s.")
+
+
+@cli.command("index")
+@click.option("--procs", type=int, help="Indexing processes (default: 2 from 20,000 partnerships).")
+def index_command(procs: int | None) -> None:
+    """Rebuild the search index aside, then swap it in (a running app answers throughout)."""
+    report = index.build_index(get_registry(), current_app.config["INDEX_DIR"], procs=procs)
+    click.echo(f"Index: {report.documents} partnerships in {report.seconds:.1f} s ({report.generation}).")
+
+
+@cli.command("search")
+@click.argument("query", required=False, default="")
+@click.option("--country", multiple=True, help="Partner country (ISO code or name), repeatable.")
+@click.option("--theme", multiple=True, help="Theme code (e.g. eau, culture), repeatable.")
+@click.option("--region", multiple=True, help="French région code (e.g. 44), repeatable.")
+@click.option("--kind", multiple=True, help="Kind: jumelage, cooperation, amitie, intention, contact.")
+@click.option("--status", multiple=True, help="Status: actif, en_sommeil, termine.")
+@click.option("--sort", type=click.Choice(list(index.search.SORTS)), default="relevance", show_default=True)
+@click.option("--limit", type=click.IntRange(1, 100_000), default=20, show_default=True)
+@click.option("--page", type=click.IntRange(1), default=1)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (the /api/search document).")
+def search_command(query, country, theme, region, kind, status, sort, limit, page, as_json) -> None:
+    """Search partnerships: free text in French (accents, typos, ET/OU/SAUF) and filters."""
+    filters = {k: list(v) for k, v in dict(country=country, theme=theme, region=region, kind=kind, status=status).items() if v}
+    params = index.SearchParams(query, filters, sort, page, limit)
+    try:
+        result = current_app.extensions["search_index"].search(params, get_registry())
+    except index.IndexMissing:
+        raise click.ClickException("No search index yet: run `repertoire index`.")
+    if as_json:
+        click.echo(_json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+        return
+    click.echo(f"{result.total} partnerships" + (f" — did you mean: {result.suggestion}?" if result.suggestion else ""))
+    for hit in result.hits:
+        click.echo(f"{hit['id']}  {hit['french_name']} – {hit['partner_name']} ({hit['partner_country']})"
+                   f"  {hit['kind'] or ''} {hit['since'] or ''}")
+    for name in FACET_NAMES[:3]:
+        top = ", ".join(f"{v} {n}" for v, n in list(result.facets[name].items())[:8])
+        click.echo(f"  {name}: {top}")
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, type=int, show_default=True)
+def serve_command(host: str, port: int) -> None:
+    """Start the web app (development server; use gunicorn 'app:create_app()' in production)."""
+    current_app.run(host=host, port=port, threaded=True, use_reloader=False)
 
 
 # --- maps ------------------------------------------------------------------------------

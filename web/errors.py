@@ -1,0 +1,30 @@
+"""One error handler: JSON under /api/, a friendly page elsewhere; never a traceback."""
+from __future__ import annotations
+
+from flask import Flask, current_app, jsonify, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from index import IndexMissing
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def handle(error: Exception):
+    if isinstance(error, IndexMissing):
+        status, message = 503, _("L'index de recherche n'est pas encore construit (commande « repertoire index »).")
+    elif isinstance(error, HTTPException):
+        status, message = error.code or 500, error.description
+    else:
+        current_app.logger.exception("unhandled error on %s", request.path)
+        status, message = 500, InternalServerError.description
+    if wants_json():
+        return jsonify({"error": {"status": status, "message": message}}), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle)
+    app.register_error_handler(Exception, handle)

@@ -1,0 +1,63 @@
+"""The public pages (server-rendered, no JavaScript needed)."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+
+from index import SearchParams
+from repertoire.export import FORMATS, write
+
+from . import assemble
+from .labels import lang
+
+pages = Blueprint("pages", __name__)
+EXPORTS = ("csv", "xlsx", "geojson")
+
+
+def _context():
+    """The request's registry and the app's search index (given to web.init_app by app.py)."""
+    return current_app.extensions["registry"](), current_app.extensions["search_index"]
+
+
+@pages.route("/")
+def home():
+    registry, _ = _context()
+    return render_template("home.html", figures=assemble.key_figures(registry))
+
+
+@pages.route("/recherche")
+def search():
+    registry, index = _context()
+    params = SearchParams.from_args(request.args)
+    return render_template("search.html", result=index.search(params, registry), params=params, exports=EXPORTS)
+
+
+@pages.route("/recherche/export.<fmt>")
+def export(fmt: str):
+    if fmt not in EXPORTS:
+        abort(404)
+    registry, index = _context()
+    rows = assemble.export_search(index, registry, SearchParams.from_args(request.args))
+    mimetype, extension, _ = FORMATS[fmt]
+    return Response(write(rows, fmt), mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="partenariats.{extension}"'})
+
+
+@pages.route("/partenariats/<pid>")
+def partnership(pid: str):
+    registry, _ = _context()
+    record = assemble.partnership(registry, pid) or abort(404)
+    return render_template("partnership.html", p=record)
+
+
+@pages.route("/collectivites/<path:french_id>")
+def collectivite(french_id: str):
+    registry, _ = _context()
+    view = assemble.collectivite(registry, french_id) or abort(404)
+    return render_template("collectivite.html", c=view)
+
+
+@pages.route("/pays/<code>")
+def country(code: str):
+    registry, _ = _context()
+    view = assemble.country(registry, code, lang()) or abort(404)
+    return render_template("country.html", country=view)
