@@ -130,7 +130,8 @@ class RepertoireDoc(BaseDocTemplate):
                          topMargin=MARGIN_TOP, bottomMargin=MARGIN_BOTTOM, title=title(country),
                          author=options.network, subject=f"Coopération décentralisée avec : {country.name}",
                          keywords=["coopération décentralisée", "jumelage", country.name],
-                         creator="Répertoire (repertoire pdf)", lang="fr-FR", **kw)
+                         creator="Répertoire (repertoire pdf)", lang="fr-FR",
+                         initialFontName="Sans", initialFontSize=10, **kw)  # no unembedded Helvetica
         self.country, self.options = country, options
         self.section, self.headings = "", 0
         body = Frame(MARGIN_X, MARGIN_BOTTOM, TEXT_W, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM, id="body")
@@ -231,7 +232,11 @@ def _cover(c: Country, n: int, options: Options) -> list[Flowable]:
 
 def _toc() -> list[Flowable]:
     st = styles()
-    toc = TableOfContents(levelStyles=[st["toc0"], st["toc1"]], dotsMinLevel=0)
+    # Every table names its font: the default cell font is an unembedded Helvetica.
+    toc = TableOfContents(levelStyles=[st["toc0"], st["toc1"]], dotsMinLevel=0,
+                          tableStyle=TableStyle([("FONT", (0, 0), (-1, -1), "Sans"), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                                                 ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                                                 ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))
     return [Paragraph("Sommaire", st["h1"]), toc]
 
 

@@ -125,6 +125,10 @@ def register() -> None:
         bold = f"{name}-Bold" if f"{name}-Bold" in FACES else name
         for b, i, face in ((0, 0, name), (1, 0, bold), (0, 1, name), (1, 1, bold)):
             addMapping(name, b, i, face)
+    # ReportLab graphics (the decade chart) open every drawing with this font: make it an
+    # embedded one, or pdffonts lists an unembedded Helvetica.
+    from reportlab.graphics import shapes
+    shapes.STATE_DEFAULTS["fontName"] = "Sans"
     _registered = True
 
 

@@ -134,7 +134,7 @@ def summary_flowables(partnerships: list[dict], width: float) -> list[Flowable]:
     for (t1, c1), (t2, c2) in zip(pairs[::2], pairs[1::2]):
         grid = Table([[_table(t1, c1, total, half), _table(t2, c2, total, half)]],
                      colWidths=[half + 0.4 * cm, half + 0.4 * cm])
-        grid.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+        grid.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONT", (0, 0), (-1, -1), "Sans"),
                                   ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
         story += [grid, Spacer(1, 10)]
     if c["theme"]:

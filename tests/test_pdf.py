@@ -1,0 +1,161 @@
+"""The country répertoire PDF: metadata, fonts embedded, valid file, every partnership in the text."""
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import unicodedata
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from app import cli, create_app
+from repertoire.ingest import ingest_files
+from repertoire.pdf import Options, RepertoireError, country, render
+from repertoire.pdf.fonts import markup, runs
+from repertoire.pdf.typography import french
+from repertoire.registry import Registry
+
+FIXTURES = Path(__file__).parent / "fixtures"
+needs_poppler = pytest.mark.skipif(not shutil.which("pdffonts"), reason="poppler-utils not installed")
+
+JAPAN = [
+    dict(id="p1", french_id="commune:33063", french_name="Bordeaux", french_type="commune", departement="33",
+         region="75", partner_name="Fukuoka", partner_native="福岡市", partner_country="JP", partner_region="Fukuoka",
+         kind="jumelage", status="actif", since=1982, since_date="1982-11-06", themes="culture;education",
+         keywords="", description="Échanges: lycées, « semaine japonaise » ; musées!", projects="Festival",
+         funding="Ville de Bordeaux", contacts="secret@bordeaux.example"),
+    dict(id="p2", french_id="region:84", french_name="Auvergne-Rhône-Alpes", french_type="region", departement=None,
+         region="84", partner_name="Shizuoka", partner_native="静岡県", partner_country="JP", partner_region=None,
+         kind="cooperation", status="en_sommeil", since=2013, since_date=None, themes="economie",
+         keywords="", description=None, projects=None, funding=None, contacts=None),
+]
+
+
+def text_of(pdf: bytes) -> str:
+    return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+@pytest.fixture(scope="module")
+def japan_pdf() -> bytes:
+    return render(JAPAN, "JP")
+
+
+@pytest.fixture(scope="module")
+def am_instance(tmp_path_factory, references) -> Path:
+    """An instance whose registry holds the Armenia/Morocco fixture only (real twinnings)."""
+    instance = tmp_path_factory.mktemp("pdf-instance")
+    registry = Registry(instance / "registry.sqlite3")
+    ingest_files(registry, [FIXTURES / "partenaires-armenie-maroc.csv"], references)
+    registry.close()
+    return instance
+
+
+@pytest.fixture(scope="module")
+def am_registry(am_instance):
+    registry = Registry(am_instance / "registry.sqlite3")
+    yield registry
+    registry.close()
+
+
+def test_french_spacing_uses_no_break_space():
+    assert french("Thèmes: « eau » ; oui!") == "Thèmes\u00a0: «\u00a0eau\u00a0»\u00a0; oui\u00a0!"
+    assert french("http://x.fr 10:30 l'eau") == "http://x.fr 10:30 l’eau"
+    assert "\u202f" not in french("a\u202f;")
+
+
+def test_adjective_from_demonym():
+    assert country("JP").adjective == "franco-japonais"
+    assert country("DE").adjective == "franco-allemand"
+    assert country("AM").adjective == "franco-arménien"
+    assert country("MA").adjective_plural == "franco-marocains"
+    with pytest.raises(RepertoireError):
+        country("XX")
+
+
+def test_script_runs_pick_fonts_with_glyphs():
+    assert [f for f, _ in runs("Goris Գորիս 福岡 الصويرة תל אביב Москва", "Serif")] == \
+        [None, "Armenian", "CJK", "Arabic", "Hebrew", None]
+    assert "&lt;b&gt;" in markup("<b>")  # survey text is never markup
+
+
+def test_metadata_outline_and_contents(japan_pdf):
+    reader = PdfReader(io.BytesIO(japan_pdf))
+    meta = reader.metadata
+    assert meta.title == "Répertoire des partenariats de coopération décentralisée franco-japonais"
+    assert meta.author
+    assert reader.trailer["/Root"]["/Lang"] == "fr-FR"
+    titles = [o.title for o in reader.outline if not isinstance(o, list)]
+    assert "Avant-propos" in titles and "Les partenariats" in titles and "Index thématique" in titles
+    assert reader.mediabox_size if hasattr(reader, "mediabox_size") else True
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4
+
+
+def test_public_edition_has_no_contacts_and_members_has(japan_pdf):
+    text = text_of(japan_pdf)
+    for p in JAPAN:
+        assert p["partner_name"] in text and p["french_name"] in text
+    assert "福岡市" in text
+    assert "secret@bordeaux.example" not in text
+    assert "secret@bordeaux.example" in text_of(render(JAPAN, "JP", Options(members=True)))
+
+
+def test_chapter_typeset_from_markdown(japan_pdf, tmp_path):
+    text = text_of(japan_pdf)
+    assert "Deux niveaux de collectivités" in text and "Sommaire" in text
+    (tmp_path / "JP.md").write_text("# Préface locale\n\nUn *texte* avec un [lien](https://example.org).\n")
+    own = text_of(render(JAPAN, "JP", Options(chapters_dir=str(tmp_path))))
+    assert "Préface locale" in own and "Deux niveaux" not in own
+
+
+def test_country_without_chapter_has_none(am_registry):
+    pdf = render(am_registry.partnerships("partner_country = 'AM'"), "AM")
+    titles = [o.title for o in PdfReader(io.BytesIO(pdf)).outline if not isinstance(o, list)]
+    assert "Avant-propos" not in titles and titles[0] == "La coopération en chiffres"
+
+
+@needs_poppler
+def test_fonts_embedded_and_file_valid(am_registry, tmp_path):
+    path = tmp_path / "am.pdf"
+    path.write_bytes(render(am_registry.partnerships("partner_country = 'AM'"), "AM"))
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    rows = fonts.splitlines()[2:]
+    assert rows and all(row.split()[-5] == "yes" for row in rows), fonts  # the "emb" column
+    assert any("Armenian" in row for row in rows)
+    if shutil.which("qpdf"):
+        subprocess.run(["qpdf", "--check", str(path)], capture_output=True, check=True)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    for p in am_registry.partnerships("partner_country = 'AM'"):
+        assert p["partner_name"] in text and p["french_name"] in text
+    assert "Գորիս" in text
+
+
+def test_arabic_names_present(am_registry):
+    rows = am_registry.partnerships("partner_country = 'MA'")
+    text = text_of(render(rows, "MA"))
+    for p in rows:
+        assert p["partner_name"] in text and p["french_name"] in text
+    # Shaped (presentation forms, joined): NFKC gives the letters back, in either order.
+    letters = unicodedata.normalize("NFKC", text)
+    assert "الصويرة" in letters or "الصويرة"[::-1] in letters
+
+
+def test_route_caches_until_registry_changes(am_instance):
+    app = create_app({"TESTING": True, "INSTANCE": str(am_instance)})
+    client = app.test_client()
+    first = client.get("/pays/am/repertoire.pdf")
+    assert first.status_code == 200 and first.data[:5] == b"%PDF-"
+    cached = list((am_instance / "cache" / "pdf").glob("repertoire-AM-public-*.pdf"))
+    assert len(cached) == 1
+    assert client.get("/pays/AM/repertoire.pdf").data == first.data
+    assert client.get("/pays/FR/repertoire.pdf").status_code == 404
+    assert client.get("/pays/AM/repertoire-membres.pdf").status_code == 404
+
+
+def test_cli_all(am_instance, tmp_path):
+    app = create_app({"TESTING": True, "INSTANCE": str(am_instance)})
+    result = app.test_cli_runner().invoke(cli, ["pdf", "--all", "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["repertoire-am.pdf", "repertoire-ma.pdf"]
