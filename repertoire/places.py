@@ -109,6 +109,7 @@ class FrenchPlaces:
         self.departement_names = self._index_names(self.departements["nom"])
         self.region_names = self._index_names(self.regions["nom"])
         self.epci_names = {}
+        self.epci_full_names = {fold_place(name): siren for siren, name in self.epci["nom"].items()}
         for siren, name in self.epci["nom"].items():
             for variant in self._epci_variants(name):
                 self.epci_names.setdefault(variant, siren)
@@ -212,9 +213,11 @@ class FrenchPlaces:
             folded = _after_preposition(remainder)
         try:
             return self._commune(folded, departement, name)
+        except Ambiguous:
+            raise
         except UnresolvedPlace:
             # not a commune: an intercommunalité, département or région named without its title
-            if level is None and (siren := self.epci_names.get(folded)):
+            if level is None and (siren := self.epci_full_names.get(folded)):
                 return self.epci_record(siren)
             if level is None and (code_ := self.departement_names.get(folded)):
                 return self.departement_record(code_)
