@@ -199,9 +199,8 @@ def serve_command(host: str, port: int) -> None:
 
 # --- maps ------------------------------------------------------------------------------
 # Web maps of links and choropleths (maps/), and `repertoire map`. The index finds ids,
-# the maps draw them. NOTE: index/ has no search function yet, so `/carte` and
-# `repertoire map QUERY` filter the registry with SQL on the same parameters as /recherche
-# (maps/filters.py: q is a LIKE on names). Swap in index/'s search when it lands.
+# the maps draw them: `/carte` takes the query parameters of /recherche. Without an index
+# yet, the registry is filtered with SQL on the same parameters (maps/filters.py).
 
 from flask import Blueprint, abort, render_template, request, send_file, url_for  # noqa: E402
 
@@ -209,12 +208,24 @@ import maps  # noqa: E402
 
 maps_blueprint = Blueprint("maps", __name__)
 MAP_LEVELS = ("pays", "regions", "departements")
+NO_INDEX_NOTE = "Index de recherche absent : recherche simple sur les noms (SQL LIKE)."
 
 
-def map_partnerships(values: dict[str, str]) -> list[dict]:
-    """The partnerships a map of search results shows (SQL filter until index/ can search)."""
-    where, params = maps.where_clause(values)
-    return get_registry().partnerships(where, params)
+def map_partnerships(params: "index.SearchParams") -> tuple[list[dict], str]:
+    """Every partnership a search matches (all pages, by name), and a note for the page."""
+    params.sort, params.per_page, params.page = "name", index.search.MAX_PER_PAGE, 1
+    ids: list[str] = []
+    try:
+        while True:
+            result = current_app.extensions["search_index"].search(params)
+            ids += [hit["id"] for hit in result.hits]
+            if params.page >= result.pages:
+                return get_registry().partnerships_by_ids(ids), ""
+            params.page += 1
+    except index.IndexMissing:
+        values = {"q": params.q} | {k: v[0] for k, v in params.filters.items() if v}
+        where, args = maps.where_clause(values)
+        return get_registry().partnerships(where, args), NO_INDEX_NOTE
 
 
 def render_map(view: dict, inline: bool = False, filters: dict | None = None, note: str = "") -> str:
@@ -240,9 +251,9 @@ def map_filters(values: dict[str, str]) -> dict:
 @maps_blueprint.route("/carte")
 def map_search():
     """The map of a search: the same query parameters as /recherche."""
-    values = maps.filter_values(request.args)
-    view = maps.world_view(map_partnerships(values), color_by=request.args.get("couleur", "kind"))
-    return render_map(view, filters=map_filters(values))
+    chosen, note = map_partnerships(index.SearchParams.from_args(request.args))
+    view = maps.world_view(chosen, color_by=request.args.get("couleur", "kind"))
+    return render_map(view, filters=map_filters(maps.filter_values(request.args)), note=note)
 
 
 @maps_blueprint.route("/carte/pays/<code>")
@@ -291,17 +302,18 @@ def map_outline(name: str):
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="HTML file to write.")
 def map_command(query, country, theme, kind, region, colour_by, base_url, output) -> None:
     """Write a map of links as one self-contained HTML file that opens offline from disk."""
-    values = {k: v for k, v in dict(q=query, country=country, theme=theme, kind=kind, region=region).items() if v}
-    chosen = map_partnerships(values)
+    filters = {k: [v] for k, v in dict(country=country, theme=theme, kind=kind, region=region).items() if v}
+    chosen, note = map_partnerships(index.SearchParams(query or "", filters))
     detail = base_url.rstrip("/") + "/partenariats/" if base_url else ""
-    if country and len(values) == 1:
+    if country and len(filters) == 1 and not query:
         view = maps.country_view(chosen, country, color_by=colour_by, detail_url=detail)
     else:
         view = maps.world_view(chosen, color_by=colour_by, detail_url=detail)
-    note = "Recherche par nom (SQL LIKE : sans racinisation ni tolérance aux fautes)." if query else ""
-    Path(output).write_text(render_map(view, inline=True, note=note), encoding="utf-8")
-    if query:
-        click.echo("Note: QUERY is matched against names with SQL LIKE (index/ has no search function yet).", err=True)
+    with current_app.test_request_context("/carte"):  # template context processors read the request
+        html = render_map(view, inline=True, note=note)
+    Path(output).write_text(html, encoding="utf-8")
+    if note:
+        click.echo("Note: no search index (run `repertoire index`): filters applied with SQL, QUERY matched against names.", err=True)
     click.echo(f"{len(chosen)} partnerships ({view['missing']} without coordinates) mapped to {output}", err=True)
 
 
