@@ -56,10 +56,12 @@ def name_keys(name: str) -> list[str]:
 class Gazetteer:
     """Lazy per-country indexes over the GeoNames extract."""
 
-    def __init__(self, path: Path = DATA / "gazetteer.csv.gz"):
+    def __init__(self, path: Path = DATA / "gazetteer.csv.gz", pairs: Path = DATA / "twinnings.csv.gz"):
         self.path = path
+        self.pairs = pairs
         self._by_country: dict[str, pd.DataFrame] | None = None
         self._indexes: dict[str, dict[str, list[int]]] = {}
+        self._known: dict[tuple[str, str], tuple[float, float, str]] | None = None
 
     def _country(self, country: str) -> tuple[pd.DataFrame, dict[str, list[int]]]:
         if self._by_country is None:
@@ -101,7 +103,17 @@ class Gazetteer:
         if found and (len(found) == 1 or found[0][1] - found[1][1] >= 3 or
                       set(index[found[0][0]]) == set(index[found[1][0]])):
             return self._best(places, index[found[0][0]])
-        return None
+        return self._from_known_pairs(name, country)
+
+    def _from_known_pairs(self, name: str, country: str) -> Locality | None:
+        """Last resort: the point a public list of twinnings gives for that partner."""
+        if self._known is None:
+            pairs = pd.read_csv(self.pairs, dtype=str, keep_default_na=False)
+            pairs = pairs[(pairs["partner_lat"] != "") & (pairs["partner_lon"] != "")]
+            self._known = {(c, k): (float(lat), float(lon), n) for c, k, lat, lon, n in
+                           pairs[["country", "partner_key", "partner_lat", "partner_lon", "partner_name"]].itertuples(index=False)}
+        known = self._known.get((country, fold(name)))
+        return Locality(0, known[2], "", known[0], known[1], None) if known else None
 
     @staticmethod
     def _best(places: pd.DataFrame, positions: list[int]) -> Locality:

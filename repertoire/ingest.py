@@ -201,7 +201,7 @@ def place_partner(record: dict, gazetteer: Gazetteer) -> None:
     found = gazetteer.place(name, record["partner_country"])
     if found:
         record["partner_lat"], record["partner_lon"] = found.lat, found.lon
-        record["partner_geonameid"] = found.geonameid
+        record["partner_geonameid"] = found.geonameid or None  # 0: a point from a twinning list
         record.setdefault("partner_native", None)
         if not record.get("partner_native") and found.native:
             record["partner_native"] = found.native
