@@ -1,0 +1,223 @@
+"""Maps: link data from a real registry, pages and CLI, print maps, and Chromium with no network."""
+from __future__ import annotations
+
+import io
+import json
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+import maps
+from app import cli, create_app
+from maps.static import country_map, france_map
+from repertoire.registry import Registry
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+# --- data --------------------------------------------------------------------------------
+
+def test_link_rows_draw_every_partnership_with_both_ends_placed(sample_registry):
+    partnerships = sample_registry.partnerships()
+    rows, missing = maps.link_rows(partnerships)
+    placed = [p for p in partnerships if maps.links.has_coordinates(p)]
+    assert len(rows) == len(placed) and missing == len(partnerships) - len(placed)
+    assert all(len(row) == len(maps.LINK_COLUMNS) for row in rows)
+
+
+def test_geojson_has_one_great_circle_line_per_placed_partnership(sample_registry):
+    partnerships = sample_registry.partnerships("partner_country = ?", ["JP"])
+    collection = maps.links_geojson(partnerships)
+    placed = [p for p in partnerships if maps.links.has_coordinates(p)]
+    assert [f["id"] for f in collection["features"]] == [p["id"] for p in placed]
+    feature, p = collection["features"][0], placed[0]
+    line = feature["geometry"]["coordinates"]
+    assert line[0] == pytest.approx([p["french_lon"], p["french_lat"]], abs=1e-3)
+    assert line[-1] == pytest.approx([p["partner_lon"], p["partner_lat"]], abs=1e-3)
+    assert len(line) > 10  # an arc, not a straight segment
+    assert feature["properties"]["partner_country_name"] == "Japon"
+
+
+def test_great_circle_keeps_longitudes_continuous_over_180():
+    points = maps.great_circle(170, -17, -170, -15, steps=8)
+    assert all(abs(a[0] - b[0]) < 10 for a, b in zip(points, points[1:]))
+
+
+@pytest.mark.parametrize("values, field, expected", [
+    ({"country": "jp"}, "partner_country", {"JP"}),
+    ({"kind": "cooperation"}, "kind", {"cooperation"}),
+])
+def test_sql_filters_match_the_search_parameters(sample_registry, values, field, expected):
+    where, params = maps.where_clause(values)
+    found = sample_registry.partnerships(where, params)
+    assert found and {p[field] for p in found} == expected
+
+
+def test_theme_filter_matches_whole_codes_only(sample_registry):
+    where, params = maps.where_clause({"theme": "eau"})
+    found = sample_registry.partnerships(where, params)
+    assert found and all("eau" in p["themes"].split(";") for p in found)
+
+
+def test_country_view_frames_metropolitan_france_and_the_country(sample_registry):
+    view = maps.country_view(sample_registry.partnerships(), "DE")
+    (south, west), (north, east) = view["bounds"]
+    assert 41 < south < 48 and -6 < west < 0 and 53 < north < 56 and 13 < east < 16
+    assert {row[4] for row in view["rows"]} == {"DE"}
+
+
+def test_choropleth_counts_add_up_to_the_partnerships(sample_registry):
+    partnerships = sample_registry.partnerships()
+    for level, field in (("pays", "partner_country"), ("regions", "region"), ("departements", "departement")):
+        view = maps.choropleth_view(partnerships, level)
+        assert sum(view["values"].values()) == sum(1 for p in partnerships if p[field])
+        assert [c["to"] for c in view["classes"]] == sorted(c["to"] for c in view["classes"])
+    keys = {f["properties"]["code"] for f in maps.outline("departements")["features"]}
+    assert set(maps.choropleth_view(partnerships, "departements")["values"]) & keys
+
+
+def test_world_outlines_are_split_at_the_antimeridian():
+    for name in ("monde", "monde-50m"):
+        for feature in maps.outline(name)["features"]:
+            g = feature["geometry"]
+            polygons = [g["coordinates"]] if g["type"] == "Polygon" else g["coordinates"]
+            for ring in (r for poly in polygons for r in poly):
+                lons = [pt[0] for pt in ring]
+                assert max(lons) - min(lons) < 300, feature["properties"]["name"]
+
+
+# --- pages -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("url", ["/carte", "/carte?country=JP&theme=culture", "/carte/pays/JP",
+                                 "/carte/repartition/pays", "/carte/repartition/regions",
+                                 "/carte/repartition/departements"])
+def test_map_pages_load_everything_from_the_app(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'id="map"' in html and "RepertoireMap.draw" in html
+    external = re.findall(r'(?:src|href)="(https?://[^"]+)"', html)
+    assert external == []
+    for asset in re.findall(r'(?:src|href)="(/static/[^"]+)"', html):
+        assert client.get(asset).status_code == 200
+
+
+def test_map_of_a_collectivite_and_unknown_pages(client, sample_registry):
+    french_id = sample_registry.partnerships()[0]["french_id"]
+    assert client.get(f"/carte/collectivite/{french_id}").status_code == 200
+    assert client.get("/carte/pays/ZZ").status_code == 404
+    assert client.get("/carte/repartition/cantons").status_code == 404
+    assert client.get("/carte/contours/monde.geojson").get_json()["type"] == "FeatureCollection"
+
+
+def test_survey_text_is_json_escaped_inside_the_page(tmp_path, sample_registry):
+    app = _app_with_xss_partner(tmp_path, sample_registry)
+    html = app.test_client().get("/carte/pays/JP").get_data(as_text=True)
+    assert XSS not in html and "\\u003cimg src=x onerror=alert(1)\\u003e" in html
+
+
+def test_cli_writes_a_self_contained_map(runner, tmp_path, sample_registry):
+    target = tmp_path / "japon.html"
+    result = runner.invoke(cli, ["map", "--country", "JP", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    html = target.read_text(encoding="utf-8")
+    assert not re.search(r'<(?:script|link)[^>]+(?:src|href)=', html)  # every asset inlined
+    assert "L.markerClusterGroup" in html and ".leaflet-container" in html
+    view = json.loads(re.search(r'<script id="map-view" type="application/json">(.*?)</script>', html, re.S).group(1))
+    expected = {p["id"] for p in sample_registry.partnerships("partner_country = ?", ["JP"])}
+    assert {row[0] for row in view["rows"] + view["unplaced"]} == expected
+
+
+def test_cli_map_has_help():
+    from click.testing import CliRunner
+    result = CliRunner().invoke(cli, ["map", "--help"])
+    assert result.exit_code == 0 and "self-contained" in result.output
+
+
+# --- print -------------------------------------------------------------------------------
+
+def test_country_map_is_a_one_page_vector_pdf(sample_registry):
+    pdf = country_map(sample_registry.partnerships("partner_country = ?", ["JP"]), "JP")
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) == 1
+    assert not reader.pages[0].images  # vector, no raster inside
+    assert country_map(sample_registry.partnerships("partner_country = ?", ["JP"]), "JP") == pdf  # reproducible
+
+
+def test_country_and_france_maps_as_svg(sample_registry):
+    partnerships = sample_registry.partnerships("partner_country = ?", ["DE"])
+    for svg in (country_map(partnerships, "DE", fmt="svg"), france_map(partnerships, fmt="svg")):
+        root = ET.fromstring(svg)
+        assert root.tag.endswith("svg") and len(svg) < 2_000_000
+
+
+def test_print_maps_accept_no_partnership_and_refuse_unknown_formats():
+    assert PdfReader(io.BytesIO(country_map([], "JP"))).pages
+    assert PdfReader(io.BytesIO(france_map([]))).pages
+    with pytest.raises(ValueError):
+        france_map([], fmt="gif")
+
+
+# --- browser -----------------------------------------------------------------------------
+
+def _app_with_xss_partner(tmp_path: Path, sample_registry: Registry):
+    """An app whose registry holds one Japanese partner named like an HTML injection."""
+    partnership = dict(sample_registry.partnerships("partner_country = ? AND partner_lat IS NOT NULL", ["JP"])[0])
+    partnership.update(id="p-xss", partner_name=XSS, partner_key="xss", french_name="Ville <b>test</b>")
+    registry = Registry(tmp_path / "instance" / "registry.sqlite3")
+    registry.save([partnership], [], [], [])
+    registry.close()
+    return create_app({"TESTING": True, "INSTANCE": str(tmp_path / "instance")})
+
+
+def _open_map(page, url: str):
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(url)
+    page.wait_for_selector("html[data-map-ready='1']", timeout=15000)
+    return dialogs
+
+
+@pytest.mark.browser
+def test_map_page_requests_nothing_outside_the_app(live_server, offline_page, sample_registry):
+    dialogs = _open_map(offline_page, f"{live_server}/carte/pays/JP")
+    assert offline_page.external == [] and offline_page.errors == [] and dialogs == []
+    count = len(sample_registry.partnerships("partner_country = ?", ["JP"]))
+    assert offline_page.locator("#map-list-body tbody tr").count() == count
+    assert offline_page.locator(".leaflet-overlay-pane canvas").count() >= 1
+    assert offline_page.locator(".rm-legend input[type=checkbox]").count() >= 1
+
+
+@pytest.mark.browser
+def test_choropleth_page_works_offline(live_server, offline_page):
+    _open_map(offline_page, f"{live_server}/carte/repartition/departements")
+    assert offline_page.external == [] and offline_page.errors == []
+    assert offline_page.locator("#map-list-body tbody tr").count() > 50
+
+
+@pytest.mark.browser
+def test_survey_text_shows_as_text_in_popups_tooltips_and_table(tmp_path, sample_registry, offline_page):
+    app = _app_with_xss_partner(tmp_path, sample_registry)
+    target = tmp_path / "xss.html"
+    result = app.test_cli_runner().invoke(cli, ["map", "-o", str(target), "--base-url", "http://127.0.0.1"])
+    assert result.exit_code == 0, result.output
+    dialogs = _open_map(offline_page, target.as_uri())
+    text = offline_page.evaluate("""() => {
+        const map = window.repertoireMap; let line = null; const dots = [];
+        map.eachLayer(l => { if (l instanceof L.CircleMarker) dots.push(l);
+                             else if (l instanceof L.Polyline && !line) line = l; });
+        line.openPopup(line.getCenter());
+        const popup = document.querySelector('.rm-popup').textContent;
+        dots.forEach(d => d.openTooltip());
+        const tooltips = Array.from(document.querySelectorAll('.leaflet-tooltip'), t => t.textContent);
+        return {popup, tooltips, images: document.querySelectorAll('#map img, #map-list-body img').length,
+                table: document.querySelector('#map-list-body tbody').textContent};
+    }""")
+    assert XSS in text["popup"] and "Ville <b>test</b>" in text["popup"]
+    assert len(text["tooltips"]) == 2, text
+    assert any(XSS in t for t in text["tooltips"]) and any("Ville <b>test</b>" in t for t in text["tooltips"])
+    assert XSS in text["table"]
+    assert text["images"] == 0 and dialogs == [] and offline_page.external == []
