@@ -35,6 +35,7 @@ class Engine:
         self.norm = (K1 * (1 - B + B * lengths / max(average, 1.0))).astype(np.float32)
         self.documents = int(live.sum())
         self.cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self.position_cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         """Docnums and BM25 weights of one term of the `text` field (cached)."""
@@ -61,6 +62,39 @@ class Engine:
         if len(self.cache) > CACHE_TERMS:
             self.cache.popitem(last=False)
         return docs, weights
+
+    def positions(self, term: str) -> np.ndarray:
+        """Sorted keys docnum << 20 | position of every occurrence of a term (cached)."""
+        if term in self.position_cache:
+            self.position_cache.move_to_end(term)
+            return self.position_cache[term]
+        keys: list[int] = []
+        fmt = self.searcher.schema["text"].format
+        for leaf, offset in self.reader.leaf_readers():
+            if ("text", term) not in leaf:
+                continue
+            m = leaf.postings("text", term)
+            while not m._atend:
+                m._read_ids()
+                m._read_values()
+                for docnum, value in zip(m._ids[: m._blocklength], m._values[: m._blocklength]):
+                    base = (docnum + offset) << 20
+                    keys.extend(base | p for p in fmt.decode_positions(value))
+                m._next_block()
+        array = np.array(sorted(keys), dtype=np.int64)
+        self.position_cache[term] = array
+        if len(self.position_cache) > CACHE_TERMS // 10:
+            self.position_cache.popitem(last=False)
+        return array
+
+    def phrase(self, words: list[str]) -> np.ndarray:
+        """Documents where the words stand side by side, in order (vectorised position check)."""
+        keys = self.positions(words[0])
+        for i, word in enumerate(words[1:], 1):
+            if not len(keys):
+                break
+            keys = keys[np.isin(keys + i, self.positions(word), assume_unique=False)]
+        return np.unique(keys >> 20)
 
     def run(self, q: Q.Query) -> tuple[np.ndarray, np.ndarray]:
         """(match mask, scores) of a query, both over every docnum."""
@@ -110,6 +144,13 @@ class Engine:
             return self._eval(Q.Or([Q.Term("text", t, boost=q.boost) for t in terms]))
         if q is Q.NullQuery or isinstance(q, type(Q.NullQuery)):
             return self._empty()
+        if isinstance(q, Q.Phrase) and q.fieldname == "text" and q.slop == 1:
+            mask, score = self._empty()
+            mask[self.phrase(list(q.words))] = True
+            for word in dict.fromkeys(q.words):
+                docs, weights = self.postings(word)
+                score[docs] += weights * q.boost
+            return mask, score * mask
         # Phrases and the rest: Whoosh finds the documents, the words' weights rank them.
         mask, score = self._empty()
         mask[list(self.searcher.docs_for_query(q))] = True
