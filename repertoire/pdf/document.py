@@ -294,7 +294,7 @@ def _since(p: dict) -> str:
 
 
 def entry(p: dict, members: bool) -> list[Flowable]:
-    """One partnership: partner (native name, region), kind, year, status, themes, texts."""
+    """One partnership's flowables: partner (native name, region), kind, year, status, themes, texts."""
     st = styles()
     name = rich(p.get("partner_name"), "Sans")
     native = p.get("partner_native")
@@ -317,7 +317,7 @@ def entry(p: dict, members: bool) -> list[Flowable]:
     terms = [("localites", (p.get("partner_name") or "") + (f" ({native})" if native and native != p.get("partner_name") else ""),
               fold(p.get("partner_name") or ""))]
     terms += [("themes", t, fold(t)) for t in themes]
-    return [KeepTogether([Marker(terms)] + flows + [Spacer(1, 3)])]
+    return [Marker(terms)] + flows + [Spacer(1, 3)]
 
 
 def entries(partnerships: list[dict], members: bool) -> list[Flowable]:
@@ -330,7 +330,9 @@ def entries(partnerships: list[dict], members: bool) -> list[Flowable]:
     for region in sorted(by_region, key=fold):
         h = Heading(rich(region, "Sans"), st["h2"], 1, region)
         h.running = True
-        story += [CondPageBreak(4 * cm), h]
+        story.append(CondPageBreak(4 * cm))
+        lead: list[Flowable] = [h]  # headings go into the KeepTogether of the entry they announce:
+        # ReportLab's keepWithNext does not chain into a KeepTogether
         groups: dict[str, list[dict]] = defaultdict(list)
         for p in by_region[region]:
             groups[p["french_id"]].append(p)
@@ -339,11 +341,11 @@ def entries(partnerships: list[dict], members: bool) -> list[Flowable]:
             first = items[0]
             dep = first.get("departement")
             term = (first.get("french_name") or fid) + (f" ({dep})" if dep and first.get("french_type") != "region" else "")
-            story.append(Marker([("collectivites", term, fold(term))]))
-            story.append(Heading(_collectivite_heading(first), st["h3"], 2,
-                                 first.get("french_name") or fid, toc=False))
+            lead += [Marker([("collectivites", term, fold(term))]),
+                     Heading(_collectivite_heading(first), st["h3"], 2, first.get("french_name") or fid, toc=False)]
             for p in items:
-                story += entry(p, members)
+                story.append(KeepTogether(lead + entry(p, members)))  # one page, unless longer than a page
+                lead = []
     return story
 
 
