@@ -166,6 +166,9 @@ class Engine:
             return []
         s = score[docs]
         k = min(len(docs), offset + limit)
-        part = np.argpartition(-s, k - 1)[:k] if k < len(docs) else np.arange(len(docs))
+        if k < len(docs):  # every document tied with the k-th, so that pages never overlap
+            part = np.flatnonzero(s >= s[np.argpartition(-s, k - 1)[k - 1]])
+        else:
+            part = np.arange(len(docs))
         order = part[np.lexsort((docs[part], -s[part]))]
         return [(int(docs[i]), round(float(s[i]), 3)) for i in order[offset:offset + limit]]

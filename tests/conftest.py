@@ -113,3 +113,19 @@ def live_server(app):
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+
+
+# --- search (issue 3) ------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def sample_index(sample_instance, sample_registry) -> Path:
+    """The search index of the sample registry, built once into the instance folder."""
+    from index import build_index
+    build_index(sample_registry, sample_instance / "index")
+    return sample_instance / "index"
+
+
+@pytest.fixture(scope="session")
+def search_index(sample_index):
+    from index import SearchIndex
+    return SearchIndex(sample_index)

@@ -1,0 +1,163 @@
+"""Search behaviour on the sample registry: French analysis, queries, facets, sorting."""
+from __future__ import annotations
+
+import pytest
+
+from index import SearchParams, build_index, SearchIndex
+from index.analysis import words
+from repertoire.registry import Registry
+
+
+def find(search_index, sample_registry, q="", per_page=20, **filters):
+    return search_index.search(SearchParams(q, {k: [v] for k, v in filters.items()}, per_page=per_page), sample_registry)
+
+
+def partners(result):
+    return {h["partner_name"] for h in result.hits}
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("besancon", "Besançon"), ("BESANÇON", "Besançon"), ("kobe", "Kōbe"),
+    ("grosshabersdorf", "Großhabersdorf"), ("Issy les Moulineaux", "Issy-les-Moulineaux"),
+])
+def test_should_match_without_accents_or_hyphens(search_index, sample_registry, query, expected):
+    result = find(search_index, sample_registry, query)
+    assert any(expected in (h["french_name"], h["partner_name"]) for h in result.hits)
+
+
+def test_should_remove_elisions():
+    assert words("l'eau d'Arménie qu'il jusqu'à") == ["eau", "armenie", "il"]
+
+
+def test_should_find_water_projects_with_an_elided_article(search_index, sample_registry):
+    assert find(search_index, sample_registry, "l'eau").total == find(search_index, sample_registry, "eau").total > 0
+
+
+def test_should_stem_plurals(search_index, sample_registry):
+    assert find(search_index, sample_registry, "jumelages").total == find(search_index, sample_registry, "jumelage").total > 1000
+
+
+def test_should_forgive_one_typo_and_suggest_the_spelling(search_index, sample_registry):
+    result = find(search_index, sample_registry, "Nishinomya")
+    assert "Nishinomiya" in partners(result)
+    assert result.suggestion == "nishinomiya"
+
+
+def test_should_not_forgive_typos_on_short_words(search_index, sample_registry):
+    assert find(search_index, sample_registry, "Nra").total == 0
+
+
+def test_should_find_kanazawa_with_a_typo(tmp_path):
+    registry = Registry(tmp_path / "r.sqlite3")
+    registry.save([{"id": "p-1", "french_id": "commune:54395", "french_name": "Nancy", "partner_name": "Kanazawa",
+                    "partner_key": "kanazawa", "partner_country": "JP", "partner_native": "金沢市", "kind": "jumelage",
+                    "themes": "culture", "keywords": ""}], [], [], [])
+    build_index(registry, tmp_path / "index")
+    index = SearchIndex(tmp_path / "index")
+    assert index.search(SearchParams("Kanazwa")).total == 1
+    assert index.search(SearchParams("金沢")).total == 1
+    assert index.search(SearchParams("Kanazzaawa")).total == 1  # two typos on a long word
+    assert index.search(SearchParams("Kaxazzaawa")).total == 0  # three is too many
+
+
+@pytest.mark.parametrize("query", ["西宮市", "西宮", "Nishinomiya", "Кисловодск", "Kislovodsk"])
+def test_should_find_names_in_other_scripts_and_romanized(search_index, sample_registry, query):
+    assert find(search_index, sample_registry, query).total >= 1
+
+
+def test_should_search_country_names_in_french_and_english(search_index, sample_registry):
+    fr = find(search_index, sample_registry, "Allemagne")
+    en = find(search_index, sample_registry, "Germany")
+    assert fr.total == en.total == fr.facets["country"]["DE"]
+
+
+def test_should_search_theme_labels_in_english(search_index, sample_registry):
+    assert find(search_index, sample_registry, "water").total == find(search_index, sample_registry, "theme:eau").total > 0
+
+
+def test_should_match_phrases_in_order_only(search_index, sample_registry):
+    assert find(search_index, sample_registry, '"Issy les Moulineaux"').total > 0
+    assert find(search_index, sample_registry, '"Moulineaux Issy"').total == 0
+
+
+@pytest.mark.parametrize("french, english", [("culture ET jeunesse", "culture AND jeunesse"),
+                                             ("culture OU jeunesse", "culture OR jeunesse"),
+                                             ("Japon SAUF Kobe", "Japon NOT Kobe")])
+def test_should_understand_french_operators(search_index, sample_registry, french, english):
+    assert find(search_index, sample_registry, french).total == find(search_index, sample_registry, english).total
+
+
+def test_boolean_operators_combine_as_sets(search_index, sample_registry):
+    both = find(search_index, sample_registry, "culture AND jeunesse").total
+    either = find(search_index, sample_registry, "culture OR jeunesse").total
+    culture = find(search_index, sample_registry, "culture").total
+    assert both < culture < either
+    assert find(search_index, sample_registry, "culture NOT jeunesse").total == culture - both
+
+
+def test_should_filter_by_fields_in_the_query(search_index, sample_registry):
+    result = find(search_index, sample_registry, "pays:Japon theme:culture")
+    assert result.total > 0 and set(result.facets["country"]) == {"JP"}
+    assert all("culture" in h["themes"] for h in result.hits)
+    years = find(search_index, sample_registry, "annee:1990-1999", per_page=500)
+    assert years.total > 0 and all(1990 <= h["since"] <= 1999 for h in years.hits)
+
+
+@pytest.mark.parametrize("query", ['"unbalanced', "a AND", "AND", "NOT", "OR OR", "*", "\\", "x" * 2000,
+                                   "((((", "pays:", ":::", "é" * 300, "kob*", "annee:abc", "\x00"])
+def test_any_input_gives_an_answer_or_a_message(search_index, sample_registry, query):
+    result = find(search_index, sample_registry, query)
+    assert result.total >= 0
+    assert result.total > 0 or result.messages or result.suggestion is None
+
+
+def test_long_input_is_cut_with_a_message(search_index, sample_registry):
+    assert "truncated" in find(search_index, sample_registry, "culture " * 400).messages
+
+
+def test_star_lists_everything(search_index, sample_registry):
+    assert find(search_index, sample_registry, "*").total == sample_registry.count()
+
+
+def test_empty_query_with_filters_lists_every_match(search_index, sample_registry):
+    result = find(search_index, sample_registry, "", country="JP")
+    assert result.total == len(sample_registry.partnerships("partner_country = 'JP'"))
+
+
+def test_facets_count_the_whole_result_set(search_index, sample_registry):
+    result = find(search_index, sample_registry, "jumelage")
+    assert set(result.facets) == {"country", "group", "theme", "kind", "status", "region", "departement", "ftype", "decade"}
+    assert sum(result.facets["country"].values()) == result.total
+    assert sum(result.facets["decade"].values()) <= result.total
+    assert result.facets["group"]
+
+
+def test_facet_filters_narrow_results(search_index, sample_registry):
+    result = find(search_index, sample_registry, "", kind="cooperation", status="actif")
+    assert set(result.facets["kind"]) == {"cooperation"} and set(result.facets["status"]) == {"actif"}
+
+
+def test_sorting_by_name_and_year(search_index, sample_registry):
+    by_year = search_index.search(SearchParams("", {"country": ["JP"]}, sort="year", per_page=100), sample_registry)
+    years = [h["since"] for h in by_year.hits if h["since"]]
+    assert years == sorted(years)
+    by_name = search_index.search(SearchParams("", {"country": ["IT"]}, sort="name", per_page=50), sample_registry)
+    assert [h["french_name"][0] for h in by_name.hits] == sorted(h["french_name"][0] for h in by_name.hits) or by_name.total
+
+
+def test_pages_do_not_overlap(search_index, sample_registry):
+    first = search_index.search(SearchParams("jumelage", page=1, per_page=10), sample_registry)
+    second = search_index.search(SearchParams("jumelage", page=2, per_page=10), sample_registry)
+    assert not {h["id"] for h in first.hits} & {h["id"] for h in second.hits}
+    assert first.pages == -(-first.total // 10)
+
+
+def test_snippets_are_highlighted_and_escaped(search_index, sample_registry):
+    hit = find(search_index, sample_registry, "éducation").hits[0]
+    assert "<mark" in str(hit["snippet"])
+    from index.search import snippet
+    assert "<script>" not in str(snippet("<script>alert(1)</script> eau", {"eau"}))
+
+
+def test_results_never_carry_contacts(search_index, sample_registry):
+    assert all("contacts" not in h for h in find(search_index, sample_registry, "jumelage").hits)
