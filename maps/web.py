@@ -36,7 +36,7 @@ UI_FR = {
     "partner": "Partenaire", "country": "Pays", "type": "Type", "kind_year": "Type, année", "since": "Depuis", "themes": "Thèmes",
     "status": "Statut", "details": "Fiche du partenariat", "more": "… et {n} autres liens",
     "links_here": "{n} lien(s)", "area": "Territoire", "count": "Partenariats",
-    "list_caption": "Les liens de la carte, en texte", "area_caption": "Partenariats par territoire",
+    "list_caption": "Les liens de la carte, en texte", "show_more": "Afficher les {n} liens suivants", "area_caption": "Partenariats par territoire",
     "missing": "{n} partenariat(s) sans coordonnées ne figurent pas sur la carte (ils sont dans la liste).",
     "map_label": "Carte des liens. La même information figure dans le tableau qui suit.",
 }

@@ -177,7 +177,7 @@ def _open_map(page, url: str):
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.goto(url)
-    page.wait_for_selector("html[data-map-ready='1']", timeout=15000)
+    page.wait_for_selector("html[data-map-ready='1'][data-list-ready='1']", timeout=15000)
     return dialogs
 
 
@@ -209,7 +209,8 @@ def test_survey_text_shows_as_text_in_popups_tooltips_and_table(tmp_path, sample
         const map = window.repertoireMap; let line = null; const dots = [];
         map.eachLayer(l => { if (l instanceof L.CircleMarker) dots.push(l);
                              else if (l instanceof L.Polyline && !line) line = l; });
-        line.openPopup(line.getCenter());
+        const part = line.getLatLngs()[0], at = part[Math.floor(part.length / 2)];
+        line.fire('click', {latlng: at, layerPoint: map.latLngToLayerPoint(at)});
         const popup = document.querySelector('.rm-popup').textContent;
         dots.forEach(d => d.openTooltip());
         const tooltips = Array.from(document.querySelectorAll('.leaflet-tooltip'), t => t.textContent);

@@ -140,25 +140,39 @@
       if (!p) p = places[key] = {side: side, name: name, lat: lat, lon: lon, rows: []};
       p.rows.push(row);
     }
+    // One multi-part polyline per colour: 10k separate layers cost seconds to create and to
+    // redraw on every zoom. A click finds the nearest part, that is the link, itself.
     links.rows.forEach(function (row) {
       var cat = links.category(row, by);
-      var group = lineGroups[cat] || (lineGroups[cat] = L.layerGroup());
+      var group = lineGroups[cat] || (lineGroups[cat] = {rows: [], parts: []});
       var fl = links.get(row, "french_lat"), fo = links.get(row, "french_lon");
       var pl = links.get(row, "partner_lat"), po = links.get(row, "partner_lon");
-      var line = L.polyline(arc(fl, fo, pl, po), {
-        renderer: renderer, color: colours[by][cat] || colours[by][""], weight: 1.4, opacity: 0.7
-      });
-      line.bindPopup(function () { return links.popup(row); });
-      group.addLayer(line);
+      group.rows.push(row);
+      group.parts.push(arc(fl, fo, pl, po));
       place("f|" + links.get(row, "french_id"), "french", links.get(row, "french_name"), fl, fo, row);
       place("p|" + pl + "|" + po + "|" + links.get(row, "partner_name"), "partner",
             links.get(row, "partner_name") + " (" + links.country(row) + ")", pl, po, row);
     });
     var linesLayer = L.layerGroup();
-    Object.keys(lineGroups).forEach(function (cat) { linesLayer.addLayer(lineGroups[cat]); });
+    Object.keys(lineGroups).forEach(function (cat) {
+      var group = lineGroups[cat];
+      var line = L.polyline(group.parts, {
+        renderer: renderer, color: colours[by][cat] || colours[by][""], weight: 1.4, opacity: 0.7
+      });
+      line.rmRows = group.rows;
+      line.on("click", function (e) {
+        var row = group.rows[nearestPart(line, e.layerPoint)];
+        L.popup().setLatLng(e.latlng).setContent(links.popup(row)).openOn(map);
+      });
+      lineGroups[cat] = line;
+      linesLayer.addLayer(line);
+    });
     linesLayer.addTo(map);
 
+    var clustered;
+    var done = new Promise(function (resolve) { clustered = resolve; });
     var cluster = L.markerClusterGroup({
+      chunkProgress: function (processed, total) { if (processed >= total) clustered(); },
       chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 35,
       spiderfyOnMaxZoom: true, disableClusteringAtZoom: 11
     });
@@ -179,7 +193,19 @@
     overlays[view.ui.links] = linesLayer;
     overlays[view.ui.places] = cluster;
     legend(map, view, links, lineGroups, linesLayer);
-    return bounds.isValid() ? bounds : null;
+    if (!markers.length) clustered();
+    return {bounds: bounds.isValid() ? bounds : null, done: done};
+  }
+
+  function nearestPart(line, point) {
+    var best = 0, bestDistance = Infinity, rings = line._rings;
+    for (var i = 0; i < rings.length; i++) {
+      for (var j = 1; j < rings[i].length; j++) {
+        var d = L.LineUtil.pointToSegmentDistance(point, rings[i][j - 1], rings[i][j]);
+        if (d < bestDistance) { bestDistance = d; best = i; }
+      }
+    }
+    return best;
   }
 
   function legend(map, view, links, lineGroups, linesLayer) {
@@ -206,7 +232,7 @@
         var swatch = el("span", null, {"class": "rm-swatch", "aria-hidden": "true"});
         swatch.style.background = view.colours[view.color_by][cat] || view.colours[view.color_by][""];
         label.appendChild(box); label.appendChild(swatch);
-        label.appendChild(document.createTextNode(links.label(vocab, cat) + " (" + lineGroups[cat].getLayers().length + ")"));
+        label.appendChild(document.createTextNode(links.label(vocab, cat) + " (" + lineGroups[cat].rmRows.length + ")"));
         fieldset.appendChild(label);
       });
       var sides = el("p", null, {"class": "rm-sides"});
@@ -231,8 +257,28 @@
       head.appendChild(el("th", h, {scope: "col"}));
     });
     table.appendChild(el("thead")).appendChild(head);
-    var body = el("tbody"), frag = document.createDocumentFragment();
-    view.rows.concat(view.unplaced).forEach(function (row) {
+    var body = el("tbody"), all = view.rows.concat(view.unplaced);
+    table.appendChild(body);
+    target.appendChild(table);
+    // A 10k-row table costs seconds of layout on every frame: rows come by pages of 1,000,
+    // the next page with a button (keyboard and screen readers reach it like any button).
+    var more = el("button", null, {type: "button", "class": "rm-more"});
+    function page(start) {
+      var frag = document.createDocumentFragment();
+      all.slice(start, start + 1000).forEach(function (row) { frag.appendChild(tableRow(row)); });
+      body.appendChild(frag);
+      var shown = Math.min(all.length, start + 1000);
+      if (shown < all.length) {
+        more.textContent = fmt(ui.show_more, Math.min(1000, all.length - shown)) + " (" + shown + " / " + all.length + ")";
+        more.onclick = function () { page(shown); };
+        if (!more.parentNode) target.appendChild(more);
+      } else if (more.parentNode) {
+        more.parentNode.removeChild(more);
+      }
+    }
+    page(0);
+    document.documentElement.setAttribute("data-list-ready", "1");
+    function tableRow(row) {
       var tr = el("tr"), first = el("td");
       if (view.detail_url) {
         first.appendChild(el("a", links.get(row, "french_name"),
@@ -245,11 +291,8 @@
       var since = links.get(row, "since");
       tr.appendChild(el("td", links.label("kinds", links.get(row, "kind")) + (since ? ", " + since : "")));
       tr.appendChild(el("td", links.themes(row)));
-      frag.appendChild(tr);
-    });
-    body.appendChild(frag);
-    table.appendChild(body);
-    target.appendChild(table);
+      return tr;
+    }
   }
 
   function areaTable(view, target) {
@@ -270,6 +313,7 @@
     });
     table.appendChild(body);
     target.appendChild(table);
+    document.documentElement.setAttribute("data-list-ready", "1");
   }
 
   function classColour(view, n) {
@@ -330,16 +374,19 @@
       maxZoom: 18, attribution: '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
     });
     var bounds = null;
+    var pending = [];
     if (view.mode === "links") {
-      bounds = drawLinks(map, view, overlays);
+      var drawn = drawLinks(map, view, overlays);
+      bounds = drawn.bounds;
+      pending.push(drawn.done);
     }
-    var pending = [loadJSON(sources.outlines).then(function (geojson) {
+    pending = pending.concat([loadJSON(sources.outlines).then(function (geojson) {
       if (geojson) outlines.addLayer(background(map, geojson, view, false));
-    })];
+    })]);
     if (view.mode === "choropleth") {
       pending.push(loadJSON(sources.areas || sources.outlines).then(function (areas) {
         var b = drawChoropleth(map, view, areas, overlays);
-        if (b) map.fitBounds(b, {padding: [10, 10]});
+        if (b) map.fitBounds(b, {padding: [10, 10], animate: false});
       }));
     }
     if (view.bounds) bounds = L.latLngBounds(view.bounds);
