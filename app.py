@@ -329,11 +329,9 @@ pdf_blueprint = Blueprint("pdf", __name__)
 
 
 def print_map(partnerships: list[dict], code: str):
-    """The print map of a country (maps/static.py, issue 4), or None while it is missing."""
-    try:
-        from maps import static
-    except ImportError:
-        return None
+    """The print map of a country's links (maps/static.py), or None if it cannot be drawn."""
+    from maps import static
+
     try:
         return static.country_map(partnerships, code)
     except Exception as exc:  # a map failure must not cost the répertoire
