@@ -194,7 +194,11 @@ def search_command(query, country, theme, region, kind, status, sort, limit, pag
 @click.option("--port", default=5000, type=int, show_default=True)
 def serve_command(host: str, port: int) -> None:
     """Start the web app (development server; use gunicorn 'app:create_app()' in production)."""
-    current_app.run(host=host, port=port, threaded=True, use_reloader=False)
+    from werkzeug.serving import run_simple
+
+    # Flask's app.run() refuses to start from inside its own CLI; serve the app directly.
+    click.echo(f"Répertoire: http://{host}:{port}/ (registry: {current_app.config['REGISTRY']})")
+    run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
 
 
 # --- maps ------------------------------------------------------------------------------
