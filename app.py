@@ -73,9 +73,15 @@ def ingest_command(files: tuple[str, ...]) -> None:
     columns = ColumnMap.load(current_app.config["COLUMNS"])
     references = References()
     failed = 0
-    with click.progressbar(files, label="Ingestion", file=sys.stderr,
-                           item_show_func=lambda f: f and Path(f).name) as bar:
-        reports = [report for path in bar for report in ingest_files(registry, [path], references, columns)]
+    sizes = {path: Path(path).stat().st_size if Path(path).is_file() else 0 for path in files}
+    with click.progressbar(length=sum(sizes.values()) or 1, label="Ingestion", file=sys.stderr) as bar:
+        reports, done = [], 0
+        for path in files:
+            def advance(_, share: float, path=path) -> None:
+                bar.update(done + int(share * sizes[path]) - bar.pos)
+            reports += ingest_files(registry, [path], references, columns, progress=advance)
+            done += sizes[path]
+            bar.update(done - bar.pos)
     for report in reports:
         if report.error:
             failed += 1

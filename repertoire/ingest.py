@@ -54,10 +54,11 @@ def survey_date_of(path: Path) -> str:
 
 def ingest_files(registry: Registry, paths: Iterable[Path | str], references: References | None = None,
                  columns: ColumnMap | None = None,
-                 progress: Callable[[int], None] | None = None) -> list[FileReport]:
+                 progress: Callable[[Path, float], None] | None = None) -> list[FileReport]:
     """Ingest survey files in order; a later report of a link merges into it.
 
     A file that cannot be read gets a report with `error` set; the others go on.
+    `progress(path, share)` is called as each block of rows is recorded.
     """
     references = references or References()
     columns = columns or ColumnMap.load()
@@ -89,6 +90,8 @@ def _ingest_file(registry: Registry, path: Path, references: References, columns
             report.unchanged += len(fresh) - sum(fresh)
             chunk.frame, chunk.raw = chunk.frame[fresh].reset_index(drop=True), chunk.raw[fresh].reset_index(drop=True)
             if chunk.frame.empty:
+                if progress:
+                    progress(path, chunk.done)
                 continue
         frame = normalize_frame(chunk.frame.copy(), references.vocabulary)
         frame = resolve_places(frame, references)
@@ -124,7 +127,7 @@ def _ingest_file(registry: Registry, path: Path, references: References, columns
                             verdict, values, raw_json, stamp))
         registry.save(touched.values(), sources, rejects, history)
         if progress:
-            progress(len(frame))
+            progress(path, chunk.done)
 
 
 def _row_date(value: str | None) -> str | None:

@@ -40,6 +40,7 @@ class SurveyChunk:
     sheet: str
     frame: pd.DataFrame  # canonical columns + `row`
     raw: pd.DataFrame  # the original cells, headers as written, same index
+    done: float = 1.0  # share of the file read once this chunk is worked on, for progress bars
 
 
 def read_survey(path: Path | str, columns: ColumnMap) -> Iterator[SurveyChunk]:
@@ -108,8 +109,10 @@ def _read_workbook(path: Path, columns: ColumnMap) -> Iterator[SurveyChunk]:
         found += 1
         header_index, mapping = located
         rows_seen += any(any(c not in (None, "") for c in row) for row in rows[header_index + 1:])
-        yield _chunk(path.name, name, rows[header_index], rows[header_index + 1:],
-                     header_index + 2, mapping, columns.checked)
+        chunk = _chunk(path.name, name, rows[header_index], rows[header_index + 1:],
+                       header_index + 2, mapping, columns.checked)
+        chunk.done = (workbook.sheet_names.index(name) + 1) / len(workbook.sheet_names)
+        yield chunk
     if not found:
         raise SurveyError(_no_header_message(workbook_sheets=workbook.sheet_names))
     if not rows_seen:
@@ -164,6 +167,7 @@ def _read_text(path: Path, columns: ColumnMap) -> Iterator[SurveyChunk]:
     if best is None:
         raise SurveyError(_no_header_message(first_line=head_lines[0] if head_lines else ""))
     _, separator, (header_index, mapping) = best
+    size = path.stat().st_size
     with open(path, encoding=encoding, errors="replace", newline="") as handle:
         reader = csv.reader(handle, delimiter=separator)
         for _ in range(header_index):
@@ -174,7 +178,9 @@ def _read_text(path: Path, columns: ColumnMap) -> Iterator[SurveyChunk]:
         for record in reader:
             batch.append(record)
             if len(batch) >= CHUNK_ROWS:
-                yield _chunk(path.name, "", header, batch, first_row, mapping, columns.checked)
+                chunk = _chunk(path.name, "", header, batch, first_row, mapping, columns.checked)
+                chunk.done = min(handle.buffer.tell() / size, 1.0)
+                yield chunk
                 first_row += len(batch)
                 batch = []
         if batch:
