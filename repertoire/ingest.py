@@ -62,12 +62,11 @@ def ingest_files(registry: Registry, paths: Iterable[Path | str], references: Re
     """
     references = references or References()
     columns = columns or ColumnMap.load()
-    known = registry.keyed()
     reports = []
     for path in map(Path, paths):
         report = FileReport(path.name)
         try:
-            _ingest_file(registry, path, references, columns, known, report, progress)
+            _ingest_file(registry, path, references, columns, report, progress)
         except SurveyError as error:
             report.error = str(error)
         except (OSError, UnicodeError, ValueError) as error:
@@ -77,7 +76,7 @@ def ingest_files(registry: Registry, paths: Iterable[Path | str], references: Re
 
 
 def _ingest_file(registry: Registry, path: Path, references: References, columns: ColumnMap,
-                 known: dict, report: FileReport, progress) -> None:
+                 report: FileReport, progress) -> None:
     digest = file_hash(path)
     seen = registry.seen_rows(digest)
     file_date = survey_date_of(path)
@@ -95,6 +94,8 @@ def _ingest_file(registry: Registry, path: Path, references: References, columns
                 continue
         frame = normalize_frame(chunk.frame.copy(), references.vocabulary)
         frame = resolve_places(frame, references)
+        accepted = frame[frame["reason"].isna()]
+        known = registry.keyed(zip(accepted["french_id"], accepted["partner_country"], accepted["partner_key"]))
         touched: dict[str, dict] = {}
         sources, rejects, history = [], [], []
         stamp = now()

@@ -135,9 +135,20 @@ class Registry:
         sql = "SELECT sheet, row FROM sources WHERE file_hash = ? UNION SELECT sheet, row FROM rejects WHERE file_hash = ?"
         return {(sheet, row) for sheet, row in self.db.execute(sql, (file_hash, file_hash))}
 
-    def keyed(self) -> dict[tuple[str, str, str], dict]:
-        """Every partnership by its identity (french_id, country, partner key)."""
-        return {(p["french_id"], p["partner_country"], p["partner_key"]): p for p in self.partnerships(order="id")}
+    def keyed(self, keys: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str, str], dict]:
+        """The partnerships of these identities (french_id, country, partner key) that exist.
+
+        Looked up a block at a time, so that ingesting a huge file keeps memory bounded.
+        """
+        keys = list(dict.fromkeys(keys))
+        found: dict[tuple[str, str, str], dict] = {}
+        for start in range(0, len(keys), 3000):
+            part = keys[start:start + 3000]
+            values = ",".join("(?,?,?)" for _ in part)
+            sql = f"SELECT * FROM partnerships WHERE (french_id, partner_country, partner_key) IN (VALUES {values})"
+            for row in self.db.execute(sql, [v for key in part for v in key]):
+                found[(row["french_id"], row["partner_country"], row["partner_key"])] = dict(row)
+        return found
 
     def save(self, partnerships: Iterable[dict], sources: list[tuple], rejects: list[tuple],
              history: list[tuple]) -> None:
