@@ -16,6 +16,7 @@ from whoosh.lang import stemmer_for_language
 
 # A word, with an elided article or pronoun kept attached (l'eau, d'Arménie, jusqu'à).
 TOKEN_PATTERN = r"\w+(?:['’]\w+)*"
+TOKEN = re.compile(TOKEN_PATTERN)
 ELISION = re.compile(r"^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu)['’]", re.IGNORECASE)
 # Articles and prepositions that carry nothing in names and descriptions (folded forms).
 STOPWORDS = frozenset("""le la les l un une des de du d au aux a et ou en sur sous par pour
@@ -88,12 +89,35 @@ french = RegexTokenizer(TOKEN_PATTERN) | FrenchFilter(stemmed=True)
 folded = RegexTokenizer(TOKEN_PATTERN) | FrenchFilter(stemmed=False)
 
 
+@lru_cache(maxsize=100_000)
 def romanized(text: str | None) -> str:
     """A name in another script in Latin letters (Кисловодск → Kislovodsk), or ''."""
     if not text or text.isascii():
         return ""
     latin = unidecode(text).strip()
     return latin if latin and latin.lower() != fold_accents(text).lower() else ""
+
+
+def analyze(text: str, stemmed: bool = True) -> list[str]:
+    """The terms `french` (or `folded`) gives for a text, as plain strings, for building.
+
+    The analyzers' chain without Whoosh's Token objects. Positions need no keeping: they
+    are the terms' places in the list (stop words leave no gap), so Whoosh indexes the
+    list as it is.
+
+    >>> analyze("Jumelage avec l'Arménie")
+    ['jumelag', 'armen']
+    """
+    terms: list[str] = []
+    for word in TOKEN.findall(text):
+        terms.extend(normalize(word, stemmed))
+    return terms
+
+
+@lru_cache(maxsize=200_000)
+def analyze_value(text: str, stemmed: bool = True) -> tuple[str, ...]:
+    """`analyze` of a value that repeats across the registry (a name, a country, a label)."""
+    return tuple(analyze(text, stemmed))
 
 
 def words(text: str) -> list[str]:

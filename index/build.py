@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from whoosh import index as whoosh_index
 from repertoire.places import Countries
 from repertoire.registry import Registry
 
+from .query import VOCABULARY, Vocabulary
 from .schema import SCHEMA, document
 
 STATE = "state.json"
@@ -63,9 +65,13 @@ def build_index(registry: Registry, index_dir: Path | str, procs: int | None = N
     ix = whoosh_index.create_in(target, SCHEMA)
     options = {"procs": procs, "multisegment": True, "limitmb": 256} if procs > 1 else {"limitmb": 256}
     writer = ix.writer(**options)
+    vocabulary = Counter()
     for p in rows:
-        writer.add_document(**document(p, countries))
+        fields, words = document(p, countries)
+        writer.add_document(**fields)
+        vocabulary.update(words)
     writer.commit()
+    Vocabulary(dict(vocabulary)).save(target)
     _write_state(target, registry, rows)
     tmp = index_dir / "CURRENT.tmp"
     tmp.write_text(name)
@@ -79,7 +85,7 @@ def update_index(registry: Registry, index_dir: Path | str,
     """Bring the index up to date with the registry: only what changed since the last build."""
     start = time.perf_counter()
     generation = current_generation(index_dir)
-    if generation is None:
+    if generation is None or not (generation / VOCABULARY).exists():  # none, or built before the file
         return build_index(registry, index_dir, countries=countries)
     state = json.loads((generation / STATE).read_text())
     if state.get("version") == registry.version():
@@ -88,8 +94,15 @@ def update_index(registry: Registry, index_dir: Path | str,
     countries = countries or Countries()
     ix = whoosh_index.open_dir(generation)
     writer = ix.writer()
+    # Words only add up, as they did in a Whoosh field until segments merged: a replaced
+    # document's words stay known until the next full build.
+    vocabulary = Counter(Vocabulary.load(generation).frequency)
     for p in changed:
-        writer.update_document(**document(p, countries))
+        fields, words = document(p, countries)
+        writer.update_document(**fields)
+        vocabulary.update(words)
+    # Saved before the commit: a search that sees the new documents sees their words.
+    Vocabulary(dict(vocabulary)).save(generation)
     writer.commit()
     _write_state(generation, registry, changed, previous=state.get("updated", ""))
     return BuildReport(len(changed), time.perf_counter() - start, generation.name, False)

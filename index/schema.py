@@ -1,8 +1,10 @@
 """The Whoosh schema, and how a registry partnership becomes an index document."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from whoosh import columns
-from whoosh.fields import COLUMN, ID, KEYWORD, TEXT, Schema
+from whoosh.fields import COLUMN, ID, TEXT, Schema
 
 from repertoire.model import KINDS, THEMES
 
@@ -18,39 +20,67 @@ def _column() -> COLUMN:
 
 
 SCHEMA = Schema(
-    id=ID(stored=True, unique=True, sortable=True),
+    # Not stored: searches read ids from the column (index/facets.py).
+    id=ID(unique=True, sortable=True),
     text=TEXT(analyzer=analysis.french, phrase=True),
-    # Unstemmed, folded names: only its lexicon is read, for fuzzy terms and "did you
-    # mean" (DESIGN.md); not scorable, so it costs little to build.
-    words=KEYWORD(analyzer=analysis.folded, scorable=False),
     year=COLUMN(columns.NumericColumn("H")),
     sortname=COLUMN(columns.VarBytesColumn()),
     **{name: _column() for name in FACET_COLUMNS},
 )
 
 
-def document(p: dict, countries) -> dict:
-    """The index document of one partnership; `countries` gives names in French and English.
+@lru_cache(maxsize=1_000)
+def _country_names(countries, code: str) -> str:
+    return f"{countries.name(code, 'fr')} {countries.name(code, 'en')}" if code else ""
 
-    Names go into the text twice: a name match outranks a mention in a description.
+
+def text_parts(p: dict, countries) -> tuple[list[str], list[str], list[str]]:
+    """The text of a partnership in order, as (names, other values that repeat, its own text).
+
+    Names come first and again among the labels: a name match outranks a mention in a
+    description. The unstemmed words of the names and countries make the vocabulary
+    (spelling suggestions, typos: index/query.py).
     """
-    names = " ".join(filter(None, (p.get("french_name"), p.get("partner_name"), p.get("partner_native"),
-                                   analysis.romanized(p.get("partner_native")),
-                                   analysis.romanized(p.get("partner_name")))))
-    code = p.get("partner_country") or ""
-    themes = [t for t in (p.get("themes") or "").split(";") if t]
-    country_names = f"{countries.name(code, 'fr')} {countries.name(code, 'en')}" if code else ""
-    names_and_countries = f"{names} {p.get('partner_region') or ''} {country_names}"
-    labels = "\n".join(filter(None, (
-        names_and_countries, " ".join(" ".join(THEMES[t]) for t in themes if t in THEMES),
-        " ".join(KINDS.get(p.get("kind") or "", ("", ""))), (p.get("keywords") or "").replace(";", " "))))
-    text = "\n".join(filter(None, (names, labels, p.get("description"), p.get("projects"))))
-    facets = {"country": code, "kind": p.get("kind"), "status": p.get("status"),
+    names = [v for v in (p.get("french_name"), p.get("partner_name"), p.get("partner_native"),
+                         analysis.romanized(p.get("partner_native")),
+                         analysis.romanized(p.get("partner_name"))) if v]
+    themes = [" ".join(THEMES[t]) for t in (p.get("themes") or "").split(";") if t in THEMES]
+    labels = [p.get("partner_region") or "", _country_names(countries, p.get("partner_country") or ""),
+              *themes, " ".join(KINDS.get(p.get("kind") or "", ("", "")))]
+    own = [(p.get("keywords") or "").replace(";", " "), p.get("description") or "", p.get("projects") or ""]
+    return names, labels, own
+
+
+def text(p: dict, countries) -> str:
+    """The indexed text of a partnership, as one string (what `document` gives as terms)."""
+    names, labels, own = text_parts(p, countries)
+    return "\n".join(filter(None, (*names, *names, *labels, *own)))
+
+
+def document(p: dict, countries) -> tuple[dict, set[str]]:
+    """The index document of one partnership, and the words it adds to the vocabulary.
+
+    `countries` gives country names in French and English. The text goes to Whoosh as its
+    terms, analysed once per distinct name or label (they repeat across the registry).
+
+    >>> fields, words = document(registry.partnership(pid), Countries())
+    """
+    names, labels, own = text_parts(p, countries)
+    name_terms = [t for v in names for t in analysis.analyze_value(v)]
+    terms = name_terms + name_terms
+    for value in labels:
+        terms.extend(analysis.analyze_value(value))
+    for value in own:
+        terms.extend(analysis.analyze(value))
+    words = {w for v in (*names, *labels[:2]) for w in analysis.analyze_value(v, False)}
+    themes = ";".join(t for t in (p.get("themes") or "").split(";") if t)
+    facets = {"country": p.get("partner_country"), "kind": p.get("kind"), "status": p.get("status"),
               "region": p.get("region"), "departement": p.get("departement"),
-              "ftype": p.get("french_type"), "french": p.get("french_id"), "themes": ";".join(themes)}
+              "ftype": p.get("french_type"), "french": p.get("french_id"), "themes": themes}
     sortname = analysis.fold_accents(f"{p.get('french_name') or ''} {p.get('partner_name') or ''}".lower())
-    return {
-        "id": p["id"], "text": text, "words": names_and_countries,
+    fields = {
+        "id": p["id"], "text": terms,
         "year": int(p["since"]) if p.get("since") else 0, "sortname": sortname.encode(),
         **{name: (value or "").encode() for name, value in facets.items()},
     }
+    return fields, words

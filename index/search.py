@@ -110,7 +110,7 @@ class SearchIndex:
         searcher = whoosh_index.open_dir(generation).searcher()
         reader = searcher.reader()
         table = DocTable.from_reader(reader, labels.countries().groups_of)
-        self._state = (searcher, table, QueryBuilder(searcher.schema, reader, Vocabulary(reader)),
+        self._state = (searcher, table, QueryBuilder(reader, Vocabulary.load(generation, reader)),
                        Engine(searcher, table.live))
         self._key = generation.name
         return self._state

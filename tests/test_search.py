@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from index import SearchParams, build_index, SearchIndex
-from index.analysis import words
+from index import SearchParams, build_index, SearchIndex, update_index
+from index.analysis import analyze, stems, words
+from index.labels import countries
+from index.schema import document, text
 from repertoire.registry import Registry
 
 
@@ -27,6 +29,19 @@ def test_should_match_without_accents_or_hyphens(search_index, sample_registry, 
 
 def test_should_remove_elisions():
     assert words("l'eau d'Arménie qu'il jusqu'à") == ["eau", "armenie", "il"]
+
+
+@pytest.mark.parametrize("sample", ["L'eau d'Arménie, jusqu'à Issy-les-Moulineaux", "西宮市 Nishinomiya",
+                                    "Кисловодск (Ставропольский край)", "le la les de du", "Großhabersdorf ßẞ 1990"])
+def test_building_analyzes_as_the_whoosh_analyzers(sample):
+    assert analyze(sample) == stems(sample) and analyze(sample, stemmed=False) == words(sample)
+
+
+def test_documents_hold_the_terms_of_their_text(sample_registry):
+    for p in sample_registry.partnerships():
+        fields, names = document(p, countries())
+        assert fields["text"] == stems(text(p, countries()))
+        assert analyze(p["french_name"], stemmed=False)[0] in names
 
 
 def test_should_find_water_projects_with_an_elided_article(search_index, sample_registry):
@@ -58,6 +73,20 @@ def test_should_find_kanazawa_with_a_typo(tmp_path):
     assert index.search(SearchParams("金沢")).total == 1
     assert index.search(SearchParams("Kanazzaawa")).total == 1  # two typos on a long word
     assert index.search(SearchParams("Kaxazzaawa")).total == 0  # three is too many
+
+
+def test_an_update_indexes_new_names_and_their_spelling(tmp_path):
+    registry = Registry(tmp_path / "r.sqlite3")
+    kanazawa = {"id": "p-1", "french_id": "commune:54395", "french_name": "Nancy", "partner_name": "Kanazawa",
+                "partner_key": "kanazawa", "partner_country": "JP", "kind": "jumelage", "updated_at": "2025-01-01"}
+    registry.save([kanazawa], [], [], [])
+    build_index(registry, tmp_path / "index")
+    nishinomiya = kanazawa | {"id": "p-2", "partner_name": "Nishinomiya", "partner_key": "nishinomiya",
+                              "updated_at": "2025-02-01"}
+    registry.save([nishinomiya], [("p-2", "f.csv", "hash", "s", 2, None, "new", None, None, None)], [], [])
+    assert update_index(registry, tmp_path / "index").documents == 1
+    result = SearchIndex(tmp_path / "index").search(SearchParams("Nishinomya"))
+    assert result.total == 1 and result.suggestion == "nishinomiya"
 
 
 @pytest.mark.parametrize("query", ["西宮市", "西宮", "Nishinomiya", "Кисловодск", "Kislovodsk"])
