@@ -1,4 +1,4 @@
-"""Places: French collectivités → official ids, country names → ISO codes.
+"""Places in France: collectivités as people write them → official ids.
 
 French names come in every form people write them (`Ville de Nancy`, `NANCY (54)`,
 `Conseil départemental de l'Essonne`, an old name of a merged commune, a foreign
@@ -15,11 +15,11 @@ from pathlib import Path
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-from .text import fold, load_rules
+from .countries import Countries  # noqa: F401  (re-exported: places are French and foreign)
+from .text import fold, strip_articles
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
-ARTICLES = {"l", "la", "le", "les", "de", "du", "des", "d", "en"}
 _PAREN = re.compile(r"\s*[(\[]([^)\]]*)[)\]]\s*$")
 _TRAILING_DEPT = re.compile(r"\s*[-,]\s*(\d[\dab]|97\d)\s*$", re.I)
 
@@ -50,14 +50,6 @@ def fold_place(text: str) -> str:
     """Fold a French place name: `St-Jean` and `Saint Jean` are one name."""
     words = fold(text).split()
     words = ["saint" if w == "st" else "sainte" if w == "ste" else w for w in words]
-    return " ".join(words)
-
-
-def strip_articles(folded: str) -> str:
-    """`de l essonne` → `essonne`: leading articles and prepositions dropped."""
-    words = folded.split()
-    while len(words) > 1 and words[0] in ARTICLES:
-        words = words[1:]
     return " ".join(words)
 
 
@@ -357,55 +349,3 @@ def _after_preposition(folded: str) -> str:
 
 def _float(value: str) -> float | None:
     return float(value) if value not in ("", None) else None
-
-
-# --- countries -----------------------------------------------------------------------
-
-class Countries:
-    """ISO 3166-1 alpha-2 codes from names in French or English, any case or accents."""
-
-    def __init__(self, data: Path = DATA):
-        from babel import Locale
-
-        table = pd.read_csv(data / "countries.csv", dtype=str, keep_default_na=False)
-        self.table = table.set_index("code")
-        self.names: dict[str, str] = {}
-        for locale in ("fr", "en"):
-            for code, label in Locale(locale).territories.items():
-                if len(code) == 2 and code.isalpha():
-                    self.names.setdefault(fold(label), code)
-        for row in table.itertuples(index=False):
-            for label in (row.name_fr, row.name_en, row.official_fr, row.code, row.alpha3):
-                if label:
-                    self.names.setdefault(fold(label), row.code)
-        self.names.update(load_rules(data / "vocabulary" / "country-aliases.txt"))
-        self.groups = _load_groups(data / "vocabulary" / "country-groups.txt")
-
-    @lru_cache(maxsize=10_000)
-    def code(self, text: str | None) -> str | None:
-        """`Allemagne`, `GERMANY`, `Côte d'Ivoire`, `DE` → ISO code; None if none."""
-        if not text:
-            return None
-        key = fold(text)
-        if key in self.names:
-            return self.names[key]
-        key = strip_articles(key)
-        return self.names.get(key)
-
-    def name(self, code: str, locale: str = "fr") -> str:
-        """The short name of a country in French (default) or English."""
-        if code in self.table.index:
-            return self.table.loc[code, "name_fr" if locale == "fr" else "name_en"]
-        return code
-
-    def groups_of(self, code: str) -> list[str]:
-        return [group for group, codes in self.groups.items() if code in codes]
-
-
-def _load_groups(path: Path) -> dict[str, set[str]]:
-    groups = {}
-    for line in open(path, encoding="utf-8"):
-        if "=>" in line and not line.startswith("#"):
-            label, codes = line.split("=>")
-            groups[label.strip()] = {c.strip() for c in codes.split(",")}
-    return groups

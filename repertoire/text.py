@@ -66,3 +66,14 @@ def load_rules(path) -> dict[str, str]:
             if synonym.strip():
                 rules[fold(synonym)] = code
     return rules
+
+
+ARTICLES = {"l", "la", "le", "les", "de", "du", "des", "d", "en"}
+
+
+def strip_articles(folded: str) -> str:
+    """`de l essonne` → `essonne`: leading articles and prepositions dropped."""
+    words = folded.split()
+    while len(words) > 1 and words[0] in ARTICLES:
+        words = words[1:]
+    return " ".join(words)

@@ -32,7 +32,7 @@ def test_serve_answers_on_the_port_it_is_given(sample_instance, tmp_path):
                               env={"REPERTOIRE_INSTANCE": str(sample_instance), "PATH": "/usr/bin:/bin"},
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        for _ in range(100):
+        for _ in range(300):  # up to a minute: start-up imports pandas and loads the index
             try:
                 page = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).read().decode()
                 break

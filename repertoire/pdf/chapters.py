@@ -10,9 +10,10 @@ from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 from markdown_it import MarkdownIt
-from reportlab.platypus import CondPageBreak, Flowable, ListFlowable, ListItem, PageBreak, Paragraph, Spacer
+from reportlab.platypus import CondPageBreak, Flowable, ListFlowable, ListItem, PageBreak, Spacer
 
 from ..places import DATA
+from .flowables import Heading, Para
 from .typography import rich, styles
 
 SAMPLES = DATA / "chapters"
@@ -26,14 +27,6 @@ def chapter_file(country: str, chapters_dir: Path | str | None = None) -> Path |
             if path.is_file():
                 return path
     return None
-
-
-class Heading(Paragraph):
-    """A heading the document lists in its contents and bookmarks (level 0 or 1)."""
-
-    def __init__(self, text: str, style, level: int, plain: str, toc: bool = True):
-        super().__init__(text, style)
-        self.level, self.plain, self.toc = level, plain, toc
 
 
 def _inline(children, family: str = "Serif") -> str:
@@ -104,7 +97,7 @@ def chapter_flowables(source: str) -> list[Flowable]:
                 story.append(CondPageBreak(60))
                 story.append(Heading(text, st["h2"], 1, plain))
             else:
-                story.append(Paragraph(text, st["h3" if level == 3 else "h4"]))
+                story.append(Para(text, st["h3" if level == 3 else "h4"]))
             i += 3
             continue
         if kind == "paragraph_open":
@@ -112,7 +105,7 @@ def chapter_flowables(source: str) -> list[Flowable]:
             style = st["quote"] if quote else st["bullet" if items else "body"]
             if items:
                 style = st["body"]
-            emit(Paragraph(_inline(inline.children), style))
+            emit(Para(_inline(inline.children), style))
             i += 3
             continue
         if kind in ("bullet_list_open", "ordered_list_open"):
@@ -134,7 +127,7 @@ def chapter_flowables(source: str) -> list[Flowable]:
         elif kind == "blockquote_close":
             quote -= 1
         elif kind in ("fence", "code_block"):
-            emit(Paragraph(rich(tok.content, "Sans").replace("\n", "<br/>"), st["small"]))
+            emit(Para(rich(tok.content, "Sans").replace("\n", "<br/>"), st["small"]))
         elif kind == "hr":
             emit(Spacer(1, 8))
         i += 1

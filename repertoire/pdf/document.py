@@ -1,9 +1,8 @@
-"""The country répertoire: page templates, contents, bookmarks, entries and indexes."""
+"""The country répertoire: page templates, contents, bookmarks, maps, and the build in two passes."""
 from __future__ import annotations
 
 import csv
 import io
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -12,24 +11,25 @@ from babel.dates import format_date
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import cm
-from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Flowable, Frame, FrameBreak, Image, KeepTogether,
-                                NextPageTemplate, PageBreak, PageTemplate, Paragraph, Spacer, Table,
-                                TableStyle)
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (BaseDocTemplate, Flowable, Frame, FrameBreak, Image, NextPageTemplate, PageBreak,
+                                PageTemplate, Spacer, TableStyle)
 from reportlab.platypus.tableofcontents import TableOfContents
-from reportlab.platypus.flowables import DocAssign
 
-from ..model import FRENCH_TYPES, KINDS, STATUSES, THEMES
 from ..places import DATA
-from ..text import fold
-from .chapters import Heading, chapters
-from .fonts import register
+from .chapters import chapters
+from .entries import entries
+from .flowables import Block, Heading, MapSlot, Marker, MeasuringCanvas, Para
+from .fonts import markup, register
 from .indexes import PageIndex
-from .stats import departement_name, label, region_name, summary_flowables, themes_of
+from .stats import summary_flowables
 from .typography import ACCENT, INK, MUTED, RULE, french, rich, styles
 
 PAGE_W, PAGE_H = A4
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 2.0 * cm, 2.2 * cm, 2.0 * cm
 TEXT_W = PAGE_W - 2 * MARGIN_X
+BODY_H = PAGE_H - MARGIN_TOP - MARGIN_BOTTOM
+MIN_FRANCE_H = 9 * cm  # below this, the map of France goes to a page of its own
 AUTHOR = "Réseau des collectivités — Répertoire des partenariats"
 INDEXES = (("collectivites", "Index des collectivités françaises"),
            ("localites", "Index des localités partenaires"),
@@ -83,43 +83,11 @@ class Options:
     """One edition: public (never contacts) or members'."""
 
     members: bool = False
-    map_image: object = None          # bytes (PNG, JPEG, PDF) or a ReportLab Drawing / Flowable
+    map_image: object = None          # the links: bytes (PDF, SVG, PNG, JPEG) or a ReportLab Drawing / Flowable
+    france_image: object = None       # the French collectivités concerned, likewise
     chapters_dir: str | None = None
     edition: date = field(default_factory=date.today)
     network: str = AUTHOR
-
-
-class Marker(Flowable):
-    """A zero-size flowable whose page the document notes (index terms, the map slot)."""
-
-    def __init__(self, terms=()):
-        super().__init__()
-        self.terms = list(terms)
-        self.keepWithNext = True  # noted on the page of what follows it
-
-    def wrap(self, aw, ah):
-        return 0, 0
-
-    def draw(self):
-        pass
-
-
-class MapSlot(Flowable):
-    """Room for a vector map (PDF bytes), merged onto its page after the build (pypdf)."""
-
-    def __init__(self, width, height):
-        super().__init__()
-        self.width, self.height = width, height
-        self.placed = None
-
-    def wrap(self, aw, ah):
-        return self.width, self.height
-
-    def draw(self):
-        x, y = self.canv.absolutePosition(0, 0)
-        self.placed = (self.canv.getPageNumber(), x, y, self.width, self.height)
-        self.canv.setStrokeColor(RULE)
-        self.canv.rect(0, 0, self.width, self.height, stroke=1, fill=0)
 
 
 class RepertoireDoc(BaseDocTemplate):
@@ -133,7 +101,7 @@ class RepertoireDoc(BaseDocTemplate):
                          creator="Répertoire (repertoire pdf)", lang="fr-FR",
                          initialFontName="Sans", initialFontSize=10, **kw)  # no unembedded Helvetica
         self.country, self.options = country, options
-        self.section, self.headings = "", 0
+        self.section, self.unnamed = "", 0
         body = Frame(MARGIN_X, MARGIN_BOTTOM, TEXT_W, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM, id="body")
         gap = 0.8 * cm
         col = (TEXT_W - gap) / 2
@@ -152,7 +120,6 @@ class RepertoireDoc(BaseDocTemplate):
             PageTemplate("index-first", [top, left1, right1], onPageEnd=self.draw_running),
             PageTemplate("index", [left, right], onPageEnd=self.draw_running),
         ])
-        self.index_column = col
 
     # --- page furniture ----------------------------------------------------------------
 
@@ -188,23 +155,89 @@ class RepertoireDoc(BaseDocTemplate):
     # --- contents, bookmarks, indexes -----------------------------------------------------
 
     def beforeDocument(self):
-        self.section, self.headings = "", 0  # each pass makes the same bookmark keys
+        self.section, self.unnamed = "", 0  # each pass makes the same bookmark keys
 
     def afterFlowable(self, flowable):
         if isinstance(flowable, Heading):
-            self.headings += 1
-            key = f"h{self.headings}"
+            self.unnamed += flowable.key is None
+            key = flowable.key or f"x{self.unnamed}"
             self.canv.bookmarkPage(key)
             self.canv.addOutlineEntry(flowable.plain, key, flowable.level, closed=flowable.level > 0)
-            if flowable.level == 0:
-                self.section = flowable.plain
-            elif getattr(flowable, "running", False):
+            if flowable.level == 0 or flowable.running:
                 self.section = flowable.plain
             if flowable.toc:
-                self.notify("TOCEntry", (flowable.level, flowable.getPlainText(), self.page, key))
+                self.notify("TOCEntry", (flowable.level, toc_text(flowable), self.page, key))
         elif isinstance(flowable, Marker):
-            for name, term, sort in flowable.terms:
-                self.notify("IndexEntry", (name, term, sort, self.page))
+            for name, term, sort, group in flowable.terms:
+                self.notify("IndexEntry", (name, term, sort, group, self.page))
+
+    # --- the build ---------------------------------------------------------------------
+
+    def settle(self, story: list[Flowable], max_passes: int = 6) -> int:
+        """Build until the contents and indexes show the pages they are on; returns the passes.
+
+        ReportLab's multiBuild starts with empty contents and indexes, which then grow and push
+        every page along: three passes or more. Here they start with all their lines (known
+        from the story) and guessed pages, so the first pass lays out the final pages; it is
+        only measured (MeasuringCanvas), and the second draws them with their numbers.
+        """
+        self._indexingFlowables = [f for f in story if f.isIndexing()]
+        _seed(story, self._indexingFlowables)
+        self._doSave = 0
+        edits: list = []
+        self._multiBuildEdits = edits.append  # what keepWithNext changes on flowables, undone between passes
+        measuring = True
+        for passes in range(1, max_passes + 1):
+            for f in self._indexingFlowables:
+                f.beforeBuild()
+            self.build(story[:], canvasmaker=MeasuringCanvas if measuring else Canvas)
+            for f in self._indexingFlowables:
+                f.afterBuild()
+            if self._allSatisfied() and not measuring:
+                self.canv.save()
+                return passes
+            measuring = False
+            while edits:
+                action, *args = edits.pop(0)
+                action(*args)
+        raise RepertoireError(f"La mise en page ne se stabilise pas après {max_passes} passes.")
+
+
+def toc_text(heading: Heading) -> str:
+    """A heading as the contents show it: its plain text, each script in a font that has it."""
+    return markup(heading.plain, "Sans")
+
+
+def _walk(flows):
+    for f in flows:
+        yield f
+        yield from _walk(getattr(f, "_content", None) or ())
+
+
+def _seed(story: list[Flowable], indexing: list) -> None:
+    """Fill the contents and indexes before the first pass: every line, with a guessed page.
+
+    Headings get their bookmark keys here, the same at every pass. A term's page is guessed
+    from its entry's rank (about seven entries a page), so that the index lines have about
+    the width they will have.
+    """
+    contents, terms, rank = [], [], 0
+    for n, f in enumerate(_walk(story)):
+        if isinstance(f, Heading):
+            f.key = f"h{n}"
+            if f.toc:
+                contents.append((f.level, toc_text(f), 0, f.key))
+        elif isinstance(f, Block):
+            rank += 1
+        elif isinstance(f, Marker):
+            terms += [(term, 8 + rank // 8) for term in f.terms]
+    for f in indexing:
+        if isinstance(f, TableOfContents):
+            f._entries = list(contents)
+        elif isinstance(f, PageIndex):
+            for (name, term, sort, group), page in terms:
+                if name == f.name:
+                    f.add(term, sort, group, page)
 
 
 # --- the story ---------------------------------------------------------------------------
@@ -213,20 +246,19 @@ def _cover(c: Country, n: int, options: Options) -> list[Flowable]:
     st = styles()
     edition = format_date(options.edition, "MMMM y", locale="fr")
     story: list[Flowable] = [
-        Paragraph(rich(options.network, "Sans"), st["cover-kicker"]),
+        Para(rich(options.network, "Sans"), st["cover-kicker"]),
         Spacer(1, 1.2 * cm),
-        Paragraph(rich(title(c), "Sans"), st["cover-title"]),
-        Paragraph(rich(f"France – {c.name}", "Sans"), st["cover-sub"]),
+        Para(rich(title(c), "Sans"), st["cover-title"]),
+        Para(rich(f"France – {c.name}", "Sans"), st["cover-sub"]),
         Spacer(1, PAGE_H * 0.48 - 9.5 * cm),
-        Paragraph(f"<b>{n}</b> partenariat{'s' if n > 1 else ''}", styles()["h2"]),
-        Paragraph(french(f"Édition de {edition}"), st["cover-small"]),
+        Para(f"<b>{n}</b> partenariat{'s' if n > 1 else ''}", st["h2"]),
+        Para(french(f"Édition de {edition}"), st["cover-small"]),
     ]
     if options.members:
-        story.append(Paragraph(french("Édition réservée aux membres du réseau : contient les contacts "
-                                      "des collectivités (données personnelles, ne pas diffuser)."),
-                               st["cover-small"]))
+        story.append(Para(french("Édition réservée aux membres du réseau : contient les contacts "
+                                 "des collectivités (données personnelles, ne pas diffuser)."), st["cover-small"]))
     else:
-        story.append(Paragraph(french("Édition publique."), st["cover-small"]))
+        story.append(Para(french("Édition publique."), st["cover-small"]))
     return story
 
 
@@ -237,119 +269,72 @@ def _toc() -> list[Flowable]:
                           tableStyle=TableStyle([("FONT", (0, 0), (-1, -1), "Sans"), ("VALIGN", (0, 0), (-1, -1), "TOP"),
                                                  ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
                                                  ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))
-    return [Paragraph("Sommaire", st["h1"]), toc]
+    return [Para("Sommaire", st["h1"]), toc]
 
 
-def _map(map_image, c: Country) -> list[Flowable]:
-    st = styles()
-    head = [Heading("Carte des partenariats", st["h1"], 0, "Carte des partenariats")]
-    caption = Paragraph(rich(f"Les liens entre les collectivités françaises et leurs partenaires ({c.name})."),
-                        st["caption"])
-    max_h = PAGE_H - MARGIN_TOP - MARGIN_BOTTOM - 3 * cm
-    if isinstance(map_image, Drawing):
-        scale = min(TEXT_W / map_image.width, max_h / map_image.height)
-        map_image.scale(scale, scale)
-        map_image.width, map_image.height = map_image.width * scale, map_image.height * scale
-        return head + [map_image, caption]
-    if isinstance(map_image, Flowable):
-        return head + [map_image, caption]
-    data = bytes(map_image)
+def map_flowable(image, max_w: float, max_h: float) -> Flowable:
+    """A map at most max_w × max_h: PDF bytes (vector, drawn in after the build), SVG, PNG or JPEG
+    bytes, a ReportLab Drawing (scaled) or any Flowable (as it is)."""
+    if isinstance(image, Drawing):
+        scale = min(max_w / image.width, max_h / image.height)
+        drawing = Drawing(image.width * scale, image.height * scale)
+        drawing.add(image, name="map")
+        drawing.scale(scale, scale)
+        return drawing
+    if isinstance(image, Flowable):
+        return image
+    data = bytes(image)
     if data[:5] == b"%PDF-":
         from pypdf import PdfReader
         box = PdfReader(io.BytesIO(data)).pages[0].mediabox
         w, h = float(box.width), float(box.height)
-        scale = min(TEXT_W / w, max_h / h)
-        slot = MapSlot(w * scale, h * scale)
-        slot.pdf = data
-        return head + [slot, caption]
+        scale = min(max_w / w, max_h / h)
+        return MapSlot(data, w * scale, h * scale)
     if data.lstrip()[:5] in (b"<?xml", b"<svg ") or b"<svg" in data[:300]:
         try:
             from svglib.svglib import svg2rlg
         except ImportError as exc:
             raise RepertoireError("Carte SVG : installez svglib, ou donnez la carte en PDF ou PNG.") from exc
-        return _map(svg2rlg(io.BytesIO(data)), c)
+        return map_flowable(svg2rlg(io.BytesIO(data)), max_w, max_h)
     img = Image(io.BytesIO(data))
-    scale = min(TEXT_W / img.imageWidth, max_h / img.imageHeight)
+    scale = min(max_w / img.imageWidth, max_h / img.imageHeight)
     img.drawWidth, img.drawHeight = img.imageWidth * scale, img.imageHeight * scale
-    return head + [img, caption]
+    return img
 
 
-def _collectivite_heading(p: dict) -> str:
-    kind = p.get("french_type")
-    dep = p.get("departement")
-    where = f"{departement_name(dep)} ({dep})" if dep and kind in ("commune", "epci") else ""
-    label_ = "" if kind == "commune" else label(FRENCH_TYPES, kind)
-    extra = " · ".join(x for x in (label_, where) if x)
-    head = rich(p.get("french_name") or p["french_id"], "Sans")
-    return head + (f' <font face="Sans" size="8.5" color="#5b6472">— {rich(extra, "Sans")}</font>' if extra else "")
+def _height(flows: list[Flowable]) -> float:
+    """The height of flowables set one after the other at the top of a page."""
+    total = 0.0
+    for i, f in enumerate(flows):
+        total += f.wrap(TEXT_W, BODY_H)[1] + f.getSpaceAfter() + (f.getSpaceBefore() if i else 0)
+    return total
 
 
-def _since(p: dict) -> str:
-    if p.get("since_date"):
-        try:
-            return "depuis le " + format_date(date.fromisoformat(p["since_date"][:10]), "d MMMM y", locale="fr")
-        except ValueError:
-            pass
-    return f"depuis {p['since']}" if p.get("since") else "date non précisée"
-
-
-def entry(p: dict, members: bool) -> list[Flowable]:
-    """One partnership's flowables: partner (native name, region), kind, year, status, themes, texts."""
+def _maps(options: Options, c: Country, partnerships: list[dict]) -> list[Flowable]:
+    """The map page: the links, then the French collectivités concerned, under it if they fit
+    at a readable size (MIN_FRANCE_H), else on the next page."""
     st = styles()
-    name = rich(p.get("partner_name"), "Sans")
-    native = p.get("partner_native")
-    if native and native != p.get("partner_name"):
-        name += f' <font size="9.5">({rich(native, "Sans")})</font>'
-    if p.get("partner_region"):
-        name += f' <font face="Sans" size="8.5" color="#5b6472">— {rich(p["partner_region"], "Sans")}</font>'
-    meta = " · ".join([label(KINDS, p.get("kind")), _since(p), label(STATUSES, p.get("status"))])
-    flows: list[Flowable] = [Paragraph(name, st["entry-title"]), Paragraph(rich(meta, "Sans"), st["entry-meta"])]
-    themes = [label(THEMES, t) for t in themes_of(p)]
-    keywords = [k for k in (p.get("keywords") or "").split(";") if k]
-    if themes or keywords:
-        flows.append(Paragraph("<b>Thèmes</b>\u00A0: " + rich(", ".join(themes + keywords), "Sans"), st["entry-meta"]))
-    for field_, head in (("description", None), ("projects", "Projets"), ("funding", "Financements")) + \
-            ((("contacts", "Contacts"),) if members else ()):
-        text = p.get(field_)
-        if text:
-            lead = f"<b>{head}</b>\u00A0: " if head else ""
-            flows.append(Paragraph(lead + rich(text), st["entry-text"]))
-    terms = [("localites", (p.get("partner_name") or "") + (f" ({native})" if native and native != p.get("partner_name") else ""),
-              fold(p.get("partner_name") or ""))]
-    terms += [("themes", t, fold(t)) for t in themes]
-    return [Marker(terms)] + flows + [Spacer(1, 3)]
+    flows: list[Flowable] = [Heading("Carte des partenariats", st["h1"], 0, "Carte des partenariats")]
+    if options.map_image is not None:
+        flows += [map_flowable(options.map_image, TEXT_W, BODY_H - 3 * cm),
+                  Para(rich(f"Les liens entre les collectivités françaises et leurs partenaires ({c.name})."),
+                       st["caption"])]
+    if options.france_image is not None:
+        n = len({p["french_id"] for p in partnerships})
+        head = Heading("Les collectivités françaises concernées", st["h2"], 1, "Les collectivités françaises concernées")
+        caption = Para(rich(f"{n} collectivité{'s' if n > 1 else ''} française{'s' if n > 1 else ''} "
+                            f"{'ont' if n > 1 else 'a'} un partenariat ({c.name}) : un point par collectivité, "
+                            "d'autant plus grand qu'elle en a."), st["caption"])
+        room = BODY_H - _height(flows + [head, caption]) - 6  # a little slack for rounding
+        if len(flows) > 1 and room < MIN_FRANCE_H:
+            flows.append(PageBreak())
+            room = BODY_H - _height([head, caption])
+        flows += [head, map_flowable(options.france_image, TEXT_W, room), caption]
+    return flows
 
 
-def entries(partnerships: list[dict], members: bool) -> list[Flowable]:
-    """The entries, grouped by French région, then collectivité."""
-    st = styles()
-    by_region: dict[str, list[dict]] = defaultdict(list)
-    for p in partnerships:
-        by_region[region_name(p.get("region")) if p.get("region") else "Région non précisée"].append(p)
-    story: list[Flowable] = [Heading("Les partenariats", st["h1"], 0, "Les partenariats")]
-    for region in sorted(by_region, key=fold):
-        h = Heading(rich(region, "Sans"), st["h2"], 1, region)
-        h.running = True
-        story.append(CondPageBreak(4 * cm))
-        lead: list[Flowable] = [h]  # headings go into the KeepTogether of the entry they announce:
-        # ReportLab's keepWithNext does not chain into a KeepTogether
-        groups: dict[str, list[dict]] = defaultdict(list)
-        for p in by_region[region]:
-            groups[p["french_id"]].append(p)
-        for fid in sorted(groups, key=lambda k: (fold(groups[k][0].get("french_name") or k), k)):
-            items = sorted(groups[fid], key=lambda p: fold(p.get("partner_name") or ""))
-            first = items[0]
-            dep = first.get("departement")
-            term = (first.get("french_name") or fid) + (f" ({dep})" if dep and first.get("french_type") != "region" else "")
-            lead += [Marker([("collectivites", term, fold(term))]),
-                     Heading(_collectivite_heading(first), st["h3"], 2, first.get("french_name") or fid, toc=False)]
-            for p in items:
-                story.append(KeepTogether(lead + entry(p, members)))  # one page, unless longer than a page
-                lead = []
-    return story
-
-
-def story(partnerships: list[dict], c: Country, options: Options, doc: RepertoireDoc) -> list[Flowable]:
+def story(partnerships: list[dict], c: Country, options: Options) -> list[Flowable]:
+    """Everything the répertoire says, in order: cover, contents, chapters, figures, maps, entries, indexes."""
     st = styles()
     flows: list[Flowable] = [NextPageTemplate("page")] + _cover(c, len(partnerships), options)
     flows += [PageBreak()] + _toc()
@@ -358,13 +343,13 @@ def story(partnerships: list[dict], c: Country, options: Options, doc: Repertoir
         flows += [PageBreak()] + chapter
     flows += [PageBreak(), Heading("La coopération en chiffres", st["h1"], 0, "La coopération en chiffres")]
     flows += summary_flowables(partnerships, TEXT_W)
-    if options.map_image is not None:
-        flows += [PageBreak()] + _map(options.map_image, c)
+    if options.map_image is not None or options.france_image is not None:
+        flows += [PageBreak()] + _maps(options, c, partnerships)
     flows += [PageBreak()] + entries(partnerships, options.members)
     for name, heading in INDEXES:
         flows += [NextPageTemplate(["index-first", "*", "index"]), PageBreak(),
                   Heading(heading, st["h1"], 0, heading), FrameBreak(),
-                  PageIndex(name, st["index"], st["index-letter"], doc.index_column)]
+                  PageIndex(name, st["index"], st["index-group" if name == "themes" else "index-letter"])]
     return flows
 
 
@@ -383,10 +368,10 @@ def render(partnerships: list[dict], code: str, options: Options | None = None) 
     register()
     buffer = io.BytesIO()
     doc = RepertoireDoc(buffer, c, options)
-    flows = story(partnerships, c, options, doc)
-    doc.multiBuild(flows, maxPasses=8)
+    flows = story(partnerships, c, options)
+    doc.settle(flows)
     pdf = buffer.getvalue()
-    slots = [f for f in flows if isinstance(f, MapSlot) and f.placed]
+    slots = [f for f in _walk(flows) if isinstance(f, MapSlot) and f.placed]
     return _merge_maps(pdf, slots) if slots else pdf
 
 

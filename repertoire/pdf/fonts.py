@@ -178,6 +178,7 @@ def runs(text: str, family: str = "Serif") -> list[tuple[str | None, str]]:
     return out
 
 
+@lru_cache(maxsize=65536)
 def markup(text: str | None, family: str = "Serif") -> str:
     """Escaped Paragraph markup of plain text, each script in a font that has it.
 
@@ -187,7 +188,7 @@ def markup(text: str | None, family: str = "Serif") -> str:
     if not text:
         return ""
     register()
-    parts = []
+    parts = []  # cached: a name comes back in its entry, its heading and up to three indexes
     for font, run in runs(visual(text), family):
         run = escape(run)
         parts.append(f'<font face="{font}">{run}</font>' if font else run)

@@ -1,16 +1,19 @@
-"""Back-of-book indexes (term → pages), filled from the previous pass of a multiBuild.
+"""Back-of-book indexes (term → pages), filled from the previous pass of the build.
 
 Works like ReportLab's TableOfContents: the document notifies `IndexEntry` as it lays
 out the pages; the index shows what the previous pass found, and the build repeats
-until nothing moves.
+until nothing moves. An index is flat (terms under their initial letter) or grouped
+(the thematic index: the partnerships under each theme).
 """
 from __future__ import annotations
 
-from reportlab.platypus import Paragraph, Table, TableStyle
-from reportlab.platypus.doctemplate import IndexingFlowable
+from reportlab.platypus.doctemplate import IndexingFlowable, NullActionFlowable
 
 from ..text import fold
+from .flowables import Heading, Para
 from .fonts import markup
+
+Key = tuple[str, str, str, str]  # (group sort, group, term sort, term)
 
 
 def page_ranges(pages: set[int]) -> str:
@@ -28,20 +31,33 @@ def page_ranges(pages: set[int]) -> str:
     return ", ".join(out)
 
 
-class PageIndex(IndexingFlowable):
-    """One index, named: it keeps the terms notified under its name, with their pages."""
+def _letter(sort: str) -> str:
+    first = (fold(sort)[:1] or "#").upper()
+    return first if first.isalpha() else "#"
 
-    def __init__(self, name: str, style, letter_style, width: float):
+
+class PageIndex(IndexingFlowable):
+    """One index, named: it keeps the terms notified under its name, with their pages.
+
+    It lays itself out as one paragraph per term, so that the terms flow down the columns
+    as any text does (a table of thousands of rows is re-measured at each column break).
+    """
+
+    def __init__(self, name: str, style, group_style):
         super().__init__()
-        self.name, self.style, self.letter_style, self.width = name, style, letter_style, width
-        self._entries: dict[tuple[str, str], set[int]] = {}
-        self._last: dict[tuple[str, str], set[int]] = {}
-        self._table = None
+        self.name, self.style, self.group_style = name, style, group_style
+        self._entries: dict[Key, set[int]] = {}
+        self._last: dict[Key, set[int]] = {}
+        self._parsed: dict[str, list] = {}  # term → its line's fragments, parsed once for all passes
+
+    def add(self, term: str, sort: str, group: str, page: int) -> None:
+        """Note that `term` (under `group`, "" for its initial letter) is on `page`."""
+        group = group or _letter(sort)
+        self._entries.setdefault((fold(group) if group != "#" else "", group, sort, term), set()).add(page)
 
     def notify(self, kind, stuff):
         if kind == "IndexEntry" and stuff[0] == self.name:
-            _, term, sort, page = stuff
-            self._entries.setdefault((sort, term), set()).add(page)
+            self.add(*stuff[1:])
 
     def beforeBuild(self):
         self._last, self._entries = self._entries, {}
@@ -51,35 +67,32 @@ class PageIndex(IndexingFlowable):
 
     def terms(self) -> dict[str, set[int]]:
         """Term → pages, as last laid out."""
-        return {term: pages for (_, term), pages in self._entries.items()}
+        return {term: pages for (_, _, _, term), pages in self._entries.items()}
 
-    def _build_table(self, width: float) -> Table:
-        rows, letter = [], None
-        for (sort, term), pages in sorted(self._last.items()):
-            first = (fold(sort)[:1] or "#").upper()
-            if not first.isalpha():
-                first = "#"
-            line = Paragraph(f"{markup(term, 'Sans')}\u00A0\u00A0<font color='#1d5c8c'>"
-                             f"{page_ranges(pages)}</font>", self.style)
-            if first != letter:  # the letter shares its first term's row: never alone at a column foot
-                letter = first
-                rows.append([[Paragraph(letter, self.letter_style), line]])
-            else:
-                rows.append([line])
-        if not rows:
-            rows = [[Paragraph("…", self.style)]]
-        table = Table(rows, colWidths=[width])
-        table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), "Sans", 8), ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                                   ("TOPPADDING", (0, 0), (-1, -1), 0.6), ("BOTTOMPADDING", (0, 0), (-1, -1), 0.6)]))
-        return table
+    def flowables(self) -> list:
+        """The index as paragraphs: each group's heading (kept with its first term), then its terms."""
+        out, group = [], None
+        for (_, name, _, term), pages in sorted(self._last.items()):
+            if name != group:
+                group = name
+                out.append(Heading(markup(name, "Sans"), self.group_style, 1, name, toc=False, running=True)
+                           if len(name) > 1 else Para(name, self.group_style))
+            out.append(self._line(term, page_ranges(pages)))
+        return out or [Para("…", self.style)]
+
+    def _line(self, term: str, pages: str) -> Para:
+        """`term  pages`: the term's markup is parsed at its first pass only (thousands of lines)."""
+        frags = self._parsed.get(term)
+        if frags is None:
+            frags = self._parsed[term] = Para(f"{markup(term, 'Sans')}\u00A0\u00A0<font color='#1d5c8c'>0</font>",
+                                              self.style).frags
+        return Para(None, self.style, frags=[f.clone() for f in frags[:-1]] + [frags[-1].clone(text=pages)])
 
     def wrap(self, availWidth, availHeight):
-        self._table = self._build_table(availWidth)
-        return self._table.wrap(availWidth, availHeight)
+        return availWidth, 0xFFFFFF  # never fits whole: split into its paragraphs, as KeepTogether does
 
     def split(self, availWidth, availHeight):
-        self._table = self._build_table(availWidth)
-        return self._table.split(availWidth, availHeight)
+        return [NullActionFlowable()] + self.flowables()
 
-    def drawOn(self, canvas, x, y, _sW=0):
-        self._table.drawOn(canvas, x, y, _sW)
+    def draw(self):
+        pass

@@ -9,10 +9,11 @@ from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
 from reportlab.lib.units import cm
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 
 from ..model import FRENCH_TYPES, KINDS, STATUSES, THEMES
 from ..places import DATA
+from .flowables import Para
 from .typography import ACCENT, INK, MUTED, RULE, french, rich, styles
 
 
@@ -59,10 +60,10 @@ def counts(partnerships: list[dict]) -> dict[str, Counter]:
 
 def _table(title: str, counter: Counter, total: int, width: float) -> Flowable:
     st = styles()
-    rows = [[Paragraph(f"<b>{rich(title, 'Sans')}</b>", st["cell"]), "Nombre", ""]]
+    rows = [[Para(f"<b>{rich(title, 'Sans')}</b>", st["cell"]), "Nombre", ""]]
     for name, n in counter.most_common():
         share = f"{100 * n / total:.0f}\u00A0%" if total else ""
-        rows.append([Paragraph(rich(str(name), "Sans"), st["cell"]), str(n), share])
+        rows.append([Para(rich(str(name), "Sans"), st["cell"]), str(n), share])
     t = Table(rows, colWidths=[width - 3.2 * cm, 1.6 * cm, 1.6 * cm], repeatRows=1)
     t.setStyle(TableStyle([
         ("FONT", (0, 0), (-1, -1), "Sans", 8.5),
@@ -125,7 +126,7 @@ def summary_flowables(partnerships: list[dict], width: float) -> list[Flowable]:
     if years:
         lines.append(f"Le plus ancien date de <b>{min(years)}</b>, le plus récent de <b>{max(years)}</b>.")
     # Only numbers are interpolated: the text is ours, Latin, safe as markup.
-    story: list[Flowable] = [Paragraph(french(" ".join(lines)), st["body"]), Spacer(1, 6)]
+    story: list[Flowable] = [Para(french(" ".join(lines)), st["body"]), Spacer(1, 6)]
     if c["decade"]:
         story += [decade_chart(c["decade"], width), Spacer(1, 10)]
     half = (width - 0.8 * cm) / 2

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT
@@ -33,6 +34,7 @@ def french(text: str | None) -> str:
     return re.sub(NBSP + r"([!?])" + NBSP + r"([!?])", NBSP + r"\1\2", text)
 
 
+@lru_cache(maxsize=65536)
 def rich(text: str | None, family: str = "Serif") -> str:
     """Plain survey text → safe Paragraph markup: French spacing, escaped, fonts per script."""
     return markup(french(text), family)
@@ -44,8 +46,12 @@ MUTED = colors.HexColor("#5b6472")
 RULE = colors.HexColor("#c9d3df")
 
 
+@lru_cache(maxsize=None)
 def styles() -> dict[str, ParagraphStyle]:
-    """The named paragraph styles: body, headings (kept with what follows), entries, indexes."""
+    """The named paragraph styles: body, headings (kept with what follows), entries, indexes.
+
+    Made once and shared: no code changes a style after this.
+    """
     body = ParagraphStyle("body", fontName="Serif", fontSize=9.5, leading=13.2, textColor=INK,
                           alignment=TA_JUSTIFY, spaceAfter=5, hyphenationLang=None)
     sans = ParagraphStyle("sans", parent=body, fontName="Sans", alignment=TA_LEFT)
@@ -82,6 +88,8 @@ def styles() -> dict[str, ParagraphStyle]:
                                 firstLineIndent=-8, alignment=TA_LEFT),
         "index-letter": ParagraphStyle("index-letter", parent=sans, fontName="Sans-Bold", fontSize=10,
                                        leading=14, textColor=ACCENT, spaceBefore=4, keepWithNext=1),
+        "index-group": ParagraphStyle("index-group", parent=sans, fontName="Sans-Bold", fontSize=9,
+                                      leading=12, textColor=ACCENT, spaceBefore=7, spaceAfter=2, keepWithNext=1),
         "small": ParagraphStyle("small", parent=sans, fontSize=8, leading=10.5, textColor=MUTED),
         "caption": ParagraphStyle("caption", parent=sans, fontSize=8, leading=10.5, textColor=MUTED,
                                   alignment=TA_CENTER, spaceBefore=4),

@@ -1,0 +1,65 @@
+"""Countries: names in French or English, any case or accents → ISO 3166-1 alpha-2.
+
+Names come from babel (CLDR) and data/countries.csv (world-countries), not a hand list;
+data/vocabulary/country-aliases.txt adds what people write that the libraries lack.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from .text import fold, load_rules, strip_articles
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+class Countries:
+    """ISO 3166-1 alpha-2 codes from names in French or English, any case or accents."""
+
+    def __init__(self, data: Path = DATA):
+        from babel import Locale
+
+        table = pd.read_csv(data / "countries.csv", dtype=str, keep_default_na=False)
+        self.table = table.set_index("code")
+        self.names: dict[str, str] = {}
+        for locale in ("fr", "en"):
+            for code, label in Locale(locale).territories.items():
+                if len(code) == 2 and code.isalpha():
+                    self.names.setdefault(fold(label), code)
+        for row in table.itertuples(index=False):
+            for label in (row.name_fr, row.name_en, row.official_fr, row.code, row.alpha3):
+                if label:
+                    self.names.setdefault(fold(label), row.code)
+        self.names.update(load_rules(data / "vocabulary" / "country-aliases.txt"))
+        self.groups = _load_groups(data / "vocabulary" / "country-groups.txt")
+
+    @lru_cache(maxsize=10_000)
+    def code(self, text: str | None) -> str | None:
+        """`Allemagne`, `GERMANY`, `Côte d'Ivoire`, `DE` → ISO code; None if none."""
+        if not text:
+            return None
+        key = fold(text)
+        if key in self.names:
+            return self.names[key]
+        key = strip_articles(key)
+        return self.names.get(key)
+
+    def name(self, code: str, locale: str = "fr") -> str:
+        """The short name of a country in French (default) or English."""
+        if code in self.table.index:
+            return self.table.loc[code, "name_fr" if locale == "fr" else "name_en"]
+        return code
+
+    def groups_of(self, code: str) -> list[str]:
+        return [group for group, codes in self.groups.items() if code in codes]
+
+
+def _load_groups(path: Path) -> dict[str, set[str]]:
+    groups = {}
+    for line in open(path, encoding="utf-8"):
+        if "=>" in line and not line.startswith("#"):
+            label, codes = line.split("=>")
+            groups[label.strip()] = {c.strip() for c in codes.split(",")}
+    return groups
