@@ -43,6 +43,12 @@ CREATE TABLE IF NOT EXISTS history (
 );
 CREATE INDEX IF NOT EXISTS history_partnership ON history (partnership_id);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+-- another spelling of a link, merged by staff into a partnership (`repertoire merge`)
+CREATE TABLE IF NOT EXISTS aliases (
+    french_id TEXT NOT NULL, partner_country TEXT NOT NULL, partner_key TEXT NOT NULL,
+    partnership_id TEXT NOT NULL REFERENCES partnerships (id),
+    PRIMARY KEY (french_id, partner_country, partner_key)
+);
 """
 
 STORED_FIELDS = tuple(f for f in PARTNERSHIP_FIELDS) + (
@@ -136,19 +142,80 @@ class Registry:
         return {(sheet, row) for sheet, row in self.db.execute(sql, (file_hash, file_hash))}
 
     def keyed(self, keys: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str, str], dict]:
-        """The partnerships of these identities (french_id, country, partner key) that exist.
+        """The partnerships of these identities (french_id, country, partner key) that exist,
+        merged spellings (aliases) included; one dict per partnership.
 
         Looked up a block at a time, so that ingesting a huge file keeps memory bounded.
         """
         keys = list(dict.fromkeys(keys))
         found: dict[tuple[str, str, str], dict] = {}
+        by_id: dict[str, dict] = {}
         for start in range(0, len(keys), 3000):
             part = keys[start:start + 3000]
             values = ",".join("(?,?,?)" for _ in part)
+            params = [v for key in part for v in key]
+            sql = (f"SELECT p.*, a.french_id AS a_french, a.partner_country AS a_country, a.partner_key AS a_key "
+                   f"FROM aliases a JOIN partnerships p ON p.id = a.partnership_id "
+                   f"WHERE (a.french_id, a.partner_country, a.partner_key) IN (VALUES {values})")
+            for row in self.db.execute(sql, params):
+                record = by_id.setdefault(row["id"], {k: row[k] for k in row.keys() if not k.startswith("a_")})
+                found[(row["a_french"], row["a_country"], row["a_key"])] = record
             sql = f"SELECT * FROM partnerships WHERE (french_id, partner_country, partner_key) IN (VALUES {values})"
-            for row in self.db.execute(sql, [v for key in part for v in key]):
-                found[(row["french_id"], row["partner_country"], row["partner_key"])] = dict(row)
+            for row in self.db.execute(sql, params):
+                found[(row["french_id"], row["partner_country"], row["partner_key"])] = by_id.setdefault(row["id"], dict(row))
         return found
+
+    def merge(self, keep: str, other: str) -> dict:
+        """Merge partnership `other` into `keep` (two spellings of one link); returns `keep`.
+
+        Its provenance and history move over, themes are united, empty fields filled; its
+        spelling becomes an alias, so that a later survey writing it merges too.
+        """
+        kept, gone = self.partnership(keep), self.partnership(other)
+        if not kept or not gone or keep == other:
+            raise KeyError(f"no two partnerships {keep} and {other}")
+        if (kept["french_id"], kept["partner_country"]) != (gone["french_id"], gone["partner_country"]):
+            raise ValueError("only spellings of one link can merge: same collectivité, same country")
+        stamp = now()
+        changes = []
+        for name in ("themes", "keywords"):
+            united = ";".join(dict.fromkeys(v for v in (kept[name] + ";" + gone[name]).split(";") if v))
+            if united != kept[name]:
+                changes.append((keep, name, kept[name], united))
+                kept[name] = united
+        for name, value in gone.items():
+            if kept.get(name) is None and value is not None:
+                changes.append((keep, name, None, str(value)))
+                kept[name] = value
+        changes.append((keep, "merged", gone["partner_name"], kept["partner_name"]))
+        with self.db:
+            self.db.execute("UPDATE sources SET partnership_id = ? WHERE partnership_id = ?", (keep, other))
+            self.db.execute("UPDATE history SET partnership_id = ? WHERE partnership_id = ?", (keep, other))
+            self.db.execute("UPDATE aliases SET partnership_id = ? WHERE partnership_id = ?", (keep, other))
+            self.db.execute("INSERT OR REPLACE INTO aliases VALUES (?,?,?,?)",
+                            (gone["french_id"], gone["partner_country"], gone["partner_key"], keep))
+            self.db.execute("DELETE FROM partnerships WHERE id = ?", (other,))
+        kept["updated_at"] = stamp
+        self.save([kept], [], [], [(*c, "repertoire merge", "", 0, stamp) for c in changes])
+        return kept
+
+    def probable_duplicates(self) -> list[tuple[dict, dict, str]]:
+        """Pairs that look like two spellings of one link, for staff to review and merge:
+        same collectivité and country, and the same gazetteer place or near-identical names."""
+        from rapidfuzz import fuzz
+
+        pairs = []
+        groups: dict[tuple[str, str], list[dict]] = {}
+        for record in self.partnerships(order="french_id, partner_country, partner_name"):
+            groups.setdefault((record["french_id"], record["partner_country"]), []).append(record)
+        for group in groups.values():
+            for i, one in enumerate(group):
+                for two in group[i + 1:]:
+                    if one["partner_geonameid"] and one["partner_geonameid"] == two["partner_geonameid"]:
+                        pairs.append((one, two, "same place in the gazetteer"))
+                    elif fuzz.token_set_ratio(one["partner_key"], two["partner_key"]) >= 90:
+                        pairs.append((one, two, "near-identical names"))
+        return pairs
 
     def save(self, partnerships: Iterable[dict], sources: list[tuple], rejects: list[tuple],
              history: list[tuple]) -> None:
