@@ -395,8 +395,8 @@ def map_command(query, country, theme, kind, region, colour_by, lang, base_url, 
 
 
 # --- pdf -------------------------------------------------------------------------------
-# Country répertoires (issue 5): repertoire.pdf typesets, maps/ draws the print map, and
-# this section hands one to the other (repertoire/ never imports maps/).
+# Country répertoires (issue 5): repertoire.pdf typesets, maps/ draws the print maps, and
+# this section hands them to it (repertoire/ never imports maps/).
 
 from flask import Blueprint, abort, send_file  # noqa: E402
 
@@ -405,15 +405,20 @@ from repertoire.pdf import FontError, Options, RepertoireError, cached_repertoir
 pdf_blueprint = Blueprint("pdf", __name__)
 
 
-def print_map(partnerships: list[dict], code: str):
-    """The print map of a country's links (maps/static.py), or None if it cannot be drawn."""
+def print_maps(partnerships: list[dict], code: str) -> tuple[bytes | None, bytes | None]:
+    """The print maps of a country (maps/static.py): its links, and the French collectivités
+    concerned; None for a map that cannot be drawn."""
     from maps import static
 
-    try:
-        return static.country_map(partnerships, code)
-    except Exception as exc:  # a map failure must not cost the répertoire
-        current_app.logger.warning("print map of %s failed: %s", code, exc)
-        return None
+    drawn = []
+    for name, draw in (("links", lambda: static.country_map(partnerships, code)),
+                       ("France", lambda: static.france_map(partnerships))):
+        try:
+            drawn.append(draw())
+        except Exception as exc:  # a map failure must not cost the répertoire
+            current_app.logger.warning("print map (%s) of %s failed: %s", name, code, exc)
+            drawn.append(None)
+    return drawn[0], drawn[1]
 
 
 def repertoire_file(code: str, members: bool = False) -> Path:
@@ -421,7 +426,7 @@ def repertoire_file(code: str, members: bool = False) -> Path:
     registry = get_registry()
     options = Options(members=members, chapters_dir=current_app.config["CHAPTERS_DIR"])
     return cached_repertoire(registry, code, current_app.config["CACHE_DIR"], options,
-                             map_image=lambda: print_map(registry.partnerships("partner_country = ?", [code]), code))
+                             maps=lambda: print_maps(registry.partnerships("partner_country = ?", [code]), code))
 
 
 def send_repertoire(code: str, members: bool):
@@ -454,7 +459,7 @@ def country_pdf_members(code: str):
 @click.option("--all", "all_countries", is_flag=True, help="Every partner country, one file each (-o is a folder).")
 @click.option("-o", "--output", type=click.Path(), help="File to write (a folder with --all).")
 @click.option("--members", is_flag=True, help="Members' edition: includes contacts (personal data).")
-@click.option("--no-map", is_flag=True, help="Leave out the map of links.")
+@click.option("--no-map", is_flag=True, help="Leave out the maps (links, and the French collectivités).")
 def pdf_command(country: str | None, all_countries: bool, output: str | None, members: bool, no_map: bool) -> None:
     """Typeset the répertoire of a partner country (ISO code, e.g. JP) as a PDF."""
     if bool(country) == all_countries:
@@ -470,8 +475,9 @@ def pdf_command(country: str | None, all_countries: bool, output: str | None, me
         targets = [(country.upper(), Path(output or f"repertoire-{country.lower()}.pdf"))]
     for code, path in targets:
         rows = registry.partnerships("partner_country = ?", [code])
+        links, france = (None, None) if no_map else print_maps(rows, code)
         options = Options(members=members, chapters_dir=current_app.config["CHAPTERS_DIR"],
-                          map_image=None if no_map else print_map(rows, code))
+                          map_image=links, france_image=france)
         try:
             data = country_repertoire(registry, code, options)
         except (RepertoireError, FontError) as exc:

@@ -81,11 +81,20 @@ class PageIndex(IndexingFlowable):
         return out or [Para("…", self.style)]
 
     def _line(self, term: str, pages: str) -> Para:
-        """`term  pages`: the term's markup is parsed at its first pass only (thousands of lines)."""
+        """`term  pages`, from fragments: thousands of lines, each made again at every pass.
+
+        A term in Latin script takes the fragments of a sample line with its text; one with
+        other scripts (several fonts) is parsed, once for all passes.
+        """
+        sample = self._parsed.get("")
+        if sample is None:
+            sample = self._parsed[""] = Para("x\u00A0\u00A0<font color='#1d5c8c'>0</font>", self.style).frags
         frags = self._parsed.get(term)
         if frags is None:
-            frags = self._parsed[term] = Para(f"{markup(term, 'Sans')}\u00A0\u00A0<font color='#1d5c8c'>0</font>",
-                                              self.style).frags
+            text = markup(term, "Sans")
+            frags = self._parsed[term] = ([sample[0].clone(text=term + "\u00A0\u00A0"), sample[1]]
+                                          if "<" not in text else
+                                          Para(f"{text}\u00A0\u00A0<font color='#1d5c8c'>0</font>", self.style).frags)
         return Para(None, self.style, frags=[f.clone() for f in frags[:-1]] + [frags[-1].clone(text=pages)])
 
     def wrap(self, availWidth, availHeight):

@@ -85,7 +85,7 @@ def styles() -> dict[str, ParagraphStyle]:
                                leftIndent=0, firstLineIndent=0, spaceBefore=5),
         "toc1": ParagraphStyle("toc1", parent=sans, fontSize=9.5, leading=13, leftIndent=14, firstLineIndent=0),
         "index": ParagraphStyle("index", parent=sans, fontSize=8, leading=10, leftIndent=8,
-                                firstLineIndent=-8, alignment=TA_LEFT),
+                                firstLineIndent=-8, alignment=TA_LEFT, spaceAfter=0.6),
         "index-letter": ParagraphStyle("index-letter", parent=sans, fontName="Sans-Bold", fontSize=10,
                                        leading=14, textColor=ACCENT, spaceBefore=4, keepWithNext=1),
         "index-group": ParagraphStyle("index-group", parent=sans, fontName="Sans-Bold", fontSize=9,

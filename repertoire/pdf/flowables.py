@@ -1,0 +1,116 @@
+"""The répertoire's own flowables: paragraphs measured once, entry blocks, index markers, map slots."""
+from __future__ import annotations
+
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable, KeepTogether, Paragraph
+
+from .typography import RULE
+
+
+class MeasuringCanvas(Canvas):
+    """The canvas of a layout pass whose pages are thrown away: paragraphs are placed, not drawn."""
+
+    measuring = True
+
+
+class Para(Paragraph):
+    """A Paragraph that breaks its lines once per width.
+
+    ReportLab wraps a flowable each time it is measured: the KeepTogether of an entry, the
+    KeepTogether that keepWithNext makes, the frame, and again at every pass of the build.
+    The lines depend on the width only, so they are kept.
+    """
+
+    def wrap(self, availWidth, availHeight):
+        if self.__dict__.get("_wrapped_at") == availWidth and "blPara" in self.__dict__:  # split() may drop it
+            return self.width, self.height
+        size = super().wrap(availWidth, availHeight)
+        self._wrapped_at = availWidth
+        return size
+
+    def drawOn(self, canvas, x, y, _sW=0):
+        if not getattr(canvas, "measuring", False):
+            super().drawOn(canvas, x, y, _sW)
+
+
+class Heading(Para):
+    """A heading the document bookmarks, and lists in its contents when `toc` is true.
+
+    `level` is the outline level (0 chapter, 1 section, 2 collectivité); a `running` heading
+    names the page in the running header.
+    """
+
+    def __init__(self, text: str, style, level: int, plain: str, toc: bool = True, running: bool = False):
+        super().__init__(text, style)
+        self.level, self.plain, self.toc, self.running = level, plain, toc, running
+        self.key: str | None = None  # its bookmark, set before the build (document._seed)
+
+    def split(self, availWidth, availHeight):
+        return []  # a heading moves whole to the next frame
+
+
+class Marker(Flowable):
+    """A zero-size flowable whose page the document notes (index terms).
+
+    `terms` are (index name, term, sort key, group) tuples; group is "" in a flat index.
+    """
+
+    def __init__(self, terms=()):
+        super().__init__()
+        self.terms = list(terms)
+        self.keepWithNext = True  # noted on the page of what follows it
+
+    def wrap(self, aw, ah):
+        return 0, 0
+
+    def draw(self):
+        pass
+
+
+class Block(KeepTogether):
+    """One entry with the headings that announce it: on one page, unless longer than a page.
+
+    KeepTogether measures its content as if it stood at the top of a frame, and the frame
+    takes the space before the block from its first flowable: here a zero-size Marker, so the
+    heading's space before was counted nowhere and an entry that just missed the page was cut
+    between two (18 in the Franco-German répertoire). The space is that of the first visible
+    flowable.
+    """
+
+    def getSpaceBefore(self, content=None):
+        return super().getSpaceBefore([f for f in (self._content if content is None else content)
+                                       if not isinstance(f, Marker)])
+
+    def split(self, aW, aH):
+        parts = super().split(aW, aH)
+        if self._H <= aH:
+            # It fits: its headings need not be kept with what follows them again (the document
+            # would wrap them in one more KeepTogether and measure them again). Undone after the
+            # pass, as ReportLab undoes its own keepWithNext edits.
+            undo = self._doctemplateAttr("_multiBuildEdits")
+            for f in self._content[:-1]:
+                if f.getKeepWithNext():
+                    if undo:
+                        undo((setattr, f, "keepWithNext", f.keepWithNext) if "keepWithNext" in f.__dict__
+                             else (delattr, f, "keepWithNext"))
+                    f.__dict__["keepWithNext"] = 0
+        return parts
+
+
+class MapSlot(Flowable):
+    """Room for a vector map (PDF bytes), merged onto its page after the build (pypdf)."""
+
+    def __init__(self, pdf: bytes, width: float, height: float):
+        super().__init__()
+        self.pdf, self.width, self.height = pdf, width, height
+        self.placed = None
+        self.hAlign = "CENTER"
+
+    def wrap(self, aw, ah):
+        return self.width, self.height
+
+    def draw(self):
+        x, y = self.canv.absolutePosition(0, 0)
+        self.placed = (self.canv.getPageNumber(), x, y, self.width, self.height)
+        self.canv.setStrokeColor(RULE)
+        self.canv.rect(0, 0, self.width, self.height, stroke=1, fill=0)
