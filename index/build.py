@@ -91,6 +91,7 @@ def _write_documents(ix, rows: list[dict], countries: Countries, procs: int) -> 
     tied scores rank the same).
     """
     shares = [rows[len(rows) * i // procs:len(rows) * (i + 1) // procs] for i in range(procs)]
+    shares = [share for share in shares if share] or [[]]
     context = multiprocessing.get_context("fork")
     workers = []
     for share in shares[:-1]:
@@ -105,7 +106,10 @@ def _write_documents(ix, rows: list[dict], countries: Countries, procs: int) -> 
     try:
         _add_documents(writer, shares[-1], countries, vocabulary)
         for process, receiving in workers:
-            outcome = receiving.recv()
+            try:
+                outcome = receiving.recv()
+            except EOFError:
+                outcome = f"ended with code {process.exitcode} before sending its segment"
             process.join()
             if isinstance(outcome, str):
                 raise RuntimeError(f"an indexing process failed: {outcome}")
@@ -115,6 +119,7 @@ def _write_documents(ix, rows: list[dict], countries: Countries, procs: int) -> 
         writer.cancel()
         for process, _ in workers:
             process.kill()
+            process.join()
         raise
     # A merge policy that adds the other processes' segments before the writer's own.
     writer.commit(mergetype=lambda _, existing: existing + segments)

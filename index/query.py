@@ -91,7 +91,8 @@ class Vocabulary:
     def save(self, generation: Path) -> None:
         """Write the vocabulary into a generation, atomically (a search may be reading it)."""
         tmp = Path(generation) / (VOCABULARY + ".tmp")
-        tmp.write_text(json.dumps(self.frequency, ensure_ascii=False), encoding="utf-8")
+        # In Whoosh's lexicon order, so that equally near words come in the same order.
+        tmp.write_text(json.dumps(dict(sorted(self.frequency.items())), ensure_ascii=False), encoding="utf-8")
         os.replace(tmp, Path(generation) / VOCABULARY)
 
     def near(self, word: str) -> list[str]:

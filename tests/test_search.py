@@ -190,3 +190,29 @@ def test_snippets_are_highlighted_and_escaped(search_index, sample_registry):
 
 def test_results_never_carry_contacts(search_index, sample_registry):
     assert all("contacts" not in h for h in find(search_index, sample_registry, "jumelage").hits)
+
+
+QUERIES = ["jumelage", "Japon", "culture OR jeunesse", '"Issy les Moulineaux"', "Nishinomya", "eau NOT culture", ""]
+
+
+def test_two_processes_build_the_same_index_as_one(tmp_path, sample_registry):
+    build_index(sample_registry, tmp_path / "one", procs=1)
+    build_index(sample_registry, tmp_path / "two", procs=2)
+    one, two = SearchIndex(tmp_path / "one"), SearchIndex(tmp_path / "two")
+    for q in QUERIES:
+        a, b = one.search(SearchParams(q, per_page=50)), two.search(SearchParams(q, per_page=50))
+        assert (a.total, a.facets, a.suggestion) == (b.total, b.facets, b.suggestion)
+        assert [(h["id"], h["score"]) for h in a.hits] == [(h["id"], h["score"]) for h in b.hits]
+
+
+def test_a_failed_build_leaves_the_live_index_in_place(tmp_path):
+    registry = Registry(tmp_path / "r.sqlite3")
+    nancy = {"id": "p-2", "french_id": "commune:54395", "french_name": "Nancy", "partner_name": "Kanazawa",
+             "partner_key": "kanazawa", "partner_country": "JP", "kind": "jumelage", "since": 1955}
+    registry.save([nancy], [], [], [])
+    live = build_index(registry, tmp_path / "index").generation
+    registry.save([nancy | {"id": "p-1", "partner_key": "k", "since": "not a year"}], [], [], [])
+    with pytest.raises(RuntimeError, match="ValueError"):  # p-1 is in the other process's share
+        build_index(registry, tmp_path / "index", procs=2)
+    assert [p.name for p in (tmp_path / "index").glob("gen-*")] == [live]
+    assert SearchIndex(tmp_path / "index").search(SearchParams("Kanazawa")).total == 1
