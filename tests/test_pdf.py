@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 import unicodedata
@@ -13,6 +14,7 @@ from pypdf import PdfReader
 from app import cli, create_app
 from repertoire.ingest import ingest_files
 from repertoire.pdf import Options, RepertoireError, country, render
+from repertoire.pdf.document import RepertoireDoc
 from repertoire.pdf.fonts import markup, runs
 from repertoire.pdf.typography import french
 from repertoire.registry import Registry
@@ -35,6 +37,20 @@ JAPAN = [
 
 def text_of(pdf: bytes) -> str:
     return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def pages_of(pdf: bytes) -> list[str]:
+    return [page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def synthetic(n: int) -> list[dict]:
+    """n partnerships, one per collectivité, whose descriptions of 1 to 5 lines end pages at
+    every height (with these lengths the old layout cut entries 71, 131 and 191)."""
+    return [dict(id=f"s{i}", french_id=f"commune:{10000 + i}", french_name=f"Ville{i:03d}", french_type="commune",
+                 departement="33", region="75", partner_name=f"Partenaire{i:03d}", partner_country="DE",
+                 kind="jumelage", status="actif", since=1960 + i % 60, themes="culture",
+                 description=f"Début{i:03d} {' '.join(['mot'] * (5 + (i * 37) % 60))} Fin{i:03d}")
+            for i in range(n)]
 
 
 @pytest.fixture(scope="module")
@@ -159,3 +175,50 @@ def test_cli_all(am_instance, tmp_path):
     result = app.test_cli_runner().invoke(cli, ["pdf", "--all", "-o", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["repertoire-am.pdf", "repertoire-ma.pdf"]
+
+
+def test_an_entry_is_never_cut_between_pages_nor_its_heading_left_at_a_page_foot():
+    pages = pages_of(render(synthetic(240), "DE"))
+    entries_end = next(i for i, text in enumerate(pages) if "Index des collectivités" in text and "Sommaire" not in text)
+
+    def page_of(word: str) -> int:
+        return next(i for i, text in enumerate(pages[:entries_end]) if word in text)
+
+    assert [i for i in range(240) if page_of(f"Partenaire{i:03d}") != page_of(f"Fin{i:03d}")] == []
+    assert [i for i in range(240) if page_of(f"Ville{i:03d}") != page_of(f"Partenaire{i:03d}")] == []
+
+
+def test_the_build_settles_in_two_passes(monkeypatch, am_registry):
+    passes = []
+    build = RepertoireDoc.build
+    monkeypatch.setattr(RepertoireDoc, "build", lambda self, *a, **kw: passes.append(1) or build(self, *a, **kw))
+    render(synthetic(120), "DE")
+    render(am_registry.partnerships("partner_country = 'AM'"), "AM")
+    assert len(passes) == 4
+
+
+def test_thematic_index_gives_each_partnership_its_page(japan_pdf):
+    pages = pages_of(japan_pdf)
+    index = next(i for i, text in enumerate(pages) if "Index thématique" in text and "Culture et patrimoine" in text)
+    text = "\n".join(pages[index:])
+    assert text.index("Culture et patrimoine") < text.index("Bordeaux (33) – Fukuoka")
+    assert text.index("Développement économique") < text.index("Auvergne-Rhône-Alpes – Shizuoka")
+    page = int(re.search(r"Bordeaux \(33\) – Fukuoka\s+(\d+)", text).group(1))
+    assert "Fukuoka" in pages[page - 1] and "Jumelage" in pages[page - 1]
+
+
+def test_map_page_shows_the_links_then_the_french_collectivites(am_registry, tmp_path):
+    from maps import static
+
+    rows = am_registry.partnerships("partner_country = 'AM'")
+    links, france = static.country_map(rows, "AM"), static.france_map(rows)
+    plain = render(rows, "AM")
+    pdf = render(rows, "AM", Options(map_image=links, france_image=france))
+    page = next(p for p in PdfReader(io.BytesIO(pdf)).pages
+                if "Carte des partenariats" in (p.extract_text() or "") and "Sommaire" not in p.extract_text())
+    assert "Les collectivités françaises concernées" in page.extract_text()  # on the same page: it fits
+    assert sorted(page["/Resources"]["/XObject"]) == ["/Map0", "/Map1"]
+    assert len(pdf) < len(plain) + len(links) + len(france) + 40_000  # drawn in, not copied apart
+    if shutil.which("qpdf"):
+        (tmp_path / "am.pdf").write_bytes(pdf)
+        subprocess.run(["qpdf", "--check", str(tmp_path / "am.pdf")], capture_output=True, check=True)
