@@ -4,7 +4,8 @@
     .venv/bin/python data/world/build_world.py [RAW_GEO_DIR]
 
 Writes `countries-110m.geojson` (web background), `countries-50m.geojson` (country maps,
-print) and `france-regions.geojson`, `france-departements.geojson` (choropleths).
+print) and `france-regions.geojson`, `france-departements.geojson` (choropleths), the latter
+two with the overseas régions/départements (DROM) taken from Natural Earth's France.
 """
 from __future__ import annotations
 
@@ -120,11 +121,40 @@ def build_countries(source: Path, target: Path, digits: int, tolerance: float) -
     return report
 
 
-def build_france(source: Path, target: Path, digits: int) -> None:
+# The DROM, missing from gregoiredavid's simplified files: (région, département, name, box).
+OVERSEAS = [
+    ("01", "971", "Guadeloupe", (-61.9, 15.8, -60.9, 16.6)),
+    ("02", "972", "Martinique", (-61.3, 14.3, -60.7, 14.95)),
+    ("03", "973", "Guyane", (-54.7, 2.0, -51.5, 5.9)),
+    ("04", "974", "La Réunion", (55.1, -21.5, 55.9, -20.8)),
+    ("06", "976", "Mayotte", (44.9, -13.1, 45.4, -12.5)),
+]
+
+
+def overseas_geometries(source: Path) -> dict[str, dict]:
+    """Name → MultiPolygon of each DROM: the parts of Natural Earth's France (1:50m) in its box."""
+    topology = json.loads(source.read_text())
+    arcs = decode_arcs(topology)
+    france = next(g for g in topology["objects"]["countries"]["geometries"] if g["properties"]["name"] == "France")
+    parts = polygons(france, arcs)
+    found = {}
+    for _, _, name, (west, south, east, north) in OVERSEAS:
+        inside = [rings for rings in parts
+                  if all(west <= lon <= east and south <= lat <= north for lon, lat in rings[0])]
+        found[name] = {"type": "MultiPolygon", "coordinates": inside}
+    return found
+
+
+def build_france(source: Path, target: Path, digits: int, overseas: dict[str, dict], level: int) -> None:
+    """gregoiredavid's metropolitan areas, then the DROM (`level` 0: région codes, 1: département)."""
     data = json.loads(source.read_text())
     features = [{"type": "Feature",
                  "properties": {"code": f["properties"]["code"], "nom": f["properties"]["nom"]},
                  "geometry": rounded(f["geometry"], digits)} for f in data["features"]]
+    for entry in OVERSEAS:
+        name = entry[2]
+        features.append({"type": "Feature", "properties": {"code": entry[level], "nom": name, "outre_mer": True},
+                         "geometry": rounded(overseas[name], digits)})
     write(target, features)
 
 
@@ -138,5 +168,6 @@ def write(target: Path, features: list[dict]) -> None:
 if __name__ == "__main__":
     print(build_countries(ATLAS / "countries-110m.json", HERE / "countries-110m.geojson", 2, 0))
     print(build_countries(ATLAS / "countries-50m.json", HERE / "countries-50m.geojson", 3, 0.03))
-    build_france(FRANCE / "regions-version-simplifiee.geojson", HERE / "france-regions.geojson", 4)
-    build_france(FRANCE / "departements-version-simplifiee.geojson", HERE / "france-departements.geojson", 4)
+    drom = overseas_geometries(ATLAS / "countries-50m.json")
+    build_france(FRANCE / "regions-version-simplifiee.geojson", HERE / "france-regions.geojson", 4, drom, 0)
+    build_france(FRANCE / "departements-version-simplifiee.geojson", HERE / "france-departements.geojson", 4, drom, 1)
