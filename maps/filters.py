@@ -5,6 +5,7 @@ against names with LIKE (no stemming, no accent folding beyond SQLite's ASCII ca
 """
 from __future__ import annotations
 
+from gettext import NullTranslations
 from typing import Mapping
 
 from repertoire.model import KINDS, STATUSES, THEMES
@@ -42,12 +43,17 @@ def where_clause(values: Mapping[str, str]) -> tuple[str, list]:
     return " AND ".join(parts), params
 
 
-def select_options(regions: Mapping[str, str], countries: Mapping[str, str]) -> list[tuple[str, str, list]]:
-    """The form's drop-down lists: (parameter, label, [(code, text)…])."""
+def select_options(regions: Mapping[str, str], countries: Mapping[str, str], locale: str = "fr",
+                   translations: NullTranslations = NullTranslations()) -> list[tuple[str, str, list]]:
+    """The form's drop-down lists: (parameter, label, [(code, text)…]), in the page's language.
+
+    `countries` are already named in that language; régions keep their French names.
+    """
+    _, i = translations.gettext, 0 if locale == "fr" else 1
     return [
-        ("country", "Pays", sorted(countries.items(), key=lambda kv: kv[1])),
-        ("theme", "Thème", [(code, labels[0]) for code, labels in THEMES.items()]),
-        ("region", "Région", sorted(regions.items(), key=lambda kv: kv[1])),
-        ("kind", "Type", [(code, labels[0]) for code, labels in KINDS.items()]),
-        ("status", "Statut", [(code, labels[0]) for code, labels in STATUSES.items()]),
+        ("country", _("Pays"), sorted(countries.items(), key=lambda kv: kv[1])),
+        ("theme", _("Thème"), [(code, labels[i]) for code, labels in THEMES.items()]),
+        ("region", _("Région"), sorted(regions.items(), key=lambda kv: kv[1])),
+        ("kind", _("Type"), [(code, labels[i]) for code, labels in KINDS.items()]),
+        ("status", _("Statut"), [(code, labels[i]) for code, labels in STATUSES.items()]),
     ]

@@ -7,17 +7,21 @@ clusters the places, builds popups with textContent (survey text stays text), an
 same content as a table beside the map.
 
     view = country_view(registry.partnerships("partner_country = ?", ["JP"]), "JP")
+
+Every string a page shows comes from here, in French, through `translations` (a
+`gettext.NullTranslations`, or Flask-Babel's `get_translations()` from app.py), so that
+`pybabel extract` finds them and maps/ needs no Flask.
 """
 from __future__ import annotations
 
 from collections import Counter
+from gettext import NullTranslations
 from typing import Iterable
 
 from repertoire.model import KINDS, THEMES
-from repertoire.places import Countries
 
 from .assets import outline
-from .links import LINK_COLUMNS, counts, has_coordinates, link_rows, vocabulary
+from .links import LINK_COLUMNS, counts, country_names, has_coordinates, link_rows, vocabulary
 
 # Colour-blind-safe qualitative colours (Okabe–Ito, then Tol's muted) for kinds and themes.
 KIND_COLOURS = {"jumelage": "#0072B2", "cooperation": "#D55E00", "amitie": "#009E73",
@@ -29,26 +33,45 @@ THEME_COLOURS = dict(zip(THEMES, _THEME_PALETTE)) | {"": "#999999"}
 # Sequential blues for choropleths (ColorBrewer Blues, 6 classes).
 CHOROPLETH_COLOURS = ["#deebf7", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c"]
 
-UI_FR = {
-    "links": "Liens", "places": "Collectivités et partenaires", "outlines": "Contours des pays (hors ligne)",
-    "osm": "OpenStreetMap (en ligne)", "legend": "Légende", "colour_by": "Couleur selon",
-    "kind": "type", "theme": "thème", "none": "non précisé", "french": "Collectivité française",
-    "partner": "Partenaire", "country": "Pays", "type": "Type", "kind_year": "Type, année", "since": "Depuis", "themes": "Thèmes",
-    "status": "Statut", "details": "Fiche du partenariat", "more": "… et {n} autres liens",
-    "links_here": "{n} lien(s)", "area": "Territoire", "count": "Partenariats",
-    "list_caption": "Les liens de la carte, en texte", "show_more": "Afficher les {n} liens suivants", "area_caption": "Partenariats par territoire",
-    "missing": "{n} partenariat(s) sans coordonnées ne figurent pas sur la carte (ils sont dans la liste).",
-    "map_label": "Carte des liens. La même information figure dans le tableau qui suit.",
-}
+FRENCH = NullTranslations()  # the source language: messages as written
+
+
+def ui_strings(translations: NullTranslations = FRENCH, mode: str = "links") -> dict:
+    """The texts of a map page and its script; a [singular, plural] pair where a count varies."""
+    _, ngettext = translations.gettext, translations.ngettext
+    return {
+        "links": _("Liens"), "places": _("Collectivités et partenaires"),
+        "outlines": _("Contours des pays (hors ligne)"), "osm": _("OpenStreetMap (en ligne)"),
+        "legend_kind": _("Couleur selon le type"), "legend_theme": _("Couleur selon le thème (le premier cité)"),
+        "none": _("non précisé"), "french": _("Collectivité française"), "partner": _("Partenaire"),
+        "type": _("Type"), "kind_year": _("Type, année"), "since": _("Depuis"), "themes": _("Thèmes"),
+        "status": _("Statut"), "details": _("Fiche du partenariat"),
+        "more": [ngettext("… et {n} autre lien", "… et {n} autres liens", 1),
+                 ngettext("… et {n} autre lien", "… et {n} autres liens", 2)],
+        "links_here": [ngettext("{n} lien", "{n} liens", 1), ngettext("{n} lien", "{n} liens", 2)],
+        "show_more": [ngettext("Afficher le lien suivant ({shown} sur {total})",
+                               "Afficher les {n} liens suivants ({shown} sur {total})", 1),
+                      ngettext("Afficher le lien suivant ({shown} sur {total})",
+                               "Afficher les {n} liens suivants ({shown} sur {total})", 2)],
+        "list_caption": _("Les liens de la carte, en texte"),
+        "area": _("Territoire"), "count": _("Partenariats"), "area_caption": _("Partenariats par territoire"),
+        "area_count": _("{name} : {n}"), "overseas": _("Outre-mer"),
+        "map_label": (_("Carte des liens ; le tableau qui l'accompagne donne la même information.") if mode == "links"
+                      else _("Carte des partenariats par territoire ; le tableau qui l'accompagne donne les mêmes nombres.")),
+    }
 
 
 def links_view(partnerships: Iterable[dict], title: str, *, color_by: str = "kind",
                background: str = "monde", highlight: list[str] | None = None,
-               detail_url: str = "/partenariats/", locale: str = "fr") -> dict:
-    """A map of links, one arc per partnership, from a list of the registry's partnership dicts."""
+               detail_url: str = "/partenariats/", locale: str = "fr",
+               translations: NullTranslations = FRENCH) -> dict:
+    """A map of links, one arc per partnership, from a list of the registry's partnership dicts.
+
+    `locale` names kinds, themes and countries; `translations` gives the page's texts.
+    """
     partnerships = list(partnerships)
     rows, missing = link_rows(partnerships)
-    countries = Countries()
+    countries = country_names()
     unplaced = [[p.get(c) for c in LINK_COLUMNS] for p in partnerships if p.get("partner_lat") is None
                 or p.get("french_lat") is None]
     return {
@@ -66,21 +89,23 @@ def links_view(partnerships: Iterable[dict], title: str, *, color_by: str = "kin
         "labels": vocabulary(locale, countries, (p["partner_country"] for p in partnerships)),
         "order": {"kinds": list(KINDS), "themes": list(THEMES)},  # JSON objects may come sorted
         "detail_url": detail_url,
-        "ui": UI_FR,
+        "ui": ui_strings(translations, "links"),
     }
 
 
-def world_view(partnerships: Iterable[dict], title: str = "Carte des partenariats", **options) -> dict:
+def world_view(partnerships: Iterable[dict], title: str | None = None, **options) -> dict:
     """Every given link on the world map (the whole registry, or a search's result set)."""
-    return links_view(partnerships, title, **options)
+    _ = options.get("translations", FRENCH).gettext
+    return links_view(partnerships, title or _("Carte des partenariats"), **options)
 
 
 def country_view(partnerships: Iterable[dict], country_code: str, **options) -> dict:
     """Every link with one partner country, framed on both ends (France and the country)."""
     code = country_code.upper()
     chosen = [p for p in partnerships if p["partner_country"] == code]
-    name = Countries().name(code)
-    view = links_view(chosen, f"Partenariats avec : {name}", background="monde-50m",
+    name = country_names().name(code, options.get("locale", "fr"))
+    _ = options.get("translations", FRENCH).gettext
+    view = links_view(chosen, _("Partenariats avec : %(name)s") % {"name": name}, background="monde-50m",
                       highlight=[code, "FR"], **options)
     view["bounds"] = frame(chosen)
     return view
@@ -103,7 +128,8 @@ def collectivite_view(partnerships: Iterable[dict], french_id: str, **options) -
     """Every link of one French collectivité."""
     chosen = [p for p in partnerships if p["french_id"] == french_id]
     name = chosen[0]["french_name"] if chosen else french_id
-    return links_view(chosen, f"Partenariats de {name}", background="monde-50m", **options)
+    _ = options.get("translations", FRENCH).gettext
+    return links_view(chosen, _("Partenariats de %(name)s") % {"name": name}, background="monde-50m", **options)
 
 
 def breaks(values: list[int], classes: int = len(CHOROPLETH_COLOURS)) -> list[int]:
@@ -120,8 +146,12 @@ def breaks(values: list[int], classes: int = len(CHOROPLETH_COLOURS)) -> list[in
 
 
 def choropleth_view(partnerships: Iterable[dict], level: str, *, area_url: str = "",
-                    locale: str = "fr") -> dict:
-    """Partnerships per partner country (`pays`), per French région (`regions`) or département."""
+                    locale: str = "fr", translations: NullTranslations = FRENCH) -> dict:
+    """Partnerships per partner country (`pays`), per French région (`regions`) or département.
+
+    The DROM are areas like the others (data/world/README.md); the page shows them in insets.
+    """
+    _ = translations.gettext
     values: Counter = counts(partnerships, level)
     bounds = breaks(list(values.values()))
     colours = CHOROPLETH_COLOURS[-len(bounds):] if bounds else []
@@ -129,14 +159,14 @@ def choropleth_view(partnerships: Iterable[dict], level: str, *, area_url: str =
     for high, colour in zip(bounds, colours):
         classes.append({"from": low, "to": high, "colour": colour})
         low = high + 1
-    countries = Countries()
+    countries = country_names()
     if level == "pays":
         names = {code: countries.name(code, locale) for code in values}
-        key, title = "iso", "Partenariats par pays partenaire"
+        key, title = "iso", _("Partenariats par pays partenaire")
     else:
         names = {f["properties"]["code"]: f["properties"]["nom"] for f in outline(level)["features"]}
         key = "code"
-        title = "Partenariats par région française" if level == "regions" else "Partenariats par département français"
+        title = _("Partenariats par région française") if level == "regions" else _("Partenariats par département français")
     table = sorted(([code, names.get(code, code), n] for code, n in values.items()),
                    key=lambda row: (-row[2], row[1]))
     return {
@@ -151,7 +181,7 @@ def choropleth_view(partnerships: Iterable[dict], level: str, *, area_url: str =
         "classes": classes,
         "table": table,
         "area_url": area_url,
-        "ui": UI_FR,
+        "ui": ui_strings(translations, "choropleth"),
     }
 
 

@@ -4,14 +4,20 @@ Synthetic registries are made by sampling the real partnerships' endpoints (a Fr
 one, a partner end from another), so places cluster as real ones do. Headless Chromium with
 every non-local request aborted loads `/carte` (served by the app) and the self-contained
 file of `repertoire map`; "interactive" is when the page script has drawn the map, the
-clusters and the table (html[data-map-ready]), measured from navigation start.
+clusters and the table (html[data-map-ready]), measured from navigation start, and "free"
+when the main thread next runs a task after a frame. "zoom" is from a zoom to Europe to
+the frame painted after it. Each figure is the median of --repeat loads (the machine is
+shared: compare runs made back to back, e.g. with the previous commit in a copy).
 
-    .venv/bin/python tests/bench_maps.py [REGISTRY.sqlite3] [--sizes 1000 10000]
+    .venv/bin/python tests/bench_maps.py [REGISTRY.sqlite3] [--sizes 1000 10000] [--repeat 3]
 """
 from __future__ import annotations
 
 import argparse
+import gzip
+import logging
 import random
+import statistics
 import sys
 import tempfile
 import threading
@@ -57,12 +63,12 @@ def synthetic_registry(real: list[dict], size: int, target: Path, seed: int = 4)
 
 
 def measure(browser, url: str) -> dict:
+    """One load of `url` in a fresh page: times (s from navigation start), bytes, requests."""
     page = browser.new_page(viewport={"width": 1400, "height": 900})
-    external, errors, received = [], [], []
+    external, errors = [], []
     page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("http://127.0.0.1", "file:", "data:"))
                else (external.append(r.request.url), r.abort()))
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("response", lambda r: received.append(len(r.body())) if r.ok else None)
     start = time.perf_counter()
     page.goto(url, wait_until="commit")
     page.wait_for_selector("html[data-map-ready='1']", timeout=60000)
@@ -72,25 +78,37 @@ def measure(browser, url: str) -> dict:
     idle_ms = page.evaluate("() => new Promise(done => requestAnimationFrame(() => setTimeout(() => done(performance.now()), 0)))")
     page.wait_for_selector("html[data-list-ready='1']", timeout=60000)
     list_ms = page.evaluate("performance.now()")
-    # One interaction once ready: zoom in on Europe and wait for the next frame.
+    sizes = page.evaluate("""() => performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))
+        .reduce((s, e) => [s[0] + (e.encodedBodySize || 0), s[1] + (e.decodedBodySize || 0)], [0, 0])""")
+    # One interaction once ready: zoom in on Europe, until the frame after it is painted.
     t = time.perf_counter()
     page.evaluate("""() => new Promise(done => { const m = window.repertoireMap;
-        m.once('zoomend', () => requestAnimationFrame(() => done())); m.setView([48, 5], 6, {animate: false}); })""")
+        m.once('zoomend', () => requestAnimationFrame(() => setTimeout(done, 0))); m.setView([48, 5], 6, {animate: false}); })""")
     zoom = time.perf_counter() - t
     page.screenshot(path=f"/tmp/shots/maps-bench-{url.rsplit('/', 1)[-1].split('.')[0] or 'page'}.png")
     page.close()
-    return {"ready_s": ready_ms / 1000, "idle_s": idle_ms / 1000, "list_s": list_ms / 1000, "wall_s": wall, "zoom_s": zoom, "bytes": sum(received),
-            "external": external, "errors": errors}
+    return {"ready_s": ready_ms / 1000, "idle_s": idle_ms / 1000, "list_s": list_ms / 1000, "wall_s": wall,
+            "zoom_s": zoom, "transferred": sizes[0], "decoded": sizes[1], "external": external, "errors": errors}
+
+
+def median(runs: list[dict]) -> dict:
+    """Each number's median over the runs; requests and errors from all of them."""
+    out = {k: statistics.median(r[k] for r in runs) for k, v in runs[0].items() if isinstance(v, (int, float))}
+    out["external"] = [u for r in runs for u in r["external"]]
+    out["errors"] = [e for r in runs for e in r["errors"]]
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("registry", nargs="?", type=Path)
     parser.add_argument("--sizes", nargs="+", type=int, default=[1000, 10000])
+    parser.add_argument("--repeat", type=int, default=3, help="Loads per page; medians are reported.")
     options = parser.parse_args()
     Path("/tmp/shots").mkdir(exist_ok=True)
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
     real = real_partnerships(options.registry)
-    print(f"sampling endpoints of {len(real)} real placed partnerships")
+    print(f"sampling endpoints of {len(real)} real placed partnerships; medians of {options.repeat} loads")
     from playwright.sync_api import sync_playwright
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
@@ -98,9 +116,13 @@ def main() -> None:
             instance = Path(tmp) / f"i{size}"
             synthetic_registry(real, size, instance / "registry.sqlite3")
             app = create_app({"INSTANCE": str(instance)})
-            t = time.perf_counter()
-            html = app.test_client().get("/carte").get_data()
-            render = time.perf_counter() - t
+            client = app.test_client()
+            client.get("/carte")  # warm caches (outlines, country names)
+            renders = []
+            for _ in range(options.repeat):
+                t = time.perf_counter()
+                html = client.get("/carte", headers={"Accept-Encoding": "identity"}).get_data()
+                renders.append(time.perf_counter() - t)
             standalone = Path(tmp) / f"carte-{size}.html"
             t = time.perf_counter()
             result = app.test_cli_runner().invoke(cli, ["map", "-o", str(standalone)])
@@ -108,13 +130,16 @@ def main() -> None:
             assert result.exit_code == 0, result.output
             server = make_server("127.0.0.1", 0, app, threaded=True)
             threading.Thread(target=server.serve_forever, daemon=True).start()
-            page = measure(browser, f"http://127.0.0.1:{server.server_port}/carte")
+            page = median([measure(browser, f"http://127.0.0.1:{server.server_port}/carte") for _ in range(options.repeat)])
             server.shutdown()
-            file = measure(browser, standalone.as_uri())
-            print(f"{size:>6} links | /carte: HTML {len(html) / 1e6:.2f} MB, all responses {page['bytes'] / 1e6:.2f} MB, "
-                  f"server render {render:.2f} s, interactive {page['ready_s']:.2f} s (main thread free {page['idle_s']:.2f} s, table done {page['list_s']:.2f} s), "
+            file = median([measure(browser, standalone.as_uri()) for _ in range(options.repeat)])
+            print(f"{size:>6} links | /carte: HTML {len(html) / 1e6:.2f} MB ({len(gzip.compress(html, 5)) / 1e6:.2f} MB gzipped), "
+                  f"all responses {page['decoded'] / 1e6:.2f} MB, transferred {page['transferred'] / 1e6:.2f} MB, "
+                  f"server render {statistics.median(renders):.2f} s, interactive {page['ready_s']:.2f} s "
+                  f"(main thread free {page['idle_s']:.2f} s, table done {page['list_s']:.2f} s), "
                   f"zoom {page['zoom_s'] * 1000:.0f} ms | file: {standalone.stat().st_size / 1e6:.2f} MB, "
-                  f"written in {cli_s:.2f} s, interactive {file['ready_s']:.2f} s (free {file['idle_s']:.2f} s) | "
+                  f"written in {cli_s:.2f} s, interactive {file['ready_s']:.2f} s (free {file['idle_s']:.2f} s), "
+                  f"zoom {file['zoom_s'] * 1000:.0f} ms | "
                   f"external requests {len(page['external']) + len(file['external'])}, "
                   f"errors {page['errors'] + file['errors']}")
         browser.close()

@@ -1,13 +1,16 @@
 """Maps: link data from a real registry, pages and CLI, print maps, and Chromium with no network."""
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import re
 import xml.etree.ElementTree as ET
+from gettext import NullTranslations
 from pathlib import Path
 
 import pytest
+from babel.support import Translations
 from pypdf import PdfReader
 
 import maps
@@ -16,6 +19,13 @@ from maps.static import country_map, france_map
 from repertoire.registry import Registry
 
 XSS = "<img src=x onerror=alert(1)>"
+ROOT = Path(__file__).resolve().parent.parent
+DROM = {"regions": {"01", "02", "03", "04", "06"}, "departements": {"971", "972", "973", "974", "976"}}
+
+
+def view_of(html: str) -> dict:
+    """The view a map page hands to its script."""
+    return json.loads(re.search(r'<script id="map-view" type="application/json">(.*?)</script>', html, re.S).group(1))
 
 
 # --- data --------------------------------------------------------------------------------
@@ -26,6 +36,16 @@ def test_link_rows_draw_every_partnership_with_both_ends_placed(sample_registry)
     placed = [p for p in partnerships if maps.links.has_coordinates(p)]
     assert len(rows) == len(placed) and missing == len(partnerships) - len(placed)
     assert all(len(row) == len(maps.LINK_COLUMNS) for row in rows)
+
+
+def test_select_links_reads_only_what_maps_show(sample_registry):
+    full = sample_registry.partnerships("partner_country = ?", ["JP"])
+    links = maps.select_links(sample_registry, "partner_country = ?", ["JP"])
+    assert [p["id"] for p in links] == [p["id"] for p in full]
+    assert all(set(p) == set(maps.MAP_COLUMNS) for p in links)
+    assert maps.links_view(links, "JP")["rows"] == maps.links_view(full, "JP")["rows"]
+    ids = [p["id"] for p in full][::-1]
+    assert [p["id"] for p in maps.links_by_ids(sample_registry, ids + ["p-unknown"])] == ids
 
 
 def test_geojson_has_one_great_circle_line_per_placed_partnership(sample_registry):
@@ -79,6 +99,18 @@ def test_choropleth_counts_add_up_to_the_partnerships(sample_registry):
     assert set(maps.choropleth_view(partnerships, "departements")["values"]) & keys
 
 
+@pytest.mark.parametrize("level", ["regions", "departements"])
+def test_overseas_regions_and_departements_have_outlines(sample_registry, level):
+    overseas = {f["properties"]["code"]: f for f in maps.outline(level)["features"] if f["properties"].get("outre_mer")}
+    assert set(overseas) == DROM[level]
+    for feature in overseas.values():
+        rings = [ring for polygon in feature["geometry"]["coordinates"] for ring in polygon]
+        assert rings and all(-22 < lat < 17 for ring in rings for _, lat in ring)  # the tropics, not France
+    view = maps.choropleth_view(maps.select_links(sample_registry), level)
+    named = {row[0]: row[1] for row in view["table"]}
+    assert named[min(set(named) & DROM[level])] in {"Guadeloupe", "Martinique", "La Réunion"}
+
+
 def test_world_outlines_are_split_at_the_antimeridian():
     for name in ("monde", "monde-50m"):
         for feature in maps.outline(name)["features"]:
@@ -87,6 +119,35 @@ def test_world_outlines_are_split_at_the_antimeridian():
             for ring in (r for poly in polygons for r in poly):
                 lons = [pt[0] for pt in ring]
                 assert max(lons) - min(lons) < 300, feature["properties"]["name"]
+
+
+class Recorder(NullTranslations):
+    """Translations that note every message asked for."""
+
+    def __init__(self):
+        super().__init__()
+        self.asked: list[tuple[str, ...]] = []
+
+    def gettext(self, message):
+        self.asked.append((message,))
+        return message
+
+    def ngettext(self, singular, plural, n):
+        self.asked.append((singular, plural))
+        return singular if n == 1 else plural
+
+
+def test_every_text_of_the_maps_has_an_english_translation(sample_registry):
+    recorder, partnerships = Recorder(), maps.select_links(sample_registry)
+    maps.world_view(partnerships, translations=recorder)
+    maps.country_view(partnerships, "JP", translations=recorder)
+    maps.collectivite_view(partnerships, partnerships[0]["french_id"], translations=recorder)
+    for level in ("pays", "regions", "departements"):
+        maps.choropleth_view(partnerships, level, translations=recorder)
+    maps.select_options({}, {}, translations=recorder)
+    catalog = Translations.load(ROOT / "translations", ["en"])._catalog
+    missing = [m for m in set(recorder.asked) if not catalog.get(m[0] if len(m) == 1 else (m[0], 1))]
+    assert len(recorder.asked) > 30 and missing == []
 
 
 # --- pages -------------------------------------------------------------------------------
@@ -113,6 +174,37 @@ def test_map_of_a_collectivite_and_unknown_pages(client, sample_registry):
     assert client.get("/carte/contours/monde.geojson").get_json()["type"] == "FeatureCollection"
 
 
+def test_map_pages_are_part_of_the_site_in_french_and_english(client):
+    french = client.get("/carte/pays/JP").get_data(as_text=True)
+    assert '<html lang="fr">' in french and '<header class="site">' in french and '<footer class="site">' in french
+    assert 'hreflang="en"' in french and 'id="map-list-body"' in french
+    assert view_of(french)["title"] == "Partenariats avec : Japon"
+    english = client.get("/carte/pays/JP?lang=en").get_data(as_text=True)
+    view = view_of(english)
+    assert '<html lang="en">' in english and 'hreflang="fr"' in english and "By partner country" in english
+    assert view["title"] == "Partnerships with: Japan" and view["ui"]["legend_kind"] == "Colour by kind"
+    assert view["ui"]["links_here"] == ["{n} link", "{n} links"] and view["labels"]["kinds"]["jumelage"] == "Twinning"
+    filters = client.get("/carte?q=eau&country=MA&lang=en").get_data(as_text=True)
+    assert 'value="eau"' in filters and '<option value="MA" selected>Morocco</option>' in filters
+    assert 'id="q"' not in filters  # the form holds the query: no second search box in the header
+
+
+def test_map_pages_and_outlines_are_gzipped_for_browsers_that_accept_it(client):
+    plain = client.get("/carte", headers={"Accept-Encoding": "identity"})
+    packed = client.get("/carte", headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert "Content-Encoding" not in plain.headers
+    assert packed.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed.headers["Vary"]
+    assert gzip.decompress(packed.get_data()) == plain.get_data()
+    outline = client.get("/carte/contours/monde-50m.geojson", headers={"Accept-Encoding": "gzip"})
+    assert outline.headers["Content-Encoding"] == "gzip" and outline.cache_control.max_age == 86400
+    assert json.loads(gzip.decompress(outline.get_data())) == maps.outline("monde-50m")
+
+
+def test_the_country_page_link_leads_to_its_map(client):
+    response = client.get("/pays/jp/carte?lang=en")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/carte/pays/JP?lang=en")
+
+
 def test_survey_text_is_json_escaped_inside_the_page(tmp_path, sample_registry):
     app = _app_with_xss_partner(tmp_path, sample_registry)
     html = app.test_client().get("/carte/pays/JP").get_data(as_text=True)
@@ -126,9 +218,18 @@ def test_cli_writes_a_self_contained_map(runner, tmp_path, sample_registry):
     html = target.read_text(encoding="utf-8")
     assert not re.search(r'<(?:script|link)[^>]+(?:src|href)=', html)  # every asset inlined
     assert "L.markerClusterGroup" in html and ".leaflet-container" in html
-    view = json.loads(re.search(r'<script id="map-view" type="application/json">(.*?)</script>', html, re.S).group(1))
+    view = view_of(html)
     expected = {p["id"] for p in sample_registry.partnerships("partner_country = ?", ["JP"])}
     assert {row[0] for row in view["rows"] + view["unplaced"]} == expected
+
+
+def test_cli_writes_a_map_in_english(runner, tmp_path):
+    target = tmp_path / "japan.html"
+    result = runner.invoke(cli, ["map", "--country", "JP", "--lang", "en", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    html = target.read_text(encoding="utf-8")
+    assert '<html lang="en">' in html and view_of(html)["title"] == "Partnerships with: Japan"
+    assert 'class="site"' not in html  # no site header in a file: its links would lead nowhere
 
 
 def test_cli_map_has_help():
@@ -196,6 +297,11 @@ def test_choropleth_page_works_offline(live_server, offline_page):
     _open_map(offline_page, f"{live_server}/carte/repartition/departements")
     assert offline_page.external == [] and offline_page.errors == []
     assert offline_page.locator("#map-list-body tbody tr").count() > 50
+    insets = offline_page.locator("#map-insets figcaption").all_text_contents()
+    assert len(insets) == 5 and "Guadeloupe : 2" in insets and "Mayotte : 0" in insets
+    # Framed on metropolitan France, not on the whole world that the DROM outlines span.
+    west, south, east, north = offline_page.evaluate("window.repertoireMap.getBounds().toBBoxString()").split(",")
+    assert -12 < float(west) < -4 and 8 < float(east) < 16 and 38 < float(south) < 43 and 50 < float(north) < 54
 
 
 @pytest.mark.browser
@@ -205,12 +311,17 @@ def test_survey_text_shows_as_text_in_popups_tooltips_and_table(tmp_path, sample
     result = app.test_cli_runner().invoke(cli, ["map", "-o", str(target), "--base-url", "http://127.0.0.1"])
     assert result.exit_code == 0, result.output
     dialogs = _open_map(offline_page, target.as_uri())
+    # A real click on the middle of the line: lines are drawn on a canvas, the script finds them.
+    offline_page.locator("#map").scroll_into_view_if_needed()
+    point = offline_page.evaluate("""() => {
+        const map = window.repertoireMap, box = map.getContainer().getBoundingClientRect();
+        const p = map.latLngToContainerPoint(window.repertoireArcs.middle(0));
+        return {x: box.left + p.x, y: box.top + p.y}; }""")
+    offline_page.mouse.click(point["x"], point["y"])
+    offline_page.wait_for_selector(".rm-popup", timeout=5000)
     text = offline_page.evaluate("""() => {
-        const map = window.repertoireMap; let line = null; const dots = [];
-        map.eachLayer(l => { if (l instanceof L.CircleMarker) dots.push(l);
-                             else if (l instanceof L.Polyline && !line) line = l; });
-        const part = line.getLatLngs()[0], at = part[Math.floor(part.length / 2)];
-        line.fire('click', {latlng: at, layerPoint: map.latLngToLayerPoint(at)});
+        const map = window.repertoireMap, dots = [];
+        map.eachLayer(l => { if (l instanceof L.CircleMarker) dots.push(l); });
         const popup = document.querySelector('.rm-popup').textContent;
         dots.forEach(d => d.openTooltip());
         const tooltips = Array.from(document.querySelectorAll('.leaflet-tooltip'), t => t.textContent);
@@ -222,3 +333,24 @@ def test_survey_text_shows_as_text_in_popups_tooltips_and_table(tmp_path, sample
     assert any(XSS in t for t in text["tooltips"]) and any("Ville <b>test</b>" in t for t in text["tooltips"])
     assert XSS in text["table"]
     assert text["images"] == 0 and dialogs == [] and offline_page.external == []
+
+
+@pytest.mark.browser
+def test_english_map_and_legend_boxes_that_hide_lines(live_server, offline_page):
+    _open_map(offline_page, f"{live_server}/carte/pays/JP?lang=en")
+    assert offline_page.locator(".rm-legend legend").text_content() == "Colour by kind"
+    assert offline_page.locator("#map-list-body thead").text_content() == "French local authorityPartnerKind, yearThemes"
+    offline_page.locator("#map").scroll_into_view_if_needed()
+    click = """() => { const map = window.repertoireMap, box = map.getContainer().getBoundingClientRect();
+        const p = map.latLngToContainerPoint(window.repertoireArcs.middle(0));
+        return {x: box.left + p.x, y: box.top + p.y}; }"""
+    point = offline_page.evaluate(click)
+    offline_page.mouse.click(point["x"], point["y"])
+    assert offline_page.locator(".rm-popup a").text_content() == "Partnership details"
+    offline_page.locator(".leaflet-popup-close-button").click()
+    offline_page.locator(".rm-popup").wait_for(state="detached")  # after its fade
+    for box in offline_page.locator(".rm-legend input[type=checkbox]").all():
+        box.uncheck()
+    offline_page.mouse.click(point["x"], point["y"])
+    offline_page.wait_for_timeout(300)
+    assert offline_page.locator(".rm-popup").count() == 0  # hidden lines are not found by a click

@@ -1,11 +1,15 @@
 /* Répertoire — draws a map view built by maps/web.py with Leaflet (vendored, no CDN).
  *
- * The data comes once, as rows of plain values (maps/links.py LINK_COLUMNS). Survey text is
- * only ever put in the page with textContent / text nodes, never as HTML: a partner named
- * `<img src=x onerror=…>` shows as text (DESIGN.md: text from surveys is data).
+ * The data comes once, as rows of plain values (maps/links.py LINK_COLUMNS); the lines are
+ * one canvas layer (repertoire-arcs.js). Survey text is only ever put in the page with
+ * textContent / text nodes, never as HTML: a partner named `<img src=x onerror=…>` shows as
+ * text (DESIGN.md: text from surveys is data). Every string shown comes translated in
+ * `view.ui` (Flask-Babel, maps/web.py ui_strings).
  */
 (function () {
   "use strict";
+
+  var FRENCH_DOT = "#1b2a6b", PARTNER_DOT = "#8b1a1a", SVG = "http://www.w3.org/2000/svg";
 
   function el(tag, text, attrs) {
     var node = document.createElement(tag);
@@ -14,27 +18,15 @@
     return node;
   }
 
-  function fmt(template, n) { return template.replace("{n}", String(n)); }
-
-  /* Great-circle points [lat, lon] between two places, longitudes kept continuous. */
-  function arc(lat1, lon1, lat2, lon2) {
-    var r = Math.PI / 180, p1 = lat1 * r, l1 = lon1 * r, p2 = lat2 * r, l2 = lon2 * r;
-    var d = 2 * Math.asin(Math.sqrt(Math.pow(Math.sin((p2 - p1) / 2), 2) +
-      Math.cos(p1) * Math.cos(p2) * Math.pow(Math.sin((l2 - l1) / 2), 2)));
-    if (d < 1e-6) return [[lat1, lon1], [lat2, lon2]];
-    var steps = Math.max(1, Math.min(48, Math.floor(d / r / 3))), out = [], prev = null;
-    for (var k = 0; k <= steps; k++) {
-      var f = k / steps, a = Math.sin((1 - f) * d) / Math.sin(d), b = Math.sin(f * d) / Math.sin(d);
-      var x = a * Math.cos(p1) * Math.cos(l1) + b * Math.cos(p2) * Math.cos(l2);
-      var y = a * Math.cos(p1) * Math.sin(l1) + b * Math.cos(p2) * Math.sin(l2);
-      var z = a * Math.sin(p1) + b * Math.sin(p2);
-      var lon = Math.atan2(y, x) / r;
-      if (prev !== null) lon += 360 * Math.round((prev - lon) / 360);
-      prev = lon;
-      out.push([Math.atan2(z, Math.sqrt(x * x + y * y)) / r, lon]);
-    }
-    return out;
+  /* A message with {name} fields; a [singular, plural] pair is chosen by `values.n`. */
+  function fmt(template, values) {
+    if (Array.isArray(template)) template = template[values.n === 1 ? 0 : 1];
+    return template.replace(/\{(\w+)\}/g, function (all, key) {
+      return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : all;
+    });
   }
+
+  function mark(name) { if (window.performance && performance.mark) performance.mark("rm:" + name); }
 
   function Links(view) {
     var c = {};
@@ -58,6 +50,9 @@
       .map(function (t) { return self.label("themes", t); }).join(", ");
   };
   Links.prototype.country = function (row) { return this.label("countries", this.get(row, "partner_country")); };
+  Links.prototype.detail = function (row) {
+    return this.view.detail_url ? this.view.detail_url + encodeURIComponent(this.get(row, "id")) : "";
+  };
 
   /* The popup of one link: both names, kind, year, themes, a link to its page. */
   Links.prototype.popup = function (row) {
@@ -78,9 +73,7 @@
       dl.appendChild(el("dt", pair[0])); dl.appendChild(el("dd", pair[1]));
     });
     box.appendChild(dl);
-    if (this.view.detail_url) {
-      box.appendChild(el("a", ui.details, {href: this.view.detail_url + encodeURIComponent(this.get(row, "id"))}));
-    }
+    if (this.detail(row)) box.appendChild(el("a", ui.details, {href: this.detail(row)}));
     return box;
   };
 
@@ -88,22 +81,19 @@
   Links.prototype.placePopup = function (place) {
     var ui = this.view.ui, self = this, box = el("div", null, {"class": "rm-popup"});
     box.appendChild(el("p", place.name, {"class": "rm-popup-title"}));
-    box.appendChild(el("p", fmt(ui.links_here, place.rows.length)));
+    box.appendChild(el("p", fmt(ui.links_here, {n: place.rows.length})));
     var ul = el("ul");
     place.rows.slice(0, 12).forEach(function (row) {
       var other = place.side === "french" ? self.get(row, "partner_name") + " (" + self.country(row) + ")"
                                           : self.get(row, "french_name");
       var li = el("li");
-      if (self.view.detail_url) {
-        li.appendChild(el("a", other, {href: self.view.detail_url + encodeURIComponent(self.get(row, "id"))}));
-      } else {
-        li.textContent = other;
-      }
+      if (self.detail(row)) li.appendChild(el("a", other, {href: self.detail(row)}));
+      else li.textContent = other;
       li.appendChild(document.createTextNode(" · " + self.label("kinds", self.get(row, "kind"))));
       ul.appendChild(li);
     });
     box.appendChild(ul);
-    if (place.rows.length > 12) box.appendChild(el("p", fmt(ui.more, place.rows.length - 12)));
+    if (place.rows.length > 12) box.appendChild(el("p", fmt(ui.more, {n: place.rows.length - 12})));
     return box;
   };
 
@@ -116,11 +106,11 @@
     return map._rmBackground;
   }
 
-  function background(map, geojson, view, interactive) {
+  function background(map, geojson, view) {
     var highlight = {};
     (view.highlight || []).forEach(function (code) { highlight[code] = true; });
     return L.geoJSON(geojson, {
-      interactive: !!interactive, pane: "rm-background", renderer: backgroundRenderer(map),
+      interactive: false, pane: "rm-background", renderer: backgroundRenderer(map),
       style: function (f) {
         var on = highlight[f.properties.iso];
         return {color: "#8c8c8c", weight: 0.6, fillColor: on ? "#e8dcc0" : "#f4f1ea", fillOpacity: 1};
@@ -128,52 +118,58 @@
     });
   }
 
+  /* Categories (kinds or themes) present, in vocabulary order, "not given" last. */
+  function categories(links, view) {
+    var order = view.order[view.color_by === "theme" ? "themes" : "kinds"], seen = {};
+    links.rows.forEach(function (row) { seen[links.category(row, view.color_by)] = true; });
+    return Object.keys(seen).sort(function (a, b) {
+      return (a === "" ? 999 : order.indexOf(a)) - (b === "" ? 999 : order.indexOf(b));
+    });
+  }
+
   function drawLinks(map, view, overlays) {
-    // Lines and places on separate canvases: markercluster adds and removes places all the
-    // time, and a partial redraw of a shared canvas left the long lines drawn in stripes.
-    var renderer = L.canvas({padding: 0.5, tolerance: 4}), dots = L.canvas({padding: 0.5});
-    var links = new Links(view), by = view.color_by, colours = view.colours;
-    var lineGroups = {}, bounds = L.latLngBounds([]);
-    var places = {};
+    var links = new Links(view), by = view.color_by, palette = view.colours[by];
+    var cats = categories(links, view), catIndex = {}, counts = cats.map(function () { return 0; });
+    cats.forEach(function (cat, i) { catIndex[cat] = i; });
+    var n = links.rows.length, ends = new Float64Array(4 * n), catOf = new Uint16Array(n);
+    var places = {}, bounds = L.latLngBounds([]);
     function place(key, side, name, lat, lon, row) {
       var p = places[key];
       if (!p) p = places[key] = {side: side, name: name, lat: lat, lon: lon, rows: []};
       p.rows.push(row);
     }
-    // One multi-part polyline per colour: 10k separate layers cost seconds to create and to
-    // redraw on every zoom. A click finds the nearest part, that is the link, itself.
-    links.rows.forEach(function (row) {
-      var cat = links.category(row, by);
-      var group = lineGroups[cat] || (lineGroups[cat] = {rows: [], parts: []});
+    links.rows.forEach(function (row, i) {
       var fl = links.get(row, "french_lat"), fo = links.get(row, "french_lon");
       var pl = links.get(row, "partner_lat"), po = links.get(row, "partner_lon");
-      group.rows.push(row);
-      group.parts.push(arc(fl, fo, pl, po));
+      ends[4 * i] = fl; ends[4 * i + 1] = fo; ends[4 * i + 2] = pl; ends[4 * i + 3] = po;
+      bounds.extend([fl, fo]); bounds.extend([pl, po]);
+      catOf[i] = catIndex[links.category(row, by)];
+      counts[catOf[i]]++;
       place("f|" + links.get(row, "french_id"), "french", links.get(row, "french_name"), fl, fo, row);
       place("p|" + pl + "|" + po + "|" + links.get(row, "partner_name"), "partner",
             links.get(row, "partner_name") + " (" + links.country(row) + ")", pl, po, row);
     });
-    var linesLayer = L.layerGroup();
-    Object.keys(lineGroups).forEach(function (cat) {
-      var group = lineGroups[cat];
-      var line = L.polyline(group.parts, {
-        renderer: renderer, color: colours[by][cat] || colours[by][""], weight: 1.4, opacity: 0.7
-      });
-      line.rmRows = group.rows;
-      line.on("click", function (e) {
-        var row = group.rows[nearestPart(line, e.layerPoint)];
-        L.popup().setLatLng(e.latlng).setContent(links.popup(row)).openOn(map);
-      });
-      lineGroups[cat] = line;
-      linesLayer.addLayer(line);
+    // The legend, then the frame, above the legend (it would hide the links of a corner); and
+    // only then the arcs and the clusters, computed once for the final view.
+    var arcs, legend = linksLegend(map, view, links, cats, counts, function (i, hidden) { arcs.setHidden(i, hidden); });
+    var frame = view.bounds ? L.latLngBounds(view.bounds) : bounds;
+    if (frame.isValid()) {
+      map.fitBounds(frame, {paddingTopLeft: [20, 20], paddingBottomRight: [20, Math.min(legend.offsetHeight, map.getSize().y / 3) + 20],
+                            maxZoom: 9, animate: false});
+    }
+    arcs = RepertoireArcs.layer(ends, catOf, cats.map(function (c) { return palette[c] || palette[""]; }), {
+      onClick: function (i, latlng) { L.popup().setLatLng(latlng).setContent(links.popup(links.rows[i])).openOn(map); }
     });
-    linesLayer.addTo(map);
+    arcs.addTo(map);
+    mark("arcs");
 
-    var clustered;
+    // Places on their own canvas, clustered: markercluster adds and removes them all the time.
+    // Without its split/merge animation: at 10k links it tripled the time of a zoom.
+    var dots = L.canvas({padding: 0.5}), clustered;
     var done = new Promise(function (resolve) { clustered = resolve; });
     var cluster = L.markerClusterGroup({
       chunkProgress: function (processed, total) { if (processed >= total) clustered(); },
-      chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 35,
+      chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 35, animate: false,
       spiderfyOnMaxZoom: true, disableClusteringAtZoom: 11
     });
     var markers = [];
@@ -181,111 +177,97 @@
       var p = places[key];
       var m = L.circleMarker([p.lat, p.lon], {
         renderer: dots, radius: p.side === "french" ? 4 : 3.5, weight: 1, color: "#fff",
-        fillColor: p.side === "french" ? "#1b2a6b" : "#8b1a1a", fillOpacity: 0.95
+        fillColor: p.side === "french" ? FRENCH_DOT : PARTNER_DOT, fillOpacity: 0.95
       });
       m.bindTooltip(function () { return document.createTextNode(p.name); });
       m.bindPopup(function () { return links.placePopup(p); });
       markers.push(m);
-      bounds.extend([p.lat, p.lon]);
     });
     cluster.addLayers(markers);
     cluster.addTo(map);
-    overlays[view.ui.links] = linesLayer;
+    overlays[view.ui.links] = arcs;
     overlays[view.ui.places] = cluster;
-    legend(map, view, links, lineGroups, linesLayer);
     if (!markers.length) clustered();
-    return {bounds: bounds.isValid() ? bounds : null, done: done};
+    window.repertoireArcs = arcs;
+    return done;
   }
 
-  function nearestPart(line, point) {
-    var best = 0, bestDistance = Infinity, rings = line._rings;
-    for (var i = 0; i < rings.length; i++) {
-      for (var j = 1; j < rings[i].length; j++) {
-        var d = L.LineUtil.pointToSegmentDistance(point, rings[i][j - 1], rings[i][j]);
-        if (d < bestDistance) { bestDistance = d; best = i; }
-      }
-    }
-    return best;
-  }
-
-  function legend(map, view, links, lineGroups, linesLayer) {
-    var control = L.control({position: "bottomright"});
+  /* A legend in the map's bottom right corner; returns its element. */
+  function legendControl(map, build) {
+    var control = L.control({position: "bottomright"}), div = el("div", null, {"class": "rm-legend"});
     control.onAdd = function () {
-      var div = el("div", null, {"class": "rm-legend"});
       L.DomEvent.disableClickPropagation(div);
       L.DomEvent.disableScrollPropagation(div);
-      var fieldset = el("fieldset");
-      fieldset.appendChild(el("legend", view.ui.legend + " — " + view.ui.colour_by + " " +
-        (view.color_by === "theme" ? view.ui.theme : view.ui.kind)));
-      var vocab = view.color_by === "theme" ? "themes" : "kinds";
-      var cats = Object.keys(lineGroups).sort(function (a, b) {
-        var order = view.order[vocab];
-        return (a === "" ? 999 : order.indexOf(a)) - (b === "" ? 999 : order.indexOf(b));
-      });
+      build(div);
+      return div;
+    };
+    control.addTo(map);
+    return div;
+  }
+
+  function swatch(colour, cls) {
+    var node = el("span", null, {"class": cls || "rm-swatch", "aria-hidden": "true"});
+    node.style.background = colour;
+    return node;
+  }
+
+  /* The colours of the lines, each with a box that shows or hides them: toggle(index, hidden). */
+  function linksLegend(map, view, links, cats, counts, toggle) {
+    return legendControl(map, function (div) {
+      var fieldset = el("fieldset"), vocab = view.color_by === "theme" ? "themes" : "kinds";
+      fieldset.appendChild(el("legend", view.color_by === "theme" ? view.ui.legend_theme : view.ui.legend_kind));
       cats.forEach(function (cat, i) {
         var id = "rm-cat-" + i, label = el("label", null, {"for": id});
         var box = el("input", null, {type: "checkbox", id: id});
         box.checked = true;
-        box.addEventListener("change", function () {
-          if (box.checked) linesLayer.addLayer(lineGroups[cat]); else linesLayer.removeLayer(lineGroups[cat]);
-        });
-        var swatch = el("span", null, {"class": "rm-swatch", "aria-hidden": "true"});
-        swatch.style.background = view.colours[view.color_by][cat] || view.colours[view.color_by][""];
-        label.appendChild(box); label.appendChild(swatch);
-        label.appendChild(document.createTextNode(links.label(vocab, cat) + " (" + lineGroups[cat].rmRows.length + ")"));
+        box.addEventListener("change", function () { toggle(i, !box.checked); });
+        label.appendChild(box);
+        label.appendChild(swatch(view.colours[view.color_by][cat] || view.colours[view.color_by][""]));
+        label.appendChild(document.createTextNode(links.label(vocab, cat) + " (" + counts[i] + ")"));
         fieldset.appendChild(label);
       });
       var sides = el("p", null, {"class": "rm-sides"});
-      [["#1b2a6b", view.ui.french], ["#8b1a1a", view.ui.partner]].forEach(function (pair) {
-        var dot = el("span", null, {"class": "rm-dot", "aria-hidden": "true"});
-        dot.style.background = pair[0];
-        sides.appendChild(dot); sides.appendChild(document.createTextNode(pair[1] + " "));
+      [[FRENCH_DOT, view.ui.french], [PARTNER_DOT, view.ui.partner]].forEach(function (pair) {
+        sides.appendChild(swatch(pair[0], "rm-dot"));
+        sides.appendChild(document.createTextNode(pair[1] + " "));
       });
       fieldset.appendChild(sides);
       div.appendChild(fieldset);
-      return div;
-    };
-    control.addTo(map);
+    });
   }
 
   function linksTable(view, target) {
-    var links = new Links(view), ui = view.ui;
-    var table = el("table", null, {"class": "rm-table"});
-    table.appendChild(el("caption", ui.list_caption + " (" + (view.rows.length + view.unplaced.length) + ")"));
+    var links = new Links(view), ui = view.ui, all = view.rows.concat(view.unplaced);
+    var table = el("table", null, {"class": "rm-table rm-links"});
+    table.appendChild(el("caption", ui.list_caption + " (" + all.length + ")"));
     var head = el("tr");
     [ui.french, ui.partner, ui.kind_year, ui.themes].forEach(function (h) {
       head.appendChild(el("th", h, {scope: "col"}));
     });
     table.appendChild(el("thead")).appendChild(head);
-    var body = el("tbody"), all = view.rows.concat(view.unplaced);
+    var body = el("tbody");
     table.appendChild(body);
     target.appendChild(table);
-    // A 10k-row table costs seconds of layout on every frame: rows come by pages of 1,000,
+    // A 10k-row table costs seconds of layout on every frame: rows come by pages of 500,
     // the next page with a button (keyboard and screen readers reach it like any button).
-    var more = el("button", null, {type: "button", "class": "rm-more"});
+    var size = 500, more = el("button", null, {type: "button", "class": "rm-more"});
     function page(start) {
       var frag = document.createDocumentFragment();
-      all.slice(start, start + 1000).forEach(function (row) { frag.appendChild(tableRow(row)); });
+      all.slice(start, start + size).forEach(function (row) { frag.appendChild(tableRow(row)); });
       body.appendChild(frag);
-      var shown = Math.min(all.length, start + 1000);
+      var shown = Math.min(all.length, start + size);
       if (shown < all.length) {
-        more.textContent = fmt(ui.show_more, Math.min(1000, all.length - shown)) + " (" + shown + " / " + all.length + ")";
+        more.textContent = fmt(ui.show_more, {n: Math.min(size, all.length - shown), shown: shown, total: all.length});
         more.onclick = function () { page(shown); };
         if (!more.parentNode) target.appendChild(more);
       } else if (more.parentNode) {
         more.parentNode.removeChild(more);
       }
     }
-    page(0);
-    document.documentElement.setAttribute("data-list-ready", "1");
     function tableRow(row) {
       var tr = el("tr"), first = el("td");
-      if (view.detail_url) {
-        first.appendChild(el("a", links.get(row, "french_name"),
-          {href: view.detail_url + encodeURIComponent(links.get(row, "id"))}));
-      } else {
-        first.textContent = links.get(row, "french_name");
-      }
+      if (links.detail(row)) first.appendChild(el("a", links.get(row, "french_name"), {href: links.detail(row)}));
+      else first.textContent = links.get(row, "french_name");
       tr.appendChild(first);
       tr.appendChild(el("td", links.get(row, "partner_name") + " (" + links.country(row) + ")"));
       var since = links.get(row, "since");
@@ -293,10 +275,12 @@
       tr.appendChild(el("td", links.themes(row)));
       return tr;
     }
+    page(0);
+    document.documentElement.setAttribute("data-list-ready", "1");
   }
 
   function areaTable(view, target) {
-    var ui = view.ui, table = el("table", null, {"class": "rm-table"});
+    var ui = view.ui, table = el("table", null, {"class": "rm-table rm-areas"});
     table.appendChild(el("caption", ui.area_caption));
     var head = el("tr");
     head.appendChild(el("th", ui.area, {scope: "col"}));
@@ -321,36 +305,84 @@
     return null;
   }
 
-  function drawChoropleth(map, view, areas, overlays) {
+  function areaStyle(view, code) {
+    var n = view.values[code] || 0, colour = n ? classColour(view, n) : null;
+    return {color: "#666", weight: 0.6, fillColor: colour || "#f4f1ea", fillOpacity: colour ? 0.9 : (view.areas ? 0.3 : 1)};
+  }
+
+  function areaName(view, f) {
+    var code = f.properties[view.key];
+    return view.names[code] || f.properties.nom || f.properties.name || code;
+  }
+
+  function drawChoropleth(map, view, areas, overlays, insetsTarget) {
+    var overseas = [], home = L.latLngBounds([]);
     var layer = L.geoJSON(areas, {
       pane: "rm-background", renderer: backgroundRenderer(map),
-      style: function (f) {
-        var n = view.values[f.properties[view.key]] || 0, colour = n ? classColour(view, n) : null;
-        return {color: "#666", weight: 0.6, fillColor: colour || "#f4f1ea", fillOpacity: colour ? 0.9 : (view.areas ? 0.3 : 1)};
-      },
+      style: function (f) { return areaStyle(view, f.properties[view.key]); },
       onEachFeature: function (f, layer) {
-        var code = f.properties[view.key], n = view.values[code] || 0;
-        var name = view.names[code] || f.properties.nom || f.properties.name || code;
-        layer.bindTooltip(function () { return document.createTextNode(name + " : " + n); }, {sticky: true});
+        var code = f.properties[view.key], n = view.values[code] || 0, name = areaName(view, f);
+        layer.bindTooltip(function () { return document.createTextNode(fmt(view.ui.area_count, {name: name, n: n})); }, {sticky: true});
         if (view.area_url && n) layer.on("click", function () { window.location.href = view.area_url + encodeURIComponent(code); });
+        if (f.properties.outre_mer) overseas.push(f); else home.extend(layer.getBounds());
       }
     }).addTo(map);
     overlays[view.title] = layer;
-    var control = L.control({position: "bottomright"});
-    control.onAdd = function () {
-      var div = el("div", null, {"class": "rm-legend"});
+    legendControl(map, function (div) {
       div.appendChild(el("p", view.ui.count, {"class": "rm-legend-title"}));
       view.classes.forEach(function (k) {
-        var row = el("p"), swatch = el("span", null, {"class": "rm-swatch", "aria-hidden": "true"});
-        swatch.style.background = k.colour;
-        row.appendChild(swatch);
+        var row = el("p");
+        row.appendChild(swatch(k.colour));
         row.appendChild(document.createTextNode(k.from === k.to ? String(k.from) : k.from + "–" + k.to));
         div.appendChild(row);
       });
-      return div;
-    };
-    control.addTo(map);
-    return view.areas ? layer.getBounds() : null;
+    });
+    if (overseas.length && insetsTarget) insets(insetsTarget, view, overseas);
+    // Frame metropolitan France: the DROM are shown in the insets, not by zooming out to them.
+    return view.areas && home.isValid() ? home : null;
+  }
+
+  /* The DROM in small boxes under the map, as French maps show them beside the metropole (on
+   * the map they would hide part of it): one SVG each, equirectangular at the island's latitude,
+   * filled like the areas of the map. */
+  function insets(target, view, features) {
+    target.appendChild(el("p", view.ui.overseas, {"class": "rm-insets-title"}));
+    features.forEach(function (f) {
+      var code = f.properties[view.key], n = view.values[code] || 0, name = areaName(view, f);
+      var figure = el("figure", null, {"class": "rm-inset"}), text = fmt(view.ui.area_count, {name: name, n: n});
+      var style = n ? areaStyle(view, code) : {color: "#666", fillColor: "#f4f1ea", fillOpacity: 1};  // land, not pale blue
+      figure.appendChild(insetShape(f.geometry, style, text));
+      figure.appendChild(el("figcaption", text));
+      target.appendChild(figure);
+    });
+  }
+
+  function insetShape(geometry, style, title) {
+    var polygons = geometry.type === "Polygon" ? [geometry.coordinates] : geometry.coordinates;
+    var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity, k;
+    polygons.forEach(function (poly) { poly[0].forEach(function (pt) {
+      x0 = Math.min(x0, pt[0]); x1 = Math.max(x1, pt[0]); y0 = Math.min(y0, pt[1]); y1 = Math.max(y1, pt[1]);
+    }); });
+    k = Math.cos((y0 + y1) / 2 * Math.PI / 180);
+    var w = (x1 - x0) * k, h = y1 - y0, side = Math.max(w, h) * 1.1, size = 64;
+    var ox = x0 * k - (side - w) / 2, oy = y1 + (side - h) / 2, d = "";
+    polygons.forEach(function (poly) { poly.forEach(function (ring) {
+      ring.forEach(function (pt, i) {
+        d += (i ? "L" : "M") + ((pt[0] * k - ox) / side * size).toFixed(1) + " " + ((oy - pt[1]) / side * size).toFixed(1);
+      });
+      d += "Z";
+    }); });
+    var svg = document.createElementNS(SVG, "svg"), path = document.createElementNS(SVG, "path");
+    svg.setAttribute("viewBox", "0 0 " + size + " " + size);
+    svg.setAttribute("width", size); svg.setAttribute("height", size);
+    svg.setAttribute("role", "img"); svg.setAttribute("aria-hidden", "true");
+    path.setAttribute("d", d);
+    path.setAttribute("fill", style.fillColor); path.setAttribute("fill-opacity", style.fillOpacity);
+    path.setAttribute("stroke", style.color); path.setAttribute("stroke-width", "0.8");
+    var tip = document.createElementNS(SVG, "title");
+    tip.textContent = title;
+    svg.appendChild(tip); svg.appendChild(path);
+    return svg;
   }
 
   function loadJSON(source) {
@@ -363,8 +395,18 @@
    * and `listId` the element that receives the same content as a table. */
   function draw(mapId, view, sources) {
     sources = sources || {};
+    mark("start");
+    // The table first: the map reads its size once, and the table beside it changes the layout.
+    var list = document.getElementById(sources.listId || "map-list-body");
+    if (list) {
+      if (view.mode === "links") linksTable(view, list); else areaTable(view, list);
+      mark("list");
+    }
     var map = L.map(mapId, {minZoom: 1, maxZoom: 18, worldCopyJump: false, zoomSnap: 0.25,
                             preferCanvas: true, attributionControl: true});
+    if (window.ResizeObserver) {  // a wider table page, a narrower window: keep the map's size right
+      new ResizeObserver(function () { map.invalidateSize({pan: false}); }).observe(map.getContainer());
+    }
     // With no tile layer MarkerCluster needs a maxZoom (DESIGN.md); the background is ours.
     map.setView([30, 10], 2);
     var overlays = {}, bases = {};
@@ -373,31 +415,22 @@
     bases[view.ui.osm] = L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
       maxZoom: 18, attribution: '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
     });
-    var bounds = null;
     var pending = [];
-    if (view.mode === "links") {
-      var drawn = drawLinks(map, view, overlays);
-      bounds = drawn.bounds;
-      pending.push(drawn.done);
-    }
-    pending = pending.concat([loadJSON(sources.outlines).then(function (geojson) {
-      if (geojson) outlines.addLayer(background(map, geojson, view, false));
-    })]);
+    if (view.mode === "links") pending.push(drawLinks(map, view, overlays));
+    pending.push(loadJSON(sources.outlines).then(function (geojson) {
+      if (geojson) outlines.addLayer(background(map, geojson, view));
+      mark("outlines");
+    }));
     if (view.mode === "choropleth") {
       pending.push(loadJSON(sources.areas || sources.outlines).then(function (areas) {
-        var b = drawChoropleth(map, view, areas, overlays);
+        var b = drawChoropleth(map, view, areas, overlays, document.getElementById(sources.insetsId || "map-insets"));
         if (b) map.fitBounds(b, {padding: [10, 10], animate: false});
       }));
     }
-    if (view.bounds) bounds = L.latLngBounds(view.bounds);
-    if (bounds && bounds.isValid()) map.fitBounds(bounds, {padding: [20, 20], maxZoom: 9});
     L.control.layers(bases, overlays, {collapsed: true}).addTo(map);
     L.control.scale({imperial: false}).addTo(map);
-    var list = document.getElementById(sources.listId || "map-list-body");
-    if (list) {
-      if (view.mode === "links") linksTable(view, list); else areaTable(view, list);
-    }
     return Promise.all(pending).then(function () {
+      mark("ready");
       document.documentElement.setAttribute("data-map-ready", "1");
       window.repertoireMapReadyAt = performance.now();
       window.repertoireMap = map;
@@ -405,5 +438,5 @@
     });
   }
 
-  window.RepertoireMap = {draw: draw, arc: arc};
+  window.RepertoireMap = {draw: draw, format: fmt};
 })();
