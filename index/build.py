@@ -164,10 +164,14 @@ def update_index(registry: Registry, index_dir: Path | str,
     # Words only add up, as they did in a Whoosh field until segments merged: a replaced
     # document's words stay known until the next full build.
     vocabulary = Counter(Vocabulary.load(generation).frequency)
-    for p in changed:
-        fields, words = document(p, countries)
-        writer.update_document(**fields)
-        vocabulary.update(words)
+    # The replaced documents are deleted in one pass over the id column, then the new
+    # versions added (what Whoosh's update_document advises for batches).
+    ids = {p["id"].encode() for p in changed}
+    with writer.reader() as reader:
+        for docnum, pid in enumerate(reader.column_reader("id")):
+            if pid in ids:
+                writer.delete_document(docnum)
+    _add_documents(writer, changed, countries, vocabulary)
     # Saved before the commit: a search that sees the new documents sees their words.
     Vocabulary(dict(vocabulary)).save(generation)
     writer.commit()

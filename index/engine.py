@@ -13,10 +13,18 @@ from collections import OrderedDict
 
 import numpy as np
 from whoosh import query as Q
+from whoosh.matching import FilterMatcher
 
 K1, B = 1.2, 0.75
 MAX_EXPANSION = 64
 CACHE_TERMS = 20_000
+
+
+def _unfiltered(matcher):
+    """The segment's own matcher: a segment with deleted documents (after an update) wraps it
+    in a FilterMatcher, which has none of the block internals read here. Deleted documents
+    are left out by the `live` mask instead."""
+    return matcher.child if isinstance(matcher, FilterMatcher) else matcher
 
 
 class Engine:
@@ -46,7 +54,7 @@ class Engine:
         for leaf, offset in self.reader.leaf_readers():
             if ("text", term) not in leaf:
                 continue
-            m = leaf.postings("text", term)
+            m = _unfiltered(leaf.postings("text", term))
             while not m._atend:  # whole blocks at a time (W3LeafMatcher internals)
                 m._read_ids()
                 m._read_weights()
@@ -55,6 +63,8 @@ class Engine:
                 m._next_block()
         docs = np.concatenate(ids) if ids else np.empty(0, np.int64)
         tf = np.concatenate(tfs) if tfs else np.empty(0, np.float32)
+        live = self.live[docs]
+        docs, tf = docs[live], tf[live]
         df = len(docs)
         idf = np.log(1 + (self.documents - df + 0.5) / (df + 0.5))
         weights = (idf * tf * (K1 + 1) / (tf + self.norm[docs])).astype(np.float32)
@@ -73,7 +83,7 @@ class Engine:
         for leaf, offset in self.reader.leaf_readers():
             if ("text", term) not in leaf:
                 continue
-            m = leaf.postings("text", term)
+            m = _unfiltered(leaf.postings("text", term))
             while not m._atend:
                 m._read_ids()
                 m._read_values()

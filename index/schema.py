@@ -5,7 +5,7 @@ import pickle
 from functools import lru_cache
 
 from whoosh import columns
-from whoosh.fields import COLUMN, ID, TEXT, Schema
+from whoosh.fields import COLUMN, TEXT, Schema
 from whoosh.system import pack_uint
 
 from repertoire.model import KINDS, THEMES
@@ -48,8 +48,10 @@ def _encode_positions(positions: tuple[int, ...]) -> bytes:
 
 
 SCHEMA = Schema(
-    # Not stored: searches read ids from the column (index/facets.py).
-    id=ID(unique=True, sortable=True),
+    # A column only: searches read ids from it (index/facets.py) and updates find the
+    # documents they replace by it (index/build.py). As an ID field, its 100k one-posting
+    # terms were a sixth of the build.
+    id=COLUMN(columns.VarBytesColumn()),
     text=AnalysedText(analyzer=analysis.french, phrase=True),
     year=COLUMN(columns.NumericColumn("H")),
     sortname=COLUMN(columns.VarBytesColumn()),
@@ -113,7 +115,7 @@ def document(p: dict, countries) -> tuple[dict, set[str]]:
     # Folded name by name (the same as folding the pair): the names repeat, pairs seldom.
     sortname = f"{_sort_key(p.get('french_name') or '')} {_sort_key(p.get('partner_name') or '')}"
     fields = {
-        "id": p["id"], "text": terms,
+        "id": p["id"].encode(), "text": terms,
         "year": int(p["since"]) if p.get("since") else 0, "sortname": sortname.encode(),
         **{name: (value or "").encode() for name, value in facets.items()},
     }

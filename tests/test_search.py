@@ -87,6 +87,12 @@ def test_an_update_indexes_new_names_and_their_spelling(tmp_path):
     assert update_index(registry, tmp_path / "index").documents == 1
     result = SearchIndex(tmp_path / "index").search(SearchParams("Nishinomya"))
     assert result.total == 1 and result.suggestion == "nishinomiya"
+    registry.save([kanazawa | {"partner_name": "Toyama", "updated_at": "2025-03-01"}],
+                  [("p-1", "g.csv", "hash2", "s", 2, None, "changed", None, None, None)], [], [])
+    assert update_index(registry, tmp_path / "index").documents == 1
+    index = SearchIndex(tmp_path / "index")
+    assert index.search(SearchParams("Toyama")).total == 1 and index.search(SearchParams("Kanazawa")).total == 0
+    assert index.search(SearchParams("*")).total == 2
 
 
 @pytest.mark.parametrize("query", ["西宮市", "西宮", "Nishinomiya", "Кисловодск", "Kislovodsk"])
