@@ -11,7 +11,6 @@ from babel.dates import format_date
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import cm
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (BaseDocTemplate, Flowable, Frame, FrameBreak, Image, NextPageTemplate, PageBreak,
                                 PageTemplate, Spacer, TableStyle)
 from reportlab.platypus.tableofcontents import TableOfContents
@@ -19,9 +18,10 @@ from reportlab.platypus.tableofcontents import TableOfContents
 from ..places import DATA
 from .chapters import chapters
 from .entries import entries
-from .flowables import Block, Heading, MapSlot, Marker, MeasuringCanvas, Para
-from .fonts import markup, register
+from .flowables import Heading, MapSlot, Marker, Para
+from .fonts import register
 from .indexes import PageIndex
+from .passes import settle, toc_text, walk
 from .stats import summary_flowables
 from .typography import ACCENT, INK, MUTED, RULE, french, rich, styles
 
@@ -171,74 +171,6 @@ class RepertoireDoc(BaseDocTemplate):
             for name, term, sort, group in flowable.terms:
                 self.notify("IndexEntry", (name, term, sort, group, self.page))
 
-    # --- the build ---------------------------------------------------------------------
-
-    def settle(self, story: list[Flowable], max_passes: int = 6) -> int:
-        """Build until the contents and indexes show the pages they are on; returns the passes.
-
-        ReportLab's multiBuild starts with empty contents and indexes, which then grow and push
-        every page along: three passes or more. Here they start with all their lines (known
-        from the story) and guessed pages, so the first pass lays out the final pages; it is
-        only measured (MeasuringCanvas), and the second draws them with their numbers.
-        """
-        self._indexingFlowables = [f for f in story if f.isIndexing()]
-        _seed(story, self._indexingFlowables)
-        self._doSave = 0
-        edits: list = []
-        self._multiBuildEdits = edits.append  # what keepWithNext changes on flowables, undone between passes
-        measuring = True
-        for passes in range(1, max_passes + 1):
-            for f in self._indexingFlowables:
-                f.beforeBuild()
-            self.build(story[:], canvasmaker=MeasuringCanvas if measuring else Canvas)
-            for f in self._indexingFlowables:
-                f.afterBuild()
-            if self._allSatisfied() and not measuring:
-                self.canv.save()
-                return passes
-            measuring = False
-            while edits:
-                action, *args = edits.pop(0)
-                action(*args)
-        raise RepertoireError(f"La mise en page ne se stabilise pas après {max_passes} passes.")
-
-
-def toc_text(heading: Heading) -> str:
-    """A heading as the contents show it: its plain text, each script in a font that has it."""
-    return markup(heading.plain, "Sans")
-
-
-def _walk(flows):
-    for f in flows:
-        yield f
-        yield from _walk(getattr(f, "_content", None) or ())
-
-
-def _seed(story: list[Flowable], indexing: list) -> None:
-    """Fill the contents and indexes before the first pass: every line, with a guessed page.
-
-    Headings get their bookmark keys here, the same at every pass. A term's page is guessed
-    from its entry's rank (about seven entries a page), so that the index lines have about
-    the width they will have.
-    """
-    contents, terms, rank = [], [], 0
-    for n, f in enumerate(_walk(story)):
-        if isinstance(f, Heading):
-            f.key = f"h{n}"
-            if f.toc:
-                contents.append((f.level, toc_text(f), 0, f.key))
-        elif isinstance(f, Block):
-            rank += 1
-        elif isinstance(f, Marker):
-            terms += [(term, 8 + rank // 8) for term in f.terms]
-    for f in indexing:
-        if isinstance(f, TableOfContents):
-            f._entries = list(contents)
-        elif isinstance(f, PageIndex):
-            for (name, term, sort, group), page in terms:
-                if name == f.name:
-                    f.add(term, sort, group, page)
-
 
 # --- the story ---------------------------------------------------------------------------
 
@@ -369,9 +301,9 @@ def render(partnerships: list[dict], code: str, options: Options | None = None) 
     buffer = io.BytesIO()
     doc = RepertoireDoc(buffer, c, options)
     flows = story(partnerships, c, options)
-    doc.settle(flows)
+    settle(doc, flows)
     pdf = buffer.getvalue()
-    slots = [f for f in _walk(flows) if isinstance(f, MapSlot) and f.placed]
+    slots = [f for f in walk(flows) if isinstance(f, MapSlot) and f.placed]
     return _merge_maps(pdf, slots) if slots else pdf
 
 
