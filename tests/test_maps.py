@@ -339,7 +339,7 @@ def test_survey_text_shows_as_text_in_popups_tooltips_and_table(tmp_path, sample
 def test_english_map_and_legend_boxes_that_hide_lines(live_server, offline_page):
     _open_map(offline_page, f"{live_server}/carte/pays/JP?lang=en")
     assert offline_page.locator(".rm-legend legend").text_content() == "Colour by kind"
-    assert offline_page.locator("#map-list-body thead").text_content() == "French local authorityPartnerKind, yearThemes"
+    assert offline_page.locator("#map-list-body thead").text_content() == "French local authorityPartnerKind, year — Themes"
     offline_page.locator("#map").scroll_into_view_if_needed()
     click = """() => { const map = window.repertoireMap, box = map.getContainer().getBoundingClientRect();
         const p = map.latLngToContainerPoint(window.repertoireArcs.middle(0));

@@ -241,7 +241,8 @@
     var table = el("table", null, {"class": "rm-table rm-links"});
     table.appendChild(el("caption", ui.list_caption + " (" + all.length + ")"));
     var head = el("tr");
-    [ui.french, ui.partner, ui.kind_year, ui.themes].forEach(function (h) {
+    // Three columns: four were too narrow beside a map (words cut in the middle).
+    [ui.french, ui.partner, ui.kind_year + " — " + ui.themes].forEach(function (h) {
       head.appendChild(el("th", h, {scope: "col"}));
     });
     table.appendChild(el("thead")).appendChild(head);
@@ -270,9 +271,10 @@
       else first.textContent = links.get(row, "french_name");
       tr.appendChild(first);
       tr.appendChild(el("td", links.get(row, "partner_name") + " (" + links.country(row) + ")"));
-      var since = links.get(row, "since");
-      tr.appendChild(el("td", links.label("kinds", links.get(row, "kind")) + (since ? ", " + since : "")));
-      tr.appendChild(el("td", links.themes(row)));
+      var since = links.get(row, "since"), themes = links.themes(row);
+      var last = el("td", links.label("kinds", links.get(row, "kind")) + (since ? ", " + since : ""));
+      if (themes) last.appendChild(el("span", themes, {"class": "rm-themes"}));
+      tr.appendChild(last);
       return tr;
     }
     page(0);
