@@ -152,7 +152,7 @@ def update_index(registry: Registry, index_dir: Path | str,
     """Bring the index up to date with the registry: only what changed since the last build."""
     start = time.perf_counter()
     generation = current_generation(index_dir)
-    if generation is None or not (generation / VOCABULARY).exists():  # none, or built before the file
+    if generation is None or not (generation / VOCABULARY).exists():  # none, or of the schema before
         return build_index(registry, index_dir, countries=countries)
     state = json.loads((generation / STATE).read_text())
     if state.get("version") == registry.version():

@@ -69,45 +69,46 @@ def _sort_key(name: str) -> str:
     return analysis.fold_accents(name.lower())
 
 
-def text_parts(p: dict, countries) -> tuple[list[str], list[str], list[str]]:
-    """The text of a partnership in order, as (names, other values that repeat, its own text).
+def text_parts(p: dict, countries) -> tuple[list[str], list[str], list[str], list[str]]:
+    """The text of a partnership in parts: (names, places, labels, its own text).
 
-    Names come first and again among the labels: a name match outranks a mention in a
-    description. The unstemmed words of the names and countries make the vocabulary
-    (spelling suggestions, typos: index/query.py).
+    Names, places (partner region, country in French and English) and labels (themes,
+    kind) repeat across the registry; keywords, description and projects are its own. The
+    unstemmed words of names and places make the vocabulary (typos, suggestions: query.py).
     """
     names = [v for v in (p.get("french_name"), p.get("partner_name"), p.get("partner_native"),
                          analysis.romanized(p.get("partner_native")),
                          analysis.romanized(p.get("partner_name"))) if v]
-    themes = [" ".join(THEMES[t]) for t in (p.get("themes") or "").split(";") if t in THEMES]
-    labels = [p.get("partner_region") or "", _country_names(countries, p.get("partner_country") or ""),
-              *themes, " ".join(KINDS.get(p.get("kind") or "", ("", "")))]
+    places = [p.get("partner_region") or "", _country_names(countries, p.get("partner_country") or "")]
+    labels = [" ".join(THEMES[t]) for t in (p.get("themes") or "").split(";") if t in THEMES]
+    labels.append(" ".join(KINDS.get(p.get("kind") or "", ("", ""))))
     own = [(p.get("keywords") or "").replace(";", " "), p.get("description") or "", p.get("projects") or ""]
-    return names, labels, own
+    return names, places, labels, own
 
 
 def text(p: dict, countries) -> str:
-    """The indexed text of a partnership, as one string (what `document` gives as terms)."""
-    names, labels, own = text_parts(p, countries)
-    return "\n".join(filter(None, (*names, *names, *labels, *own)))
+    """The indexed text of a partnership as one string (`document` gives it as terms)."""
+    names, places, labels, own = text_parts(p, countries)
+    return "\n".join(filter(None, (*names, *names, *places, *labels, *own)))
 
 
 def document(p: dict, countries) -> tuple[dict, set[str]]:
     """The index document of one partnership, and the words it adds to the vocabulary.
 
-    `countries` gives country names in French and English. The text goes to Whoosh as its
-    terms, analysed once per distinct name or label (they repeat across the registry).
+    `countries` gives country names in French and English. Names go into the text twice: a
+    name match outranks a mention in a description. The text goes to Whoosh as its terms,
+    analysed once per distinct name, place or label (they repeat across the registry).
 
     >>> fields, words = document(registry.partnership(pid), Countries())
     """
-    names, labels, own = text_parts(p, countries)
+    names, places, labels, own = text_parts(p, countries)
     name_terms = [t for v in names for t in analysis.analyze_value(v)]
     terms = name_terms + name_terms
-    for value in labels:
+    for value in places + labels:
         terms.extend(analysis.analyze_value(value))
     for value in own:
         terms.extend(analysis.analyze(value))
-    words = {w for v in (*names, *labels[:2]) for w in analysis.analyze_value(v, False)}
+    words = {w for v in names + places for w in analysis.analyze_value(v, False)}
     themes = ";".join(t for t in (p.get("themes") or "").split(";") if t)
     facets = {"country": p.get("partner_country"), "kind": p.get("kind"), "status": p.get("status"),
               "region": p.get("region"), "departement": p.get("departement"),
