@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import pytest
+from whoosh.fields import TEXT
 
 from index import SearchParams, build_index, SearchIndex, update_index
+from index import analysis
 from index.analysis import analyze, stems, words
 from index.labels import countries
-from index.schema import document, text
+from index.schema import SCHEMA, document, text
 from repertoire.registry import Registry
 
 
@@ -42,6 +44,13 @@ def test_documents_hold_the_terms_of_their_text(sample_registry):
         fields, names = document(p, countries())
         assert fields["text"] == stems(text(p, countries()))
         assert analyze(p["french_name"], stemmed=False)[0] in names
+
+
+def test_analysed_text_gives_the_postings_whoosh_gives_for_the_text(sample_registry):
+    plain = TEXT(analyzer=analysis.french, phrase=True)
+    for p in sample_registry.partnerships():
+        fields, _ = document(p, countries())
+        assert sorted(SCHEMA["text"].index(fields["text"])) == sorted(plain.index(text(p, countries())))
 
 
 def test_should_find_water_projects_with_an_elided_article(search_index, sample_registry):
