@@ -62,10 +62,14 @@ class DocTable:
         size = reader.doc_count_all()
         live = np.zeros(size, bool)
         live[list(reader.all_doc_ids())] = True
-        column = {name: [v.decode() for v in reader.column_reader(name)] for name in FACET_COLUMNS}
-        ids = [v.decode() if isinstance(v, bytes) else v for v in reader.column_reader("id")]
-        year = np.fromiter(reader.column_reader("year"), dtype=np.int32, count=size)
-        names = [v.decode() for v in reader.column_reader("sortname")]
+        def values(name: str) -> list:
+            # an index of no document has no columns at all (Whoosh's EmptyReader raises)
+            return list(reader.column_reader(name)) if size else []
+
+        column = {name: [v.decode() for v in values(name)] for name in FACET_COLUMNS}
+        ids = [v.decode() if isinstance(v, bytes) else v for v in values("id")]
+        year = np.fromiter(values("year"), dtype=np.int32, count=size)
+        names = [v.decode() for v in values("sortname")]
         name_rank = np.empty(size, np.int32)
         name_rank[np.argsort(np.array(names, dtype=object), kind="stable")] = np.arange(size, dtype=np.int32)
         facets = {}
