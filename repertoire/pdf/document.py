@@ -23,12 +23,13 @@ from .fonts import register
 from .indexes import PageIndex
 from .passes import settle, toc_text, walk
 from .stats import summary_flowables
-from .typography import ACCENT, INK, MUTED, RULE, french, rich, styles
+from .typography import ACCENT, INK, MUTED, RULE, french, number, rich, styles
 
 PAGE_W, PAGE_H = A4
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 2.0 * cm, 2.2 * cm, 2.0 * cm
 TEXT_W = PAGE_W - 2 * MARGIN_X
-BODY_H = PAGE_H - MARGIN_TOP - MARGIN_BOTTOM
+# What a flowable gets inside the body frame, which pads 6 pt on each side (ReportLab's default).
+BODY_W, BODY_H = TEXT_W - 12, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM - 12
 MIN_FRANCE_H = 9 * cm  # below this, the map of France goes to a page of its own
 AUTHOR = "Réseau des collectivités — Répertoire des partenariats"
 INDEXES = (("collectivites", "Index des collectivités françaises"),
@@ -183,7 +184,7 @@ def _cover(c: Country, n: int, options: Options) -> list[Flowable]:
         Para(rich(title(c), "Sans"), st["cover-title"]),
         Para(rich(f"France – {c.name}", "Sans"), st["cover-sub"]),
         Spacer(1, PAGE_H * 0.48 - 9.5 * cm),
-        Para(f"<b>{n}</b> partenariat{'s' if n > 1 else ''}", st["h2"]),
+        Para(f"<b>{number(n)}</b> partenariat{'s' if n > 1 else ''}", st["h2"]),
         Para(french(f"Édition de {edition}"), st["cover-small"]),
     ]
     if options.members:
@@ -238,7 +239,7 @@ def _height(flows: list[Flowable]) -> float:
     """The height of flowables set one after the other at the top of a page."""
     total = 0.0
     for i, f in enumerate(flows):
-        total += f.wrap(TEXT_W, BODY_H)[1] + f.getSpaceAfter() + (f.getSpaceBefore() if i else 0)
+        total += f.wrap(BODY_W, BODY_H)[1] + f.getSpaceAfter() + (f.getSpaceBefore() if i else 0)
     return total
 
 
@@ -248,20 +249,20 @@ def _maps(options: Options, c: Country, partnerships: list[dict]) -> list[Flowab
     st = styles()
     flows: list[Flowable] = [Heading("Carte des partenariats", st["h1"], 0, "Carte des partenariats")]
     if options.map_image is not None:
-        flows += [map_flowable(options.map_image, TEXT_W, BODY_H - 3 * cm),
+        flows += [map_flowable(options.map_image, BODY_W, BODY_H - 3 * cm),
                   Para(rich(f"Les liens entre les collectivités françaises et leurs partenaires ({c.name})."),
                        st["caption"])]
     if options.france_image is not None:
         n = len({p["french_id"] for p in partnerships})
         head = Heading("Les collectivités françaises concernées", st["h2"], 1, "Les collectivités françaises concernées")
-        caption = Para(rich(f"{n} collectivité{'s' if n > 1 else ''} française{'s' if n > 1 else ''} "
-                            f"{'ont' if n > 1 else 'a'} un partenariat ({c.name}) : un point par collectivité, "
-                            "d'autant plus grand qu'elle en a."), st["caption"])
+        plural = "s" if n > 1 else ""
+        caption = Para(rich(f"{number(n)} collectivité{plural} française{plural} partenaire{plural} ({c.name}) : "
+                            "un point par collectivité, d'autant plus gros qu'elle a de partenariats."), st["caption"])
         room = BODY_H - _height(flows + [head, caption]) - 6  # a little slack for rounding
         if len(flows) > 1 and room < MIN_FRANCE_H:
             flows.append(PageBreak())
             room = BODY_H - _height([head, caption])
-        flows += [head, map_flowable(options.france_image, TEXT_W, room), caption]
+        flows += [head, map_flowable(options.france_image, BODY_W, room), caption]
     return flows
 
 
@@ -274,7 +275,7 @@ def story(partnerships: list[dict], c: Country, options: Options) -> list[Flowab
     if chapter:
         flows += [PageBreak()] + chapter
     flows += [PageBreak(), Heading("La coopération en chiffres", st["h1"], 0, "La coopération en chiffres")]
-    flows += summary_flowables(partnerships, TEXT_W)
+    flows += summary_flowables(partnerships, BODY_W)
     if options.map_image is not None or options.france_image is not None:
         flows += [PageBreak()] + _maps(options, c, partnerships)
     flows += [PageBreak()] + entries(partnerships, options.members)

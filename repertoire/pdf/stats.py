@@ -13,7 +13,7 @@ from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 from ..model import FRENCH_TYPES, KINDS, STATUSES, THEMES
 from ..places import DATA
 from .flowables import Para
-from .typography import ACCENT, INK, MUTED, RULE, french, rich, styles
+from .typography import ACCENT, INK, MUTED, RULE, french, number, rich, styles
 
 
 @lru_cache(maxsize=None)
@@ -62,7 +62,7 @@ def _table(title: str, counter: Counter, total: int, width: float) -> Flowable:
     rows = [[Para(f"<b>{rich(title, 'Sans')}</b>", st["cell"]), "Nombre", ""]]
     for name, n in counter.most_common():
         share = f"{100 * n / total:.0f}\u00A0%" if total else ""
-        rows.append([Para(rich(str(name), "Sans"), st["cell"]), str(n), share])
+        rows.append([Para(rich(str(name), "Sans"), st["cell"]), number(n), share])
     t = Table(rows, colWidths=[width - 3.2 * cm, 1.6 * cm, 1.6 * cm], repeatRows=1)
     t.setStyle(TableStyle([
         ("FONT", (0, 0), (-1, -1), "Sans", 8.5),
@@ -120,8 +120,9 @@ def summary_flowables(partnerships: list[dict], width: float) -> list[Flowable]:
     partners = len({(p.get("partner_name") or "").lower() for p in partnerships})
     actifs = sum(1 for p in partnerships if p.get("status") == "actif")
     years = [int(p["since"]) for p in partnerships if p.get("since")]
-    lines = [f"<b>{total}</b> partenariats réunissent <b>{collectivites}</b> collectivités françaises "
-             f"et <b>{partners}</b> collectivités partenaires ; <b>{actifs}</b> sont déclarés actifs."]
+    lines = [f"<b>{number(total)}</b> partenariats réunissent <b>{number(collectivites)}</b> collectivités "
+             f"françaises et <b>{number(partners)}</b> collectivités partenaires ; <b>{number(actifs)}</b> sont "
+             "déclarés actifs."]
     if years:
         lines.append(f"Le plus ancien date de <b>{min(years)}</b>, le plus récent de <b>{max(years)}</b>.")
     # Only numbers are interpolated: the text is ours, Latin, safe as markup.

@@ -34,6 +34,11 @@ def french(text: str | None) -> str:
     return re.sub(NBSP + r"([!?])" + NBSP + r"([!?])", NBSP + r"\1\2", text)
 
 
+def number(n: int) -> str:
+    """`1\u00A0298`: French digit grouping, with a space that never breaks in ReportLab."""
+    return f"{n:,}".replace(",", NBSP)
+
+
 @lru_cache(maxsize=65536)
 def rich(text: str | None, family: str = "Serif") -> str:
     """Plain survey text → safe Paragraph markup: French spacing, escaped, fonts per script."""
