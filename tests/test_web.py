@@ -78,8 +78,9 @@ def test_errors_are_friendly_pages(web, url):
 
 def test_an_empty_registry_answers_every_page(empty_app):
     """A fresh instance, before any ingest: pages and API answer, never a 500."""
-    runner = empty_app.test_cli_runner()
-    assert runner.invoke(args=["index"]).exit_code == 0
+    from app import cli
+
+    assert empty_app.test_cli_runner().invoke(cli, ["index"]).exit_code == 0
     client = empty_app.test_client()
     for url in ("/", "/recherche?q=nancy", "/api/search?q=nancy", "/carte", "/carte/repartition/pays"):
         assert client.get(url).status_code == 200, url
