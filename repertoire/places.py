@@ -88,6 +88,7 @@ class FrenchPlaces:
         self.epci = pd.read_csv(data / "epci.csv", dtype=str, keep_default_na=False).set_index("siren")
         current = communes[communes["type"] == "commune"].set_index("code")
         self.communes = current
+        self._commune_rows: dict[str, dict] | None = None
         # folded name → [(current code, departement, is_current)]
         self.commune_names: dict[str, list[tuple[str, str, bool]]] = {}
         for code, name, kind, cur, dep in communes[["code", "nom", "type", "current", "departement"]].itertuples(index=False):
@@ -231,7 +232,9 @@ class FrenchPlaces:
 
     @lru_cache(maxsize=None)
     def commune_record(self, code: str) -> Collectivite:
-        row = self.communes.loc[code]
+        if self._commune_rows is None:  # plain dicts: .loc costs a quarter of a millisecond
+            self._commune_rows = self.communes[["nom", "departement", "region", "lat", "lon"]].to_dict("index")
+        row = self._commune_rows[code]
         return Collectivite(f"commune:{code}", row["nom"], "commune", row["departement"],
                             row["region"], _float(row["lat"]), _float(row["lon"]))
 
