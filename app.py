@@ -4,17 +4,26 @@ Imports point one way: app.py → index/, maps/ → repertoire/.
 """
 from __future__ import annotations
 
+import gzip
+import json as _json
 import os
 import sys
 from pathlib import Path
 
 import click
-from flask import Flask, current_app, g
+from flask import (Blueprint, Flask, Response, abort, current_app, g, redirect, render_template,
+                   request, send_file, url_for)
 from flask.cli import FlaskGroup
+from flask_babel import get_locale, get_translations, gettext
 
-from repertoire.export import FORMATS, REJECT_COLUMNS, export_rows, inert, to_csv, write
-from repertoire.ingest import References, ingest_files
+import index
+import maps
+import web
+from index.facets import FACET_NAMES
 from repertoire.columns import ColumnMap
+from repertoire.export import FORMATS, REJECT_COLUMNS, export_rows, to_csv, write
+from repertoire.ingest import References, ingest_files
+from repertoire.pdf import FontError, Options, RepertoireError, cached_repertoire, country_repertoire
 from repertoire.registry import Registry
 
 
@@ -174,12 +183,6 @@ def merge_command(keep: str, other: str) -> None:
 # Full-text search (index/, issue 3): the index is rebuilt by `repertoire index`, brought up
 # to date after `repertoire ingest`; pages and the JSON API are the web/ blueprints.
 
-import json as _json  # noqa: E402
-
-import index  # noqa: E402
-import web  # noqa: E402
-from index.facets import FACET_NAMES  # noqa: E402
-
 
 def update_search_index(registry: Registry) -> None:
     """after_ingest hook: index what the ingestion changed (a first build if none exists)."""
@@ -244,12 +247,6 @@ def serve_command(host: str, port: int) -> None:
 # yet, the registry is filtered with SQL on the same parameters (maps/filters.py). Pages
 # extend the site's layout and speak the request's language (maps/web.py ui_strings).
 
-import gzip  # noqa: E402
-
-from flask import Blueprint, Response, abort, redirect, render_template, request, send_file, url_for  # noqa: E402
-from flask_babel import get_locale, get_translations, gettext  # noqa: E402
-
-import maps  # noqa: E402
 
 maps_blueprint = Blueprint("maps", __name__)
 MAP_LEVELS = ("pays", "regions", "departements")
@@ -405,9 +402,6 @@ def map_command(query, country, theme, kind, region, colour_by, lang, base_url, 
 # Country répertoires (issue 5): repertoire.pdf typesets, maps/ draws the print maps, and
 # this section hands them to it (repertoire/ never imports maps/).
 
-from flask import Blueprint, abort, send_file  # noqa: E402
-
-from repertoire.pdf import FontError, Options, RepertoireError, cached_repertoire, country_repertoire  # noqa: E402
 
 pdf_blueprint = Blueprint("pdf", __name__)
 

@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 from typing import Iterable
 
-from .model import PARTNERSHIP_FIELDS
 
 # The columns of `repertoire export` (the CLI contract), contacts last and optional.
 EXPORT_COLUMNS: tuple[str, ...] = (

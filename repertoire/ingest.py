@@ -17,7 +17,7 @@ from .model import FileReport, Reject
 from .normalize import Vocabulary, normalize_frame
 from .places import Countries, FrenchPlaces, UnresolvedPlace
 from .registry import Registry, now, partnership_id
-from .surveys import SurveyChunk, SurveyError, read_survey
+from .surveys import SurveyError, read_survey
 from .text import fold
 
 # Fields a later survey overwrites; themes and keywords are united instead.

@@ -25,7 +25,7 @@ from index.labels import countries  # noqa: E402
 from index.schema import text  # noqa: E402
 from repertoire.ingest import References, ingest_files  # noqa: E402
 from repertoire.model import KINDS, STATUSES, THEMES  # noqa: E402
-from repertoire.registry import STORED_FIELDS, Registry, partnership_id  # noqa: E402
+from repertoire.registry import Registry, partnership_id  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLES = ["enquete-partenariats-2024.xlsx", "questionnaire-export.csv", "reponses-2019.csv", "mise-a-jour-2025.csv"]

@@ -7,7 +7,7 @@ import json
 
 from openpyxl import load_workbook
 
-from app import cli, create_app
+from app import cli
 from conftest import FIXTURES, SAMPLE_SURVEYS
 from repertoire.registry import Registry
 

@@ -1,7 +1,6 @@
 """Survey shapes that are not in the samples: encodings, separators, layouts, levels, flaws."""
 from __future__ import annotations
 
-import io
 import zipfile
 
 import pandas as pd
@@ -10,7 +9,7 @@ import pytest
 from repertoire.columns import ColumnMap
 from repertoire.ingest import ingest_files
 from repertoire.registry import Registry
-from repertoire.surveys import SurveyError, detect_encoding, read_survey
+from repertoire.surveys import detect_encoding, read_survey
 
 ENGLISH_ROWS = [
     ["French local authority", "Department", "Partner town", "Partner country", "Year signed", "Agreement type", "Status", "Topics"],
