@@ -29,34 +29,25 @@ def chapter_file(country: str, chapters_dir: Path | str | None = None) -> Path |
     return None
 
 
+# Inline Markdown tokens that become fixed ReportLab markup.
+INLINE_MARKUP = {
+    "softbreak": " ", "hardbreak": "<br/>", "strong_open": "<b>", "strong_close": "</b>",
+    "em_open": "<i>", "em_close": "</i>", "link_close": "</u></link>",
+}
+
+
 def _inline(children, family: str = "Serif") -> str:
+    """Inline tokens → ReportLab paragraph markup; survey-free text, but escaped all the same."""
     out: list[str] = []
     for tok in children or []:
-        kind = tok.type
-        if kind == "text":
-            out.append(rich(tok.content, family))
-        elif kind == "code_inline":
+        if tok.type in INLINE_MARKUP:
+            out.append(INLINE_MARKUP[tok.type])
+        elif tok.type == "code_inline":
             out.append(f'<font face="Sans">{rich(tok.content, "Sans")}</font>')
-        elif kind in ("softbreak",):
-            out.append(" ")
-        elif kind == "hardbreak":
-            out.append("<br/>")
-        elif kind == "strong_open":
-            out.append("<b>")
-        elif kind == "strong_close":
-            out.append("</b>")
-        elif kind == "em_open":
-            out.append("<i>")
-        elif kind == "em_close":
-            out.append("</i>")
-        elif kind == "link_open":
+        elif tok.type == "link_open":
             href = tok.attrs.get("href", "")
             out.append(f'<link href={quoteattr(str(href))} color="#1d5c8c"><u>')
-        elif kind == "link_close":
-            out.append("</u></link>")
-        elif kind == "image":
-            out.append(rich(tok.content, family))
-        else:
+        else:  # text, images (their alt text) and anything else: as text
             out.append(rich(tok.content, family))
     return "".join(out)
 
