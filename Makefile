@@ -10,7 +10,7 @@ DEMO_SURVEYS = tests/fixtures/enquete-partenariats-2024.xlsx tests/fixtures/ques
                tests/fixtures/reponses-2019.csv tests/fixtures/mise-a-jour-2025.csv \
                tests/fixtures/partenaires-armenie-maroc.csv
 
-.PHONY: setup system demo serve test bench clean
+.PHONY: setup system demo serve test bench drills clean
 setup: system $(VENV)/.installed
 
 system:
@@ -35,6 +35,10 @@ bench: setup
 	$(BIN)/python tests/bench_search.py
 	$(BIN)/python tests/bench_maps.py
 	$(BIN)/python tests/bench_pdf.py
+
+# Fault drills (issue 6): hostile files, kill -9, load; each script prints its figures.
+drills: setup
+	for drill in tests/drills/*.py; do $(BIN)/python $$drill || exit 1; done
 
 clean:
 	rm -rf $(VENV) instance
