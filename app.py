@@ -19,6 +19,10 @@ from flask_babel import get_locale, get_translations, gettext
 import index
 import maps
 import web
+from web.accounts import ROLES, AccountError
+from web import auth
+from web.auth import role_required
+from web.jobs import Tracker, report_result
 from index.facets import FACET_NAMES
 from repertoire.columns import ColumnMap
 from repertoire.export import FORMATS, REJECT_COLUMNS, export_rows, to_csv, write
@@ -39,7 +43,10 @@ def create_app(config: dict | None = None) -> Flask:
         CACHE_DIR=str(instance / "cache"),
         COLUMNS=str(instance / "columns.toml"),
         CHAPTERS_DIR=str(instance / "chapters"),
+        JOBS=str(instance / "jobs.sqlite3"),
+        MAX_CONTENT_LENGTH=100 * 1024 * 1024,  # survey uploads (web/staff/upload.py)
         JSON_SORT_KEYS=False,
+        **auth.CONFIG,
     )
     if config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -76,24 +83,47 @@ def cli() -> None:
 
 @cli.command("ingest")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-def ingest_command(files: tuple[str, ...]) -> None:
+@click.option("--job", hidden=True, help="Record progress and result for the staff pages (web/jobs.py).")
+def ingest_command(files: tuple[str, ...], job: str | None) -> None:
     """Read survey files into the registry and report, per file, what became of each row."""
+    tracker = Tracker(current_app.config["JOBS"], job) if job else None
+    try:
+        reports = ingest_with_progress(files, tracker)
+        count = get_registry().count()
+        click.echo(f"Registry: {count} partnerships.")
+        if tracker:
+            tracker.progress(1.0, "index")
+        for hook in current_app.extensions.get("after_ingest", []):
+            hook(get_registry())
+    except Exception as error:  # the staff page says what happened; the log keeps the trace
+        if tracker:
+            tracker.fail(f"{error.__class__.__name__}: {error}")
+        raise
+    if tracker:
+        tracker.finish({"files": [report_result(r) for r in reports], "partnerships": count})
+    if any(report.error for report in reports):
+        raise SystemExit(1)
+
+
+def ingest_with_progress(files: tuple[str, ...], tracker: Tracker | None) -> list:
+    """Ingest file after file under a progress bar over the bytes read; print each report."""
     registry = get_registry()
     columns = ColumnMap.load(current_app.config["COLUMNS"])
     references = References()
-    failed = 0
     sizes = {path: Path(path).stat().st_size if Path(path).is_file() else 0 for path in files}
-    with click.progressbar(length=sum(sizes.values()) or 1, label="Ingestion", file=sys.stderr) as bar:
+    total = sum(sizes.values()) or 1
+    with click.progressbar(length=total, label="Ingestion", file=sys.stderr) as bar:
         reports, done = [], 0
         for path in files:
             def advance(_, share: float, path=path) -> None:
                 bar.update(done + int(share * sizes[path]) - bar.pos)
+                if tracker:
+                    tracker.progress(bar.pos / total, Path(path).name)
             reports += ingest_files(registry, [path], references, columns, progress=advance)
             done += sizes[path]
             bar.update(done - bar.pos)
     for report in reports:
         if report.error:
-            failed += 1
             click.secho(f"{report.source}: ERROR — {report.error}", fg="red", err=True)
             continue
         line = (f"{report.source}: {report.read} rows read, {report.accepted} accepted, "
@@ -106,11 +136,7 @@ def ingest_command(files: tuple[str, ...]) -> None:
             click.echo(f"    {where}row {reject.row}: {reject.reason}")
         if len(report.rejects) > 20:
             click.echo(f"    … and {len(report.rejects) - 20} more (see `repertoire rejects`)")
-    click.echo(f"Registry: {registry.count()} partnerships.")
-    for hook in current_app.extensions.get("after_ingest", []):
-        hook(registry)
-    if failed:
-        raise SystemExit(1)
+    return reports
 
 
 @cli.command("export")
@@ -178,6 +204,40 @@ def merge_command(keep: str, other: str) -> None:
                f"{registry.count()} partnerships.")
     for hook in current_app.extensions.get("after_ingest", []):
         hook(registry)
+
+@cli.group("user")
+def user_group() -> None:
+    """Accounts of staff and members (the public needs none)."""
+
+
+@user_group.command("add")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), required=True, help="staff: everything; member: contacts and members' PDFs.")
+@click.password_option(help="Asked twice when not given (at least 10 characters).")
+def user_add_command(email: str, role: str, password: str) -> None:
+    """Create an account, or give an existing one this role and password."""
+    try:
+        user = current_app.extensions["accounts"].add(email, password, role)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{user.email}: {user.role}")
+
+
+@user_group.command("list")
+def user_list_command() -> None:
+    """The accounts, their role and last login."""
+    for user in current_app.extensions["accounts"].all():
+        click.echo(f"{user['email']}\t{user['role']}\tlast login: {user['last_login'] or 'never'}")
+
+
+@user_group.command("remove")
+@click.argument("email")
+def user_remove_command(email: str) -> None:
+    """Delete an account (its sessions end at their next request)."""
+    if not current_app.extensions["accounts"].remove(email):
+        raise click.ClickException(f"no account {email}")
+    click.echo(f"{email} removed")
+
 
 # --- search ---------------------------------------------------------------------------
 # Full-text search (index/, issue 3): the index is rebuilt by `repertoire index`, brought up
@@ -448,32 +508,38 @@ def country_pdf(code: str):
 
 
 @pdf_blueprint.route("/pays/<code>/repertoire-membres.pdf")
+@role_required("member")
 def country_pdf_members(code: str):
-    """The members' edition, with contacts: only where PDF_MEMBERS_ROUTE is set (behind auth)."""
-    if not current_app.config.get("PDF_MEMBERS_ROUTE"):
-        abort(404)
+    """The members' edition, with contacts: members and staff only."""
     return send_repertoire(code, members=True)
 
 
 @cli.command("pdf")
-@click.argument("country", required=False)
+@click.argument("countries", nargs=-1)
 @click.option("--all", "all_countries", is_flag=True, help="Every partner country, one file each (-o is a folder).")
 @click.option("-o", "--output", type=click.Path(), help="File to write (a folder with --all).")
 @click.option("--members", is_flag=True, help="Members' edition: includes contacts (personal data).")
 @click.option("--no-map", is_flag=True, help="Leave out the maps (links, and the French collectivités).")
-def pdf_command(country: str | None, all_countries: bool, output: str | None, members: bool, no_map: bool) -> None:
+@click.option("--warm", is_flag=True, help="Make the cached files the web app serves (both editions) instead.")
+@click.option("--job", hidden=True, help="Record progress and result for the staff pages (web/jobs.py).")
+def pdf_command(countries: tuple[str, ...], all_countries: bool, output: str | None, members: bool, no_map: bool,
+                warm: bool, job: str | None) -> None:
     """Typeset the répertoire of a partner country (ISO code, e.g. JP) as a PDF."""
-    if bool(country) == all_countries:
+    if bool(countries) == all_countries or (len(countries) > 1 and not warm):
         raise click.UsageError("Give a COUNTRY code, or --all with -o FOLDER.")
     registry = get_registry()
+    codes = [c.upper() for c in countries] or [
+        r[0] for r in registry.iter_rows("SELECT DISTINCT partner_country FROM partnerships ORDER BY 1")]
+    if warm:
+        warm_repertoires(codes, Tracker(current_app.config["JOBS"], job) if job else None)
+        return
     if all_countries:
         if not output:
             raise click.UsageError("--all needs -o FOLDER")
-        codes = [r[0] for r in registry.iter_rows("SELECT DISTINCT partner_country FROM partnerships ORDER BY 1")]
         Path(output).mkdir(parents=True, exist_ok=True)
         targets = [(code, Path(output) / f"repertoire-{code.lower()}.pdf") for code in codes]
     else:
-        targets = [(country.upper(), Path(output or f"repertoire-{country.lower()}.pdf"))]
+        targets = [(codes[0], Path(output or f"repertoire-{codes[0].lower()}.pdf"))]
     for code, path in targets:
         rows = registry.partnerships("partner_country = ?", [code])
         links, france = (None, None) if no_map else print_maps(rows, code)
@@ -485,3 +551,26 @@ def pdf_command(country: str | None, all_countries: bool, output: str | None, me
             raise click.ClickException(str(exc)) from exc
         path.write_bytes(data)
         click.echo(f"{code}: {len(rows)} partnerships → {path} ({len(data) // 1024} KB)", err=True)
+
+
+def warm_repertoires(codes: list[str], tracker: Tracker | None) -> None:
+    """Make both editions of each country's cached PDF (what /pays/CC/repertoire.pdf sends)."""
+    lines = []
+    try:
+        for done, code in enumerate(codes):
+            if tracker:
+                tracker.progress(done / len(codes), code)
+            for members in (False, True):
+                try:
+                    path = repertoire_file(code, members)
+                except RepertoireError as exc:
+                    lines.append(f"{code}: {exc}")
+                    break
+                lines.append(f"{code} ({'membres' if members else 'public'}): {path.stat().st_size // 1024} Ko")
+            click.echo(lines[-1], err=True)
+    except Exception as error:
+        if tracker:
+            tracker.fail(f"{error.__class__.__name__}: {error}")
+        raise
+    if tracker:
+        tracker.finish({"lines": lines})

@@ -129,3 +129,30 @@ def sample_index(sample_instance, sample_registry) -> Path:
 def search_index(sample_index):
     from index import SearchIndex
     return SearchIndex(sample_index)
+
+
+# --- accounts ----------------------------------------------------------------------------
+
+STAFF = ("staff@example.org", "staff-password-1")
+MEMBER = ("member@example.org", "member-password-1")
+
+
+def csrf_token(client, path: str = "/connexion") -> str:
+    """The CSRF token of a page's form, as a browser would read it."""
+    import re
+    page = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+
+
+def login(client, account: tuple[str, str]):
+    """Sign in through the real form (CSRF token included)."""
+    email, password = account
+    return client.post("/connexion", data={"email": email, "password": password, "csrf_token": csrf_token(client)})
+
+
+@pytest.fixture(scope="session")
+def accounts(app):
+    """A staff and a member account on the sample app."""
+    app.extensions["accounts"].add(*STAFF, "staff")
+    app.extensions["accounts"].add(*MEMBER, "member")
+    return app.extensions["accounts"]

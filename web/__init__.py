@@ -11,9 +11,11 @@ from flask_babel import Babel
 
 from index import SearchIndex
 
-from . import errors, labels
+from . import auth, errors, labels, logs
 from .api import api
+from .health import health
 from .pages import pages
+from .staff import staff
 
 LANGUAGES = ("fr", "en")
 
@@ -30,11 +32,15 @@ def init_app(app: Flask, get_registry) -> None:
     `get_registry()` opens the request's registry (app.py's); one SearchIndex per app keeps
     the live index generation open between requests.
     """
+    logs.init_app(app)  # one JSON line per request (LOG_JSON)
     app.extensions["registry"] = get_registry
     app.extensions["search_index"] = SearchIndex(app.config["INDEX_DIR"])
     Babel(app, locale_selector=select_locale)
+    auth.init_app(app)  # sessions, CSRF on every form, login rate limits
     app.register_blueprint(pages)
     app.register_blueprint(api)
+    app.register_blueprint(health)
+    app.register_blueprint(staff)
     app.context_processor(labels.template_helpers)
     errors.init_app(app)
 

@@ -32,13 +32,14 @@ def key_figures(registry: Registry) -> dict:
             "kinds": {k: v for k, v in kinds.items() if k}, "top_countries": [tuple(c) for c in countries]}
 
 
-def partnership(registry: Registry, pid: str) -> dict | None:
-    """One partnership with its provenance and history (no contacts)."""
+def partnership(registry: Registry, pid: str, members: bool = False) -> dict | None:
+    """One partnership with its provenance and history; contacts and funding for members only."""
     record = registry.partnership(pid)
     if record is None:
         return None
-    history = [h for h in registry.history(pid) if h["field"] not in PRIVATE_FIELDS]
-    return public(record) | {"sources": registry.sources(pid), "history": history}
+    history = [h for h in registry.history(pid) if members or h["field"] not in PRIVATE_FIELDS]
+    private = {"contacts": record.get("contacts"), "funding": record.get("funding")} if members else {}
+    return public(record) | private | {"sources": registry.sources(pid), "history": history}
 
 
 def collectivite(registry: Registry, french_id: str) -> dict | None:

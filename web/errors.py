@@ -1,6 +1,8 @@
 """One error handler: JSON under /api/, a friendly page elsewhere; never a traceback."""
 from __future__ import annotations
 
+import sqlite3
+
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -15,6 +17,9 @@ def wants_json() -> bool:
 def handle(error: Exception):
     if isinstance(error, IndexMissing):
         status, message = 503, _("L'index de recherche n'est pas encore construit (commande « repertoire index »).")
+    elif isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
+        # an ingest holds the registry for a whole file; a write waits 30 s, then says so
+        status, message = 503, _("Le registre est occupé par un import en cours : réessayez dans un instant.")
     elif isinstance(error, HTTPException):
         status, message = error.code or 500, error.description
     else:

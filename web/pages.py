@@ -7,6 +7,7 @@ from index import SearchParams
 from repertoire.export import FORMATS, write
 
 from . import assemble
+from .auth import sees_contacts
 from .labels import lang
 
 pages = Blueprint("pages", __name__)
@@ -45,7 +46,7 @@ def export(fmt: str):
 @pages.route("/partenariats/<pid>")
 def partnership(pid: str):
     registry, _ = _context()
-    record = assemble.partnership(registry, pid) or abort(404)
+    record = assemble.partnership(registry, pid, members=sees_contacts()) or abort(404)
     return render_template("partnership.html", p=record)
 
 

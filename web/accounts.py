@@ -1,0 +1,108 @@
+"""Accounts of staff and members: their own SQLite file beside the registry.
+
+Kept out of the registry so that a long ingest (one write transaction on the registry) never
+blocks a login, and so that the registry can be shared or exported without password hashes.
+"""
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask_login import UserMixin
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from repertoire.registry import now
+
+# Staff can do everything members can: see contacts, download the members' edition.
+ROLES = ("staff", "member")
+MIN_PASSWORD = 10
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+    email TEXT PRIMARY KEY, password_hash TEXT NOT NULL, role TEXT NOT NULL,
+    created_at TEXT, last_login TEXT
+);
+"""
+
+
+class AccountError(ValueError):
+    """An account that cannot be created as asked (the message says why)."""
+
+
+@dataclass(frozen=True)
+class User(UserMixin):
+    email: str
+    role: str
+
+    def get_id(self) -> str:
+        return self.email
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role == "staff"
+
+    @property
+    def is_member(self) -> bool:
+        return self.role in ROLES
+
+
+class Accounts:
+    """The users table; one connection per use, as logins are rare."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.executescript(SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=10)
+        db.row_factory = sqlite3.Row
+        return db
+
+    def add(self, email: str, password: str, role: str) -> User:
+        """Create an account, or reset its password and role if it exists."""
+        email = email.strip().lower()
+        if not EMAIL.match(email):
+            raise AccountError(f"not an e-mail address: {email!r}")
+        if role not in ROLES:
+            raise AccountError(f"unknown role {role!r}: {' or '.join(ROLES)}")
+        if len(password) < MIN_PASSWORD:
+            raise AccountError(f"password too short: at least {MIN_PASSWORD} characters")
+        with self._connect() as db:
+            db.execute("INSERT INTO users (email, password_hash, role, created_at) VALUES (?,?,?,?) "
+                       "ON CONFLICT(email) DO UPDATE SET password_hash = excluded.password_hash, role = excluded.role",
+                       (email, generate_password_hash(password), role, now()))
+        return User(email, role)
+
+    def remove(self, email: str) -> bool:
+        with self._connect() as db:
+            return db.execute("DELETE FROM users WHERE email = ?", (email.strip().lower(),)).rowcount > 0
+
+    def get(self, email: str) -> User | None:
+        with self._connect() as db:
+            row = db.execute("SELECT email, role FROM users WHERE email = ?", (email.strip().lower(),)).fetchone()
+        return User(row["email"], row["role"]) if row else None
+
+    def check(self, email: str, password: str) -> User | None:
+        """The user whose password this is, or None (same work whether the account exists or not)."""
+        with self._connect() as db:
+            row = db.execute("SELECT email, role, password_hash FROM users WHERE email = ?",
+                             (email.strip().lower(),)).fetchone()
+            if row is None:
+                check_password_hash(_DUMMY_HASH, password)  # no timing hint that the account is missing
+                return None
+            if not check_password_hash(row["password_hash"], password):
+                return None
+            db.execute("UPDATE users SET last_login = ? WHERE email = ?", (now(), row["email"]))
+        return User(row["email"], row["role"])
+
+    def all(self) -> list[dict]:
+        with self._connect() as db:
+            return [dict(r) for r in db.execute("SELECT email, role, created_at, last_login FROM users ORDER BY email")]
+
+
+_DUMMY_HASH = generate_password_hash("no such account")

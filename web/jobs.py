@@ -1,0 +1,125 @@
+"""Long work started from the staff pages (survey imports, répertoires), run as `repertoire`
+processes of their own, so that an ingest neither holds a web worker nor dies with one.
+
+The process records its progress and its result in a small SQLite file of the instance
+folder; the staff pages read it. A job whose process is gone without a result is shown as
+interrupted: an ingest is one transaction per file, so nothing half-written stays behind.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from repertoire.model import FileReport
+from repertoire.registry import now
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY, kind TEXT NOT NULL, user TEXT, files TEXT NOT NULL DEFAULT '[]',
+    status TEXT NOT NULL, progress REAL NOT NULL DEFAULT 0, message TEXT, result TEXT,
+    pid INTEGER, created_at TEXT, updated_at TEXT
+);
+"""
+RUNNING = ("queued", "running")
+REPORTED_REJECTS = 500  # per file on the result page; all of them are on the rejects page
+
+
+class Jobs:
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.executescript(SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=10)
+        db.row_factory = sqlite3.Row
+        return db
+
+    def create(self, kind: str, user: str, files: list[str]) -> str:
+        job_id = secrets.token_hex(8)
+        with self._connect() as db:
+            db.execute("INSERT INTO jobs (id, kind, user, files, status, created_at, updated_at) VALUES (?,?,?,?,?,?,?)",
+                       (job_id, kind, user, json.dumps(files, ensure_ascii=False), "queued", now(), now()))
+        return job_id
+
+    def start(self, job_id: str, arguments: list[str], instance: Path | str, log: Path) -> None:
+        """Run `repertoire ARGUMENTS --job ID` on this instance, detached from the request."""
+        command = [sys.executable, "-c", "from app import cli; cli()", *arguments, "--job", job_id]
+        env = os.environ | {"REPERTOIRE_INSTANCE": str(instance)}
+        with open(log, "ab") as output:
+            process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=output,
+                                       stderr=subprocess.STDOUT, start_new_session=True)
+        self.update(job_id, pid=process.pid)
+        # Reap the child when it ends, so that its pid stops looking alive.
+        threading.Thread(target=process.wait, daemon=True).start()
+
+    def update(self, job_id: str, **fields) -> None:
+        if "result" in fields:
+            fields["result"] = json.dumps(fields["result"], ensure_ascii=False, default=str)
+        fields["updated_at"] = now()
+        columns = ", ".join(f"{name} = ?" for name in fields)
+        with self._connect() as db:
+            db.execute(f"UPDATE jobs SET {columns} WHERE id = ?", (*fields.values(), job_id))
+
+    def get(self, job_id: str) -> dict | None:
+        with self._connect() as db:
+            row = db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return self._view(row) if row else None
+
+    def recent(self, limit: int = 10) -> list[dict]:
+        with self._connect() as db:
+            rows = db.execute("SELECT * FROM jobs ORDER BY created_at DESC, rowid DESC LIMIT ?", (limit,)).fetchall()
+        return [self._view(row) for row in rows]
+
+    def _view(self, row: sqlite3.Row) -> dict:
+        job = dict(row)
+        job["files"] = json.loads(job["files"] or "[]")
+        job["result"] = json.loads(job["result"]) if job["result"] else None
+        if job["status"] in RUNNING and job["pid"] and not _alive(job["pid"]):
+            job["status"] = "interrupted"
+        return job
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Tracker:
+    """The job side of a `repertoire … --job ID` process: progress at most twice a second."""
+
+    def __init__(self, path: Path | str, job_id: str):
+        self.jobs, self.job_id, self.last = Jobs(path), job_id, 0.0
+        self.jobs.update(job_id, status="running", pid=os.getpid())
+
+    def progress(self, share: float, message: str = "") -> None:
+        if time.monotonic() - self.last >= 0.5 or share >= 1:
+            self.last = time.monotonic()
+            self.jobs.update(self.job_id, progress=min(max(share, 0.0), 1.0), message=message)
+
+    def finish(self, result: object, message: str = "") -> None:
+        self.jobs.update(self.job_id, status="done", progress=1.0, message=message, result=result)
+
+    def fail(self, message: str) -> None:
+        self.jobs.update(self.job_id, status="failed", message=message)
+
+
+def report_result(report: FileReport) -> dict:
+    """A file's report as the result page shows it (the first rejects, with their raw values)."""
+    return {"source": report.source, "read": report.read, "accepted": report.accepted, "merged": report.merged,
+            "rejected": report.rejected, "unchanged": report.unchanged, "error": report.error,
+            "rejects": [{"sheet": r.sheet, "row": r.row, "reason": r.reason, "raw": r.raw}
+                        for r in report.rejects[:REPORTED_REJECTS]]}
