@@ -1,0 +1,142 @@
+"""Serving (issue 6): /healthz, one JSON log line per request, gunicorn with gunicorn.conf.py."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from app import create_app
+
+ROOT = Path(__file__).parent.parent
+
+
+def request_records(err: str) -> list[dict]:
+    """The request records among the JSON lines written to stderr."""
+    records = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    return [r for r in records if r.get("logger") == "repertoire.requests"]
+
+
+# --- /healthz ----------------------------------------------------------------------------
+
+def test_healthz_reports_the_registry_and_the_index(client, sample_index, sample_registry):
+    response = client.get("/healthz")
+    health = response.get_json()
+    assert response.status_code == 200 and health["status"] == "ok"
+    assert health["registry"] == {"ok": True, "partnerships": sample_registry.count(),
+                                  "version": sample_registry.version()}
+    assert health["index"]["present"] and health["index"]["documents"] == sample_registry.count()
+    assert health["index"]["generation"].startswith("gen-") and health["version"]
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_healthz_is_degraded_but_up_without_an_index(empty_app):
+    response = empty_app.test_client().get("/healthz")
+    health = response.get_json()
+    assert response.status_code == 200 and health["status"] == "degraded"
+    assert health["registry"]["ok"] and health["registry"]["partnerships"] == 0
+    assert health["index"] == {"ok": False, "present": False}
+
+
+def test_healthz_answers_503_when_the_registry_cannot_be_opened(tmp_path):
+    # A directory where the SQLite file should be: sqlite3 cannot open it.
+    app = create_app({"TESTING": True, "INSTANCE": str(tmp_path / "instance"), "REGISTRY": str(tmp_path)})
+    response = app.test_client().get("/healthz")
+    health = response.get_json()
+    assert response.status_code == 503 and health["status"] == "down"
+    assert health["registry"]["ok"] is False and "unable to open" in health["registry"]["error"]
+
+
+# --- structured logs ---------------------------------------------------------------------
+
+def test_a_request_writes_one_json_line_with_its_figures(client, sample_index, capsys):
+    capsys.readouterr()
+    response = client.get("/api/search?q=jumelage&country=JP", headers={"X-Request-ID": "drill-42"})
+    records = request_records(capsys.readouterr().err)
+    assert len(records) == 1
+    record = records[0]
+    assert (record["method"], record["path"], record["query"], record["status"]) == (
+        "GET", "/api/search", "q=jumelage&country=JP", response.status_code)
+    assert isinstance(record["duration_ms"], float) and record["size"] == len(response.data)
+    assert record["request_id"] == response.headers["X-Request-ID"] == "drill-42"
+    assert record["level"] == "INFO" and "time" in record and record["user_id"] is None
+
+
+def test_a_request_without_an_id_gets_a_new_one(client, capsys):
+    capsys.readouterr()
+    first = client.get("/healthz", headers={"X-Request-ID": "not an id\u00e9"}).headers["X-Request-ID"]
+    second = client.get("/healthz").headers["X-Request-ID"]
+    assert first != second and len(first) == 16 and " " not in first
+    assert [r["request_id"] for r in request_records(capsys.readouterr().err)] == [first, second]
+
+
+def test_an_unhandled_error_is_logged_with_its_traceback_and_request_id(tmp_path, capsys):
+    app = create_app({"TESTING": True, "INSTANCE": str(tmp_path / "instance")})
+
+    @app.route("/boom")
+    def boom():
+        raise RuntimeError("kaboom")
+
+    capsys.readouterr()
+    response = app.test_client().get("/boom")
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+    error = next(r for r in lines if r.get("logger") == "app")
+    assert response.status_code == 500 and error["level"] == "ERROR"
+    assert "RuntimeError: kaboom" in error["exc_info"] and error["request_id"] == response.headers["X-Request-ID"]
+    assert [r["status"] for r in lines if r.get("logger") == "repertoire.requests"] == [500]
+
+
+def test_log_json_off_writes_no_request_line(tmp_path, capsys):
+    app = create_app({"TESTING": True, "INSTANCE": str(tmp_path / "instance"), "LOG_JSON": False})
+    capsys.readouterr()
+    assert app.test_client().get("/healthz").status_code == 200
+    assert request_records(capsys.readouterr().err) == []
+
+
+# --- gunicorn ----------------------------------------------------------------------------
+
+def test_gunicorn_serves_healthz_with_the_repository_config(sample_instance, sample_index, tmp_path):
+    instance = tmp_path / "instance"
+    shutil.copytree(sample_instance, instance)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    log = (tmp_path / "gunicorn.log").open("wb")
+    server = subprocess.Popen([str(gunicorn), "-c", str(ROOT / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{port}",
+                               "app:create_app()"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                              env=dict(os.environ, REPERTOIRE_INSTANCE=str(instance)))
+    try:
+        for _ in range(300):  # up to a minute: each worker imports pandas and warms up
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+                    health = json.load(response)
+                break
+            except (OSError, urllib.error.HTTPError):
+                assert server.poll() is None, (tmp_path / "gunicorn.log").read_text()
+                time.sleep(0.2)
+        else:
+            pytest.fail("gunicorn did not answer /healthz:\n" + (tmp_path / "gunicorn.log").read_text())
+        assert health["status"] == "ok" and health["index"]["documents"] > 0
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+    lines = (tmp_path / "gunicorn.log").read_text().splitlines()
+    records = [json.loads(line) for line in lines]  # every line is JSON, gunicorn's own too
+    assert any(r["logger"] == "gunicorn.error" and "Booting worker" in r["message"] for r in records)
+    assert any(r["logger"] == "repertoire.requests" and r["path"] == "/healthz" for r in records)
+
+
+def test_the_readme_documents_the_production_command():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Serving in production")[1].split("\n## ")[0]
+    assert "gunicorn 'app:create_app()'" in section and "/healthz" in section and "LOG_JSON" in section
