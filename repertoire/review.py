@@ -1,0 +1,446 @@
+"""Staff review of the registry: a rejected survey row mended, a partnership edited by hand.
+
+A mended row takes the path of an ingested one: rebuilt from its raw cells and original
+headers (surveys._chunk), then normalize_frame → resolve_places → keyed → new_partnership or
+merge_into → save, with the staff's corrections standing in for what the survey wrote. It is
+then recorded as an ingested row is (a `sources` row for its file, sheet and row), and its
+reject is deleted in the same transaction: the row stays counted once.
+
+Edits and later surveys: a staff edit dates the partnership today (its `survey_date`, the
+date `ingest.merge_into` compares). A survey dated before the edit (a form submitted
+earlier, a file named for the edit's year or an earlier one) does not overwrite an edited
+field; a later survey does, and the history keeps both. Themes are united whatever the
+dates: a survey only ever adds themes.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+from .columns import ColumnMap
+from .ingest import (ROW_VALUES, References, _row_date, merge_into, new_partnership, place_partner,
+                     resolve_places)
+from .model import KINDS, STATUSES, THEMES
+from .normalize import FIRST_YEAR, normalize_frame
+from .places import Ambiguous, Collectivite, UnresolvedPlace, fold_place
+from .registry import Registry, now
+from .surveys import _chunk
+from .text import clean, fold
+
+RejectKey = tuple[str, str, int]  # (file_hash, sheet, row): the rejects table's primary key
+
+EDITABLE = ("partner_name", "partner_region", "kind", "status", "since", "until", "themes",
+            "description", "projects", "funding", "contacts")
+TEXT_LIMIT = 20_000
+NAME_LIMIT = 300
+# A reason no correction of the form addresses: a questionnaire left on an early page is
+# judged against the file's last page, which one row rebuilt alone cannot see.
+STICKY_REASONS = ("incomplete response",)
+
+
+class EditError(ValueError):
+    """A value staff cannot record; `field` names the input."""
+
+    def __init__(self, field_name: str, message: str):
+        super().__init__(f"{field_name}: {message}")
+        self.field = field_name
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A collectivité staff may pick for a row."""
+
+    french_id: str
+    name: str
+    departement: str | None
+
+
+@dataclass
+class Review:
+    """What staff see to mend a rejected row: the row as read and what they can pick."""
+
+    reason: str
+    french_name: str | None
+    departement: str | None
+    partner_name: str | None
+    country_text: str | None
+    country_code: str | None
+    since: str | None
+    homonyms: list[Candidate] = field(default_factory=list)  # the row's French name, several communes
+    suggestions: list[Candidate] = field(default_factory=list)  # near spellings of an unknown name
+    known: list[dict] = field(default_factory=list)  # the collectivité's partnerships in that country
+
+
+@dataclass
+class Outcome:
+    """A mend's result: recorded (`partnership_id`, `verdict`) or still rejected (`reason`)."""
+
+    mended: bool
+    reason: str | None = None
+    partnership_id: str | None = None
+    verdict: str | None = None  # "mended" (a new partnership) or "mended, merged"
+
+
+# --- reading rejects ---------------------------------------------------------------------
+
+def _reject(row) -> dict | None:
+    if row is None:
+        return None
+    found = dict(row)
+    found["raw_json"] = found["raw"]
+    found["raw"] = json.loads(found["raw"] or "{}")
+    found["key"] = (found["file_hash"], found["sheet"], found["row"])
+    return found
+
+
+def reject(registry: Registry, rowid: int) -> dict | None:
+    """A rejected row by its SQLite rowid (the staff pages' address for it), raw values parsed."""
+    return _reject(registry.iter_rows("SELECT rowid, * FROM rejects WHERE rowid = ?", (rowid,)).fetchone())
+
+
+def reject_by_key(registry: Registry, key: RejectKey) -> dict | None:
+    sql = "SELECT rowid, * FROM rejects WHERE file_hash = ? AND sheet = ? AND row = ?"
+    return _reject(registry.iter_rows(sql, key).fetchone())
+
+
+def file_counts(registry: Registry) -> list[dict]:
+    """Per survey file, what became of its rows: accepted, merged, mended, rejected; they add up."""
+    counts: dict[str, dict] = {}
+    blank = {"accepted": 0, "merged": 0, "mended": 0, "rejected": 0}
+    for source, verdict, n in registry.iter_rows("SELECT source, verdict, count(*) FROM sources GROUP BY 1, 2"):
+        kind = "mended" if verdict.startswith("mended") else verdict
+        entry = counts.setdefault(source, dict(blank, source=source))
+        entry[kind] = entry.get(kind, 0) + n
+    for source, n in registry.iter_rows("SELECT source, count(*) FROM rejects GROUP BY 1"):
+        counts.setdefault(source, dict(blank, source=source))["rejected"] = n
+    for entry in counts.values():
+        entry["rows"] = entry["accepted"] + entry["merged"] + entry["mended"] + entry["rejected"]
+    return sorted(counts.values(), key=lambda e: e["source"])
+
+
+def rejects_page(registry: Registry, source: str | None = None, page: int = 1, per_page: int = 50) -> dict:
+    """One page of rejected rows, of one file or all, with the total and the page count."""
+    where, params = ("WHERE source = ?", [source]) if source else ("", [])
+    total = registry.iter_rows(f"SELECT count(*) FROM rejects {where}", params).fetchone()[0]
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    sql = f"SELECT rowid, * FROM rejects {where} ORDER BY source, sheet, row LIMIT ? OFFSET ?"
+    items = [_reject(r) for r in registry.iter_rows(sql, params + [per_page, (page - 1) * per_page])]
+    return {"rows": items, "total": total, "page": page, "pages": pages, "source": source}
+
+
+# --- a row rebuilt from its raw cells ------------------------------------------------------
+
+def rebuild_frame(found: dict, columns: ColumnMap) -> pd.DataFrame:
+    """The canonical one-row frame of a rejected row, as reading its file made it.
+
+    The raw values keep the original headers in order (empty cells left out), which is what
+    the column mapping reads.
+    """
+    header = list(found["raw"])
+    values = [found["raw"][name] for name in header]
+    chunk = _chunk(found["source"], found["sheet"], header, [values], found["row"],
+                   columns.map_header(header), columns.checked)
+    return chunk.frame.reset_index(drop=True)
+
+
+class _Chosen:
+    """Stands in for FrenchPlaces in resolve_places: the collectivité staff picked."""
+
+    def __init__(self, place: Collectivite):
+        self.place = place
+
+    def resolve(self, *args, **kwargs) -> Collectivite:
+        return self.place
+
+
+def _rerun(found: dict, references: References, columns: ColumnMap, corrections: dict,
+           place: Collectivite | None) -> dict:
+    """The row through normalize and resolve, with the corrections replacing what was read."""
+    frame = rebuild_frame(found, columns)
+    for name, value in corrections.items():
+        frame[name] = pd.Series([value], dtype=object)
+    if place is not None and ("french_name" not in frame or frame.at[0, "french_name"] in (None, "")):
+        frame["french_name"] = pd.Series([place.name], dtype=object)
+    frame = normalize_frame(frame, references.vocabulary)
+    if found["reason"] in STICKY_REASONS and pd.isna(frame.at[0, "reason"]):
+        frame.at[0, "reason"] = found["reason"]
+    if place is not None:
+        references = replace(references, places=_Chosen(place))
+    frame = resolve_places(frame, references)
+    return frame.to_dict("records")[0]
+
+
+def _as_read(frame: pd.DataFrame, name: str) -> str | None:
+    if name not in frame:
+        return None
+    return clean(frame.at[0, name])
+
+
+# --- what staff can pick --------------------------------------------------------------------
+
+def candidates(registry: Registry, found: dict, references: References,
+               columns: ColumnMap | None = None, limit: int = 8) -> Review:
+    """For a rejected row: the homonyms when its French side is ambiguous, else near spellings
+    of its French name; its country as read and the ISO code guessed; the partnerships the
+    collectivité already has in that country (the row may be one of them)."""
+    frame = rebuild_frame(found, columns or ColumnMap.load())
+    name, dep = _as_read(frame, "french_name"), _as_read(frame, "departement")
+    country_text = _as_read(frame, "partner_country")
+    review = Review(found["reason"], name, dep, _as_read(frame, "partner_name"), country_text,
+                    references.countries.code(country_text) if country_text else None,
+                    _as_read(frame, "since"))
+    places = references.places
+    place = None
+    try:
+        place = places.resolve(name, dep, _as_read(frame, "french_code"), _as_read(frame, "french_type"))
+    except Ambiguous as error:
+        review.homonyms = [_commune(places, code) for code in error.codes]
+    except UnresolvedPlace:
+        if name:
+            review.suggestions = near_communes(references, name, places.departement_code(dep) if dep else None, limit)
+    if place is not None:
+        review.suggestions = [Candidate(place.french_id, place.name, place.departement)]
+    french_ids = [c.french_id for c in (review.homonyms or review.suggestions)]
+    if french_ids and review.country_code:
+        marks = ",".join("?" * len(french_ids))
+        review.known = registry.partnerships(f"french_id IN ({marks}) AND partner_country = ?",
+                                             [*french_ids, review.country_code])
+    return review
+
+
+def _commune(places, code: str) -> Candidate:
+    record = places.commune_record(code)
+    return Candidate(record.french_id, record.name, record.departement)
+
+
+def near_communes(references: References, name: str, departement: str | None = None,
+                  limit: int = 8) -> list[Candidate]:
+    """Communes whose name is near `name`, those of the département first."""
+    places = references.places
+    folded = fold_place(re.sub(r"\s*[(\[][^)\]]*[)\]]\s*$", "", name) or name)  # `Nancy (54)`: no hint
+    found = process.extract(folded, list(places.commune_names), scorer=fuzz.WRatio, score_cutoff=80, limit=limit * 3)
+    listed: list[Candidate] = []
+    for spelling, _, _ in found:
+        for code, dep, current in places.commune_names[spelling]:
+            if current and code in places.communes.index:
+                listed.append(_commune(places, code))
+    listed = list(dict.fromkeys(listed))
+    listed.sort(key=lambda c: c.departement != departement)  # stable: score order within
+    return listed[:limit]
+
+
+def find_collectivite(text: str, references: References) -> Collectivite:
+    """What staff typed as the French side: `commune:14446`, an INSEE code, a SIREN, a
+    département or région code with its level (`departement:14`), or a name as surveys
+    write them (`Montigny (14)`); UnresolvedPlace with a reason otherwise."""
+    text = text.strip()
+    places = references.places
+    if re.fullmatch(r"(commune|departement|region|epci):[0-9AB]+", text, re.I):
+        found = places.record(text.lower().replace("2a", "2A").replace("2b", "2B"))
+        if found is None:
+            raise UnresolvedPlace(f"unknown French code {text}")
+        return found
+    if re.fullmatch(r"\d[\dAB]\d{3}|\d{9}", text, re.I):
+        return places.resolve(None, code=text)
+    return places.resolve(text)
+
+
+def country_choices(references: References) -> list[tuple[str, str]]:
+    """(ISO code, French name) of every country, in French alphabetical order."""
+    table = references.countries.table
+    return sorted(((code, name) for code, name in table["name_fr"].items() if code != "FR" and name),
+                  key=lambda pair: fold(pair[1]))
+
+
+# --- mending a rejected row --------------------------------------------------------------
+
+def _file_date(found: dict) -> str:
+    """The survey's date as ingest gave it: the year in the file's name, else the day it
+    was ingested (ingest took the file's date on disk, which the registry does not keep)."""
+    if m := re.search(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)", found["source"].rsplit(".", 1)[0]):
+        return m.group(1)
+    return (found.get("ingested_at") or now())[:10]
+
+
+def mend(registry: Registry, reject_key: RejectKey, references: References, columns: ColumnMap,
+         french_id: str | None = None, country: str | None = None, partner_name: str | None = None,
+         since: str | None = None, user: str = "") -> Outcome:
+    """Run a rejected row again with staff's corrections; record it if it now passes.
+
+    `french_id` is the collectivité picked, `country` an ISO code, `partner_name` and
+    `since` replace what the survey wrote. A row that passes becomes a new partnership or
+    merges into the existing one, with a `sources` row (verdict "mended" or "mended,
+    merged") and history entries naming `staff: <user>`; its reject is deleted, all in one
+    transaction. A row that still fails keeps its reject and the outcome gives the reason.
+
+    >>> mend(registry, ("9f…", "", 221), references, ColumnMap.load(),
+    ...      french_id="commune:14446", user="agent@reseau.fr").verdict
+    'mended'
+    """
+    place = None
+    if french_id:
+        place = references.places.record(french_id)
+        if place is None:
+            return Outcome(False, f"unknown French code {french_id}")
+    corrections = {name: value.strip() for name, value in
+                   (("partner_country", country), ("partner_name", partner_name), ("since", since))
+                   if value and value.strip()}
+    with registry.transaction():  # BEGIN IMMEDIATE: no other writer between the read and the write
+        found = reject_by_key(registry, reject_key)
+        if found is None:
+            return Outcome(False, "no such rejected row (mended already?)")
+        row = _rerun(found, references, columns, corrections, place)
+        if row["reason"]:
+            return Outcome(False, row["reason"])
+        stamp = now()
+        survey_date = _row_date(row.get("submitted")) or _file_date(found)
+        identity = (row["french_id"], row["partner_country"], row["partner_key"])
+        record = registry.keyed([identity]).get(identity)
+        origin = (found["source"], found["sheet"], found["row"])
+        if record is None:
+            record, history, verdict = new_partnership(row, survey_date, references, stamp), [], "mended"
+        else:
+            history, verdict = merge_into(record, row, survey_date, origin, stamp), "mended, merged"
+        as_read = rebuild_frame(found, columns)
+        staff = (f"staff: {user}" if user else "staff", found["sheet"], found["row"], stamp)
+        history.append((record["id"], "mended", found["reason"], verdict, *staff))
+        if place is not None:
+            history.append((record["id"], "french_id", _as_read(as_read, "french_name"), place.french_id, *staff))
+        for name, value in corrections.items():
+            if value != _as_read(as_read, name):
+                history.append((record["id"], name, _as_read(as_read, name), value, *staff))
+        values = json.dumps({k: row.get(k) for k in ROW_VALUES}, ensure_ascii=False, default=str)
+        source = (record["id"], found["source"], found["file_hash"], found["sheet"], found["row"],
+                  survey_date, verdict, values, found["raw_json"], stamp)
+        registry.db.execute("DELETE FROM rejects WHERE file_hash = ? AND sheet = ? AND row = ?", reject_key)
+        registry.save([record], [source], [], history)
+    return Outcome(True, None, record["id"], verdict)
+
+
+# --- editing a partnership -----------------------------------------------------------------
+
+def _year(name: str, value, latest: int) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        year = int(str(value).strip())
+    except ValueError:
+        raise EditError(name, f"not a year: {value!r}") from None
+    if not FIRST_YEAR <= year <= latest:
+        raise EditError(name, f"year out of range {FIRST_YEAR}–{latest}: {year}")
+    return year
+
+
+def _code(name: str, value, vocabulary: dict) -> str | None:
+    if value in (None, ""):
+        return None
+    if value not in vocabulary:
+        raise EditError(name, f"unknown value {value!r}")
+    return value
+
+
+def _themes(value) -> str:
+    codes = value.split(";") if isinstance(value, str) else list(value or [])
+    codes = [c.strip() for c in codes if c and c.strip()]
+    for code in codes:
+        _code("themes", code, THEMES)
+    return ";".join(c for c in THEMES if c in codes)  # the thesaurus's order
+
+
+def _text(name: str, value, limit: int = TEXT_LIMIT) -> str | None:
+    text = clean(value) if value is not None else None
+    if text and len(text) > limit:
+        raise EditError(name, f"too long: {len(text)} characters, {limit} at most")
+    return text
+
+
+def validate(changes: dict) -> dict:
+    """Staff's values checked against the vocabularies of model.py; EditError otherwise."""
+    for name in changes:
+        if name not in EDITABLE:
+            raise EditError(name, "not a field staff can edit")
+    this_year = date.today().year
+    checked = {}
+    for name, value in changes.items():
+        if name in ("kind", "status"):
+            checked[name] = _code(name, value, KINDS if name == "kind" else STATUSES)
+        elif name == "since":
+            checked[name] = _year(name, value, this_year + 1)
+        elif name == "until":
+            checked[name] = _year(name, value, this_year + 50)
+        elif name == "themes":
+            checked[name] = _themes(value)
+        elif name in ("partner_name", "partner_region"):
+            checked[name] = _text(name, value, NAME_LIMIT)
+        else:
+            checked[name] = _text(name, value)
+    if "partner_name" in checked and not checked["partner_name"]:
+        raise EditError("partner_name", "a partnership needs its partner's name")
+    return checked
+
+
+def edit(registry: Registry, pid: str, changes: dict, user: str, gazetteer=None) -> list[str]:
+    """Record staff's changes to a partnership; the names of the fields that changed.
+
+    Each change goes to the history with source `staff: <user>`, the partnership is dated
+    today (see the module's note on later surveys) and the registry version moves on.
+    A new partner name keeps the partnership's identity; it becomes an alias, so that a
+    survey writing either spelling merges into it. KeyError for an unknown `pid`.
+
+    >>> edit(registry, "p-4efbf2232e", {"status": "en_sommeil", "themes": ["culture"]}, "agent@reseau.fr")
+    ['status', 'themes']
+    """
+    checked = validate(changes)
+    with registry.transaction():
+        record = registry.partnership(pid)
+        if record is None:
+            raise KeyError(pid)
+        since, until = checked.get("since", record["since"]), checked.get("until", record["until"])
+        if since and until and until < since:
+            raise EditError("until", f"ends ({until}) before it began ({since})")
+        stamp = now()
+        who = (f"staff: {user}", "", 0, stamp)
+        history = []
+        for name, value in checked.items():
+            old = record.get(name)
+            if name == "themes" and set(filter(None, (old or "").split(";"))) == set(filter(None, value.split(";"))):
+                continue
+            if value == old:
+                continue
+            record[name] = value if name != "themes" else value or ""
+            history.append((pid, name, None if old is None else str(old), None if value is None else str(value), *who))
+        if not history:
+            return []
+        if "since" in checked and record.get("since_date") and record["since_date"][:4] != str(record["since"]):
+            history.append((pid, "since_date", record["since_date"], None, *who))
+            record["since_date"] = None
+        if any(h[1] == "partner_name" for h in history):
+            _alias(registry, record)
+            if gazetteer is not None:
+                place_partner(record, gazetteer)
+        record["survey_date"] = max(record.get("survey_date") or "", date.today().isoformat())
+        record["updated_at"] = stamp
+        registry.save([record], [], [], history)
+    return [h[1] for h in history]
+
+
+def _alias(registry: Registry, record: dict) -> None:
+    """The new spelling as an alias of the partnership; refused when another link has it."""
+    key = fold(record["partner_name"])
+    if key == record["partner_key"]:
+        return
+    sql = ("SELECT id FROM partnerships WHERE french_id = ? AND partner_country = ? AND partner_key = ? "
+           "UNION SELECT partnership_id FROM aliases WHERE french_id = ? AND partner_country = ? AND partner_key = ?")
+    identity = (record["french_id"], record["partner_country"], key)
+    other = [r[0] for r in registry.iter_rows(sql, identity * 2) if r[0] != record["id"]]
+    if other:
+        raise EditError("partner_name", f"another partnership of this collectivité has this partner: {other[0]} "
+                                        "(merge the two on the duplicates page)")
+    registry.db.execute("INSERT OR REPLACE INTO aliases VALUES (?,?,?,?)", (*identity, record["id"]))

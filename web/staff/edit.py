@@ -1,0 +1,82 @@
+"""Editing a partnership by hand: its fields, checked against the vocabularies, into the
+history as `staff: <email>` (repertoire/review.py says how a later survey meets an edit)."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from repertoire import review
+from repertoire.model import KINDS, STATUSES, THEMES
+from repertoire.normalize import FIRST_YEAR
+
+from ..labels import label
+from . import registry, staff
+from .rejects import after_change, references
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices as checkboxes (WTForms' documented recipe)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class EditForm(FlaskForm):
+    partner_name = StringField(_l("Collectivité partenaire"), validators=[InputRequired(), Length(max=review.NAME_LIMIT)])
+    partner_region = StringField(_l("Région, province, préfecture"), validators=[Optional(), Length(max=review.NAME_LIMIT)])
+    kind = SelectField(_l("Type de lien"), choices=[])
+    status = SelectField(_l("Statut"), choices=[])
+    since = IntegerField(_l("Depuis (année)"), validators=[Optional(), NumberRange(FIRST_YEAR, date.today().year + 1)])
+    until = IntegerField(_l("Jusqu'à (année)"), validators=[Optional(), NumberRange(FIRST_YEAR, date.today().year + 50)])
+    themes = CheckboxesField(_l("Thématiques"), choices=[])
+    description = TextAreaField(_l("Description"), validators=[Length(max=review.TEXT_LIMIT)])
+    projects = TextAreaField(_l("Projets"), validators=[Length(max=review.TEXT_LIMIT)])
+    funding = TextAreaField(_l("Financements"), validators=[Length(max=review.TEXT_LIMIT)])
+    contacts = TextAreaField(_l("Contacts (données personnelles : membres seulement)"), validators=[Length(max=review.TEXT_LIMIT)])
+
+
+def edit_form(record: dict) -> EditForm:
+    """The form filled with the partnership (on GET) or the posted values, with its choices."""
+    initial = {name: record.get(name) for name in review.EDITABLE}
+    initial["themes"] = [t for t in (record.get("themes") or "").split(";") if t]
+    initial["kind"], initial["status"] = record.get("kind") or "", record.get("status") or ""
+    form = EditForm(data=initial)
+    unset = ("", _("— non renseigné —"))
+    form.kind.choices = [unset] + [(code, label("kind", code)) for code in KINDS]
+    form.status.choices = [unset] + [(code, label("status", code)) for code in STATUSES]
+    form.themes.choices = [(code, label("theme", code)) for code in THEMES]
+    return form
+
+
+@staff.route("/partenariats/<pid>", methods=["GET", "POST"])
+def edit(pid: str):
+    reg = registry()
+    record = reg.partnership(pid) or abort(404)
+    form = edit_form(record)
+    if form.validate_on_submit():
+        changes = {name: getattr(form, name).data for name in review.EDITABLE}
+        try:
+            changed = review.edit(reg, pid, changes, current_user.email, references().gazetteer)
+        except review.EditError as error:
+            getattr(form, error.field).errors.append(_("valeur refusée (%(detail)s)", detail=error.message))
+        else:
+            if changed:
+                current_app.logger.info("partnership %s edited by %s: %s", pid, current_user.email, changed)
+                after_change(reg)
+                flash(_("Enregistré : %(fields)s.", fields=", ".join(str(getattr(form, f).label.text) if hasattr(form, f) else f
+                                                               for f in changed)))
+            else:
+                flash(_("Aucune modification."))
+            return redirect(url_for("staff.edit", pid=pid))
+    if form.errors:
+        flash(_("Modifications refusées : corrigez les champs signalés."), "error")
+    return render_template("staff/edit.html", p=record, form=form, history=reg.history(pid),
+                           sources=reg.sources(pid)), 400 if form.errors else 200
