@@ -85,7 +85,7 @@ def post_worker_init(worker):
         return
     client = app.test_client()
     for path in ("/healthz", "/recherche?q=jumelage"):
-        try:
-            client.get(path, headers={"User-Agent": "gunicorn warm-up"})
+        try:  # logged with request_id "warm-up"
+            client.get(path, headers={"X-Request-ID": "warm-up"})
         except Exception as error:  # a cold worker is better than no worker
             worker.log.warning("warm-up of %s failed: %s", path, error)

@@ -198,8 +198,10 @@ def monitor(port: int, deadline: float, timeout: float, out: list[Sample], gener
     conn.close()
 
 
-def start_server(port: int, env: dict, log) -> tuple[subprocess.Popen, float]:
-    """gunicorn with the repository's gunicorn.conf.py; returns once /healthz answers 200."""
+def start_server(port: int, env: dict, log, log_path: Path) -> tuple[subprocess.Popen, float]:
+    """gunicorn with the repository's gunicorn.conf.py; returns once /healthz answers 200 and
+    every worker has warmed up. Clients connecting before that would all keep their
+    connections to the first worker ready, and the other would sit idle through the drill."""
     start = time.monotonic()
     server = subprocess.Popen([str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"),
                                "--bind", f"{HOST}:{port}", "app:create_app()"],
@@ -211,13 +213,28 @@ def start_server(port: int, env: dict, log) -> tuple[subprocess.Popen, float]:
             conn = http.client.HTTPConnection(HOST, port, timeout=5)
             status, _ = fetch(conn, "/healthz")
             conn.close()
-            if status == 200:
+            if status == 200 and all_warm(log_path):
                 return server, time.monotonic() - start
         except OSError:
             pass
         time.sleep(0.1)
     server.kill()
     sys.exit("gunicorn did not answer /healthz within 60 s")
+
+
+def all_warm(log_path: Path) -> bool:
+    """Whether every worker booted so far has made its warm-up search (gunicorn.conf.py)."""
+    booted, warm = set(), set()
+    for line in log_path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if "Booting worker" in str(record.get("message")):
+            booted.add(record.get("pid"))
+        elif record.get("request_id") == "warm-up" and record.get("path") == "/recherche":
+            warm.add(record.get("pid"))
+    return bool(booted) and booted <= warm
 
 
 def stop_server(server: subprocess.Popen) -> None:
@@ -248,7 +265,7 @@ def row(label: str, samples: list[Sample], seconds: float) -> str:
 def server_log_figures(path: Path, since: float) -> dict:
     """What gunicorn's stderr held: JSON lines or not, request records, errors; the
     durations of the searches made from `since` (a time.time(), after the warm-up)."""
-    figures = {"json": 0, "other": 0, "requests": 0, "5xx": 0, "error_records": 0, "durations": []}
+    figures = {"json": 0, "other": 0, "requests": 0, "5xx": 0, "error_records": 0, "durations": [], "workers": {}}
     examples = []
     for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
         try:
@@ -261,9 +278,10 @@ def server_log_figures(path: Path, since: float) -> dict:
         if record.get("logger") == "repertoire.requests":
             figures["requests"] += 1
             figures["5xx"] += record.get("status", 0) >= 500
-            if record.get("path") in ("/recherche", "/api/search") and \
-                    datetime.fromisoformat(record["time"]).timestamp() >= since:
+            if record.get("path") in ("/recherche", "/api/search") and record.get("request_id") != "warm-up" \
+                    and datetime.fromisoformat(record["time"]).timestamp() >= since:
                 figures["durations"].append(record.get("duration_ms") or 0.0)
+                figures["workers"][record["pid"]] = figures["workers"].get(record["pid"], 0) + 1
         if record.get("level") in ("ERROR", "CRITICAL"):
             figures["error_records"] += 1
             examples.append(line[:300])
@@ -284,7 +302,7 @@ def run(args) -> int:
         port = free_port()
         log_path = workdir / "gunicorn.log"
         with log_path.open("wb") as log:
-            server, startup = start_server(port, env, log)
+            server, startup = start_server(port, env, log, log_path)
             samples, health, rebuilds, generations = [], [], [], set()
             begin, wall = time.monotonic(), time.time()
             deadline = begin + args.duration
@@ -349,7 +367,8 @@ def report(args, samples, health, rebuilds, generations, begin, seconds, startup
              if times else ""))
     print(f"index generations seen by /healthz: {len(generations - {''})}")
     print(f"server log: {logs['json']} JSON lines, {logs['other']} other lines, {logs['requests']} request "
-          f"records, {logs['5xx']} with status 5xx, {logs['error_records']} ERROR records")
+          f"records, {logs['5xx']} with status 5xx, {logs['error_records']} ERROR records; searches per "
+          f"worker: {', '.join(str(n) for n in logs['workers'].values())}")
     for line in logs["examples"]:
         print(f"    {line}")
     errors: dict[str, int] = {}
