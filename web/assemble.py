@@ -38,6 +38,8 @@ def partnership(registry: Registry, pid: str, members: bool = False) -> dict | N
     if record is None:
         return None
     history = [h for h in registry.history(pid) if members or h["field"] not in PRIVATE_FIELDS]
+    if not members:  # a staff edit names its author (`staff: <email>`): not for the public
+        history = [h | {"source": "staff"} if (h["source"] or "").startswith("staff:") else h for h in history]
     private = {"contacts": record.get("contacts"), "funding": record.get("funding")} if members else {}
     return public(record) | private | {"sources": registry.sources(pid), "history": history}
 

@@ -59,7 +59,7 @@ def plain_text(children) -> str:
 def chapter_flowables(source: str) -> list[Flowable]:
     """Markdown text → flowables: headings, paragraphs, lists, quotes, emphasis, links."""
     st = styles()
-    tokens = MarkdownIt("commonmark").parse(source)
+    tokens = MarkdownIt("commonmark", {"html": False}).parse(source)  # staff text is data: HTML shows as text
     story: list[Flowable] = []
     lists: list[list] = []       # open lists: their items
     items: list[list] = []       # open list items: their flowables
