@@ -1,0 +1,62 @@
+"""Staff tools: fold probable duplicates, regenerate the répertoires as a job."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from app import create_app
+from repertoire.ingest import ingest_files
+from repertoire.registry import Registry
+
+from conftest import FIXTURES, STAFF, csrf_token, login
+from test_staff_upload import wait_for
+
+
+@pytest.fixture
+def writable(tmp_path, sample_instance):
+    """A staff client on a copy of the sample instance."""
+    shutil.copytree(sample_instance, tmp_path / "instance", ignore=shutil.ignore_patterns("index", "cache"))
+    app = create_app({"TESTING": True, "INSTANCE": str(tmp_path / "instance")})
+    app.extensions["accounts"].add(*STAFF, "staff")
+    client = app.test_client()
+    login(client, STAFF)
+    return client, Registry(tmp_path / "instance" / "registry.sqlite3")
+
+
+def test_duplicates_are_listed_and_merged_from_the_page(writable):
+    client, registry = writable
+    page = client.get("/staff/doublons").get_data(as_text=True)
+    pairs = registry.probable_duplicates()
+    assert len(pairs) > 10 and f"{len(pairs)} paires" in page
+    keep, other, _ = pairs[0]
+    before = registry.count()
+    response = client.post("/staff/doublons/fusion", data={"keep": keep["id"], "other": other["id"],
+                                                          "csrf_token": csrf_token(client, "/staff/doublons")})
+    assert response.status_code == 302
+    assert registry.count() == before - 1 and registry.partnership(other["id"]) is None
+    assert "Fusionné" in client.get("/staff/doublons").get_data(as_text=True)
+    # the same pair again: a clear message, nothing else changes
+    client.post("/staff/doublons/fusion", data={"keep": keep["id"], "other": other["id"],
+                                               "csrf_token": csrf_token(client, "/staff/doublons")})
+    assert "Fusion impossible" in client.get("/staff/doublons").get_data(as_text=True)
+    assert registry.count() == before - 1
+
+
+def test_repertoires_are_regenerated_as_a_job(tmp_path, references):
+    instance = tmp_path / "instance"
+    registry = Registry(instance / "registry.sqlite3")
+    ingest_files(registry, [FIXTURES / "partenaires-armenie-maroc.csv"], references)
+    app = create_app({"TESTING": True, "INSTANCE": str(instance)})
+    app.extensions["accounts"].add(*STAFF, "staff")
+    client = app.test_client()
+    login(client, STAFF)
+    page = client.get("/staff/repertoires").get_data(as_text=True)
+    assert page.count("à recomposer") == 4  # Armenia and Morocco, public and members' editions
+    response = client.post("/staff/repertoires/regenerer", data={"code": "AM", "csrf_token": csrf_token(client, "/staff/repertoires")})
+    done = wait_for(client, response.headers["Location"])
+    assert "terminé" in done and "AM (public)" in done and "AM (membres)" in done
+    assert sorted(p.name.split("-")[2] for p in (instance / "cache" / "pdf").glob("*.pdf")) == ["membres", "public"]
+    page = client.get("/staff/repertoires").get_data(as_text=True)
+    assert page.count("à recomposer") == 2 and page.count("à jour") == 2
+    assert client.post("/staff/repertoires/regenerer", data={"code": "<x>", "csrf_token": csrf_token(client, "/staff/repertoires")}).status_code == 400
