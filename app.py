@@ -14,6 +14,7 @@ import click
 from flask import (Blueprint, Flask, Response, abort, current_app, g, redirect, render_template,
                    request, send_file, url_for)
 from flask.cli import FlaskGroup
+from werkzeug.middleware.proxy_fix import ProxyFix
 from flask_babel import get_locale, get_translations, gettext
 
 import index
@@ -53,6 +54,9 @@ def create_app(config: dict | None = None) -> Flask:
     else:
         app.config.from_mapping(config)
     instance.mkdir(parents=True, exist_ok=True)
+    proxies = int(app.config.get("PROXIES") or os.environ.get("REPERTOIRE_PROXIES") or 0)
+    if proxies:  # behind a reverse proxy: the client's address and scheme, not the proxy's
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     app.teardown_appcontext(close_registry)
     app.register_blueprint(pdf_blueprint)  # --- pdf ---
     app.register_blueprint(maps_blueprint)  # --- maps ---

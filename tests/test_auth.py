@@ -84,3 +84,19 @@ def test_the_login_form_is_french_and_english(app):
     assert "Mot de passe" in client.get("/connexion").get_data(as_text=True)
     page = client.get("/connexion?lang=en").get_data(as_text=True)
     assert re.search(r"Password|Mot de passe", page)
+
+
+def test_behind_a_proxy_the_client_address_is_limited_not_the_proxy(tmp_path):
+    app = create_app({"TESTING": True, "INSTANCE": str(tmp_path / "instance"), "PROXIES": 1})
+    app.extensions["accounts"].add(*STAFF, "staff")
+    limiter.reset()
+    client = app.test_client()
+    token = csrf_token(client)
+
+    def attempt(address: str, email: str = "someone@else.org") -> int:
+        return client.post("/connexion", data={"email": email, "password": "wrong-password",
+                                               "csrf_token": token}, headers={"X-Forwarded-For": address}).status_code
+    assert [attempt("203.0.113.7") for _ in range(6)][-1] == 429
+    assert attempt("198.51.100.2", "another@else.org") == 401  # another visitor behind the same proxy may try
+    assert attempt("198.51.100.2") == 429  # but not on the account under attack
+    limiter.reset()
