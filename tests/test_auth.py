@@ -41,6 +41,7 @@ def test_login_sets_a_secure_httponly_samesite_cookie_and_logout_ends_it(app, ac
     assert response.status_code == 302
     cookie = response.headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert response.headers["X-Frame-Options"] == "SAMEORIGIN" and response.headers["X-Content-Type-Options"] == "nosniff"
     assert client.get("/staff/").status_code == 200
     logout = client.post("/deconnexion", data={"csrf_token": csrf_token(client, "/")})
     assert logout.status_code == 302

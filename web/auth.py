@@ -126,7 +126,11 @@ def role_required(wanted: str):
 
 
 def private_when_signed_in(response):
-    """A page seen with an account may hold contacts: no shared cache may keep it."""
+    """A page seen with an account may hold contacts: no shared cache may keep it. Every
+    answer also refuses to be framed by another site or sniffed into another type."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
     if current_user.is_authenticated:
         response.headers["Cache-Control"] = "private, no-store"
         response.vary.add("Cookie")
