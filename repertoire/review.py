@@ -252,10 +252,11 @@ def find_collectivite(text: str, references: References) -> Collectivite:
     return places.resolve(text)
 
 
-def country_choices(references: References) -> list[tuple[str, str]]:
-    """(ISO code, French name) of every country, in French alphabetical order."""
+def country_choices(references: References, lang: str = "fr") -> list[tuple[str, str]]:
+    """(ISO code, name) of every country in the page's language, in alphabetical order."""
     table = references.countries.table
-    return sorted(((code, name) for code, name in table["name_fr"].items() if code != "FR" and name),
+    names = table["name_en" if lang == "en" else "name_fr"]
+    return sorted(((code, name) for code, name in names.items() if code != "FR" and isinstance(name, str) and name),
                   key=lambda pair: fold(pair[1]))
 
 

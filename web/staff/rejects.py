@@ -18,6 +18,7 @@ from repertoire.columns import ColumnMap
 from repertoire.ingest import References
 from repertoire.places import UnresolvedPlace
 
+from ..labels import lang
 from . import registry, staff
 
 PER_PAGE = 50
@@ -102,7 +103,7 @@ def mend_form(found: dict, seen: review.Review) -> MendForm:
         (c.french_id, f"{c.name} — {labels.departement_name(c.departement)} ({c.departement})" if c.departement else c.name)
         for c in places]
     read = _("tel que lu : « %(name)s »", name=seen.country_text) if seen.country_text else _("tel que lu")
-    form.country.choices = [("", read)] + review.country_choices(references())
+    form.country.choices = [("", read)] + review.country_choices(references(), lang())
     return form
 
 
