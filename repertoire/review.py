@@ -1,55 +1,34 @@
-"""Staff review of the registry: a rejected survey row mended, a partnership edited by hand.
+"""Staff review of rejected survey rows: what staff can pick for one, and the row mended.
 
 A mended row takes the path of an ingested one: rebuilt from its raw cells and original
-headers (surveys._chunk), then normalize_frame → resolve_places → keyed → new_partnership or
+headers (surveys.rows_chunk), then normalize_frame → resolve_places → keyed → new_partnership or
 merge_into → save, with the staff's corrections standing in for what the survey wrote. It is
 then recorded as an ingested row is (a `sources` row for its file, sheet and row), and its
-reject is deleted in the same transaction: the row stays counted once.
-
-Edits and later surveys: a staff edit dates the partnership today (its `survey_date`, the
-date `ingest.merge_into` compares). A survey dated before the edit (a form submitted
-earlier, a file named for the edit's year or an earlier one) does not overwrite an edited
-field; a later survey does, and the history keeps both. Themes are united whatever the
-dates: a survey only ever adds themes.
+reject is deleted in the same transaction: the row stays counted once. A partnership edited
+by hand is editing.py's.
 """
 from __future__ import annotations
 
 import json
 import re
 from dataclasses import dataclass, field, replace
-from datetime import date
 
 import pandas as pd
 from rapidfuzz import fuzz, process
 
 from .columns import ColumnMap
-from .ingest import (ROW_VALUES, References, _row_date, merge_into, new_partnership, place_partner,
-                     resolve_places)
-from .model import KINDS, STATUSES, THEMES
-from .normalize import FIRST_YEAR, normalize_frame
+from .ingest import ROW_VALUES, References, _row_date, merge_into, new_partnership, resolve_places
+from .normalize import normalize_frame
 from .places import Ambiguous, Collectivite, UnresolvedPlace, fold_place
 from .registry import Registry, now
-from .surveys import _chunk
+from .surveys import rows_chunk
 from .text import clean, fold
 
 RejectKey = tuple[str, str, int]  # (file_hash, sheet, row): the rejects table's primary key
 
-EDITABLE = ("partner_name", "partner_region", "kind", "status", "since", "until", "themes",
-            "description", "projects", "funding", "contacts")
-TEXT_LIMIT = 20_000
-NAME_LIMIT = 300
 # A reason no correction of the form addresses: a questionnaire left on an early page is
 # judged against the file's last page, which one row rebuilt alone cannot see.
 STICKY_REASONS = ("incomplete response",)
-
-
-class EditError(ValueError):
-    """A value staff cannot record; `field` names the input."""
-
-    def __init__(self, field_name: str, message: str):
-        super().__init__(f"{field_name}: {message}")
-        self.field = field_name
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -145,8 +124,8 @@ def rebuild_frame(found: dict, columns: ColumnMap) -> pd.DataFrame:
     """
     header = list(found["raw"])
     values = [found["raw"][name] for name in header]
-    chunk = _chunk(found["source"], found["sheet"], header, [values], found["row"],
-                   columns.map_header(header), columns.checked)
+    chunk = rows_chunk(found["source"], found["sheet"], header, [values], found["row"],
+                       columns.map_header(header), columns.checked)
     return chunk.frame.reset_index(drop=True)
 
 
@@ -323,125 +302,3 @@ def mend(registry: Registry, reject_key: RejectKey, references: References, colu
         registry.db.execute("DELETE FROM rejects WHERE file_hash = ? AND sheet = ? AND row = ?", reject_key)
         registry.save([record], [source], [], history)
     return Outcome(True, None, record["id"], verdict)
-
-
-# --- editing a partnership -----------------------------------------------------------------
-
-def _year(name: str, value, latest: int) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        year = int(str(value).strip())
-    except ValueError:
-        raise EditError(name, f"not a year: {value!r}") from None
-    if not FIRST_YEAR <= year <= latest:
-        raise EditError(name, f"year out of range {FIRST_YEAR}–{latest}: {year}")
-    return year
-
-
-def _code(name: str, value, vocabulary: dict) -> str | None:
-    if value in (None, ""):
-        return None
-    if value not in vocabulary:
-        raise EditError(name, f"unknown value {value!r}")
-    return value
-
-
-def _themes(value) -> str:
-    codes = value.split(";") if isinstance(value, str) else list(value or [])
-    codes = [c.strip() for c in codes if c and c.strip()]
-    for code in codes:
-        _code("themes", code, THEMES)
-    return ";".join(c for c in THEMES if c in codes)  # the thesaurus's order
-
-
-def _text(name: str, value, limit: int = TEXT_LIMIT) -> str | None:
-    text = clean(value) if value is not None else None
-    if text and len(text) > limit:
-        raise EditError(name, f"too long: {len(text)} characters, {limit} at most")
-    return text
-
-
-def validate(changes: dict) -> dict:
-    """Staff's values checked against the vocabularies of model.py; EditError otherwise."""
-    for name in changes:
-        if name not in EDITABLE:
-            raise EditError(name, "not a field staff can edit")
-    this_year = date.today().year
-    checked = {}
-    for name, value in changes.items():
-        if name in ("kind", "status"):
-            checked[name] = _code(name, value, KINDS if name == "kind" else STATUSES)
-        elif name == "since":
-            checked[name] = _year(name, value, this_year + 1)
-        elif name == "until":
-            checked[name] = _year(name, value, this_year + 50)
-        elif name == "themes":
-            checked[name] = _themes(value)
-        elif name in ("partner_name", "partner_region"):
-            checked[name] = _text(name, value, NAME_LIMIT)
-        else:
-            checked[name] = _text(name, value)
-    if "partner_name" in checked and not checked["partner_name"]:
-        raise EditError("partner_name", "a partnership needs its partner's name")
-    return checked
-
-
-def edit(registry: Registry, pid: str, changes: dict, user: str, gazetteer=None) -> list[str]:
-    """Record staff's changes to a partnership; the names of the fields that changed.
-
-    Each change goes to the history with source `staff: <user>`, the partnership is dated
-    today (see the module's note on later surveys) and the registry version moves on.
-    A new partner name keeps the partnership's identity; it becomes an alias, so that a
-    survey writing either spelling merges into it. KeyError for an unknown `pid`.
-
-    >>> edit(registry, "p-4efbf2232e", {"status": "en_sommeil", "themes": ["culture"]}, "agent@reseau.fr")
-    ['status', 'themes']
-    """
-    checked = validate(changes)
-    with registry.transaction():
-        record = registry.partnership(pid)
-        if record is None:
-            raise KeyError(pid)
-        since, until = checked.get("since", record["since"]), checked.get("until", record["until"])
-        if since and until and until < since:
-            raise EditError("until", f"ends ({until}) before it began ({since})")
-        stamp = now()
-        who = (f"staff: {user}", "", 0, stamp)
-        history = []
-        for name, value in checked.items():
-            old = record.get(name)
-            if name == "themes" and set(filter(None, (old or "").split(";"))) == set(filter(None, value.split(";"))):
-                continue
-            if value == old:
-                continue
-            record[name] = value if name != "themes" else value or ""
-            history.append((pid, name, None if old is None else str(old), None if value is None else str(value), *who))
-        if not history:
-            return []
-        if "since" in checked and record.get("since_date") and record["since_date"][:4] != str(record["since"]):
-            history.append((pid, "since_date", record["since_date"], None, *who))
-            record["since_date"] = None
-        if any(h[1] == "partner_name" for h in history):
-            _alias(registry, record)
-            if gazetteer is not None:
-                place_partner(record, gazetteer)
-        record["survey_date"] = max(record.get("survey_date") or "", date.today().isoformat())
-        record["updated_at"] = stamp
-        registry.save([record], [], [], history)
-    return [h[1] for h in history]
-
-
-def _alias(registry: Registry, record: dict) -> None:
-    """The new spelling as an alias of the partnership; refused when another link has it."""
-    key = fold(record["partner_name"])
-    if key == record["partner_key"]:
-        return
-    sql = ("SELECT id FROM partnerships WHERE french_id = ? AND partner_country = ? AND partner_key = ? "
-           "UNION SELECT partnership_id FROM aliases WHERE french_id = ? AND partner_country = ? AND partner_key = ?")
-    identity = (record["french_id"], record["partner_country"], key)
-    other = [r[0] for r in registry.iter_rows(sql, identity * 2) if r[0] != record["id"]]
-    if other:
-        raise EditError("partner_name", f"another partnership of this collectivité has this partner: {other[0]} "
-                                        "(merge the two on the duplicates page)")
-    registry.db.execute("INSERT OR REPLACE INTO aliases VALUES (?,?,?,?)", (*identity, record["id"]))

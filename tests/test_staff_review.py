@@ -15,7 +15,7 @@ import pytest
 from pypdf import PdfReader
 
 from app import create_app
-from repertoire import review
+from repertoire import editing, review
 from repertoire.columns import ColumnMap
 from repertoire.ingest import ingest_files
 from repertoire.registry import Registry
@@ -176,14 +176,14 @@ def test_an_unknown_status_is_refused_with_a_message(staff, registry):
     ({"french_id": "commune:75056"}, "french_id"),
 ])
 def test_edit_refuses_values_outside_the_vocabularies(registry, changes, field):
-    with pytest.raises(review.EditError) as error:
-        review.edit(registry, MONTIGNY_45, changes, STAFF[0])
+    with pytest.raises(editing.EditError) as error:
+        editing.edit(registry, MONTIGNY_45, changes, STAFF[0])
     assert error.value.field == field
     assert not [h for h in registry.history(MONTIGNY_45) if h["source"].startswith("staff")]
 
 
 def test_a_later_survey_overwrites_an_edit_and_an_older_one_does_not(registry, references, tmp_path):
-    review.edit(registry, MONTIGNY_45, {"status": "termine"}, STAFF[0])
+    editing.edit(registry, MONTIGNY_45, {"status": "termine"}, STAFF[0])
     header = "Collectivité française;Département;Collectivité partenaire;Pays partenaire;Statut\n"
     older = tmp_path / "rappel-2019.csv"
     older.write_text(header + "Montigny;45;Johannesberg;Allemagne;en sommeil\n", encoding="utf-8")
@@ -198,7 +198,7 @@ def test_a_later_survey_overwrites_an_edit_and_an_older_one_does_not(registry, r
 
 
 def test_a_new_partner_spelling_keeps_the_old_one_as_an_alias(registry, references, tmp_path):
-    review.edit(registry, MONTIGNY_45, {"partner_name": "Johannesberg (Bayern)"}, STAFF[0])
+    editing.edit(registry, MONTIGNY_45, {"partner_name": "Johannesberg (Bayern)"}, STAFF[0])
     survey = tmp_path / "enquete-2030.csv"
     survey.write_text("Collectivité française;Département;Collectivité partenaire;Pays partenaire;Statut\n"
                       "Montigny;45;Johannesberg (Bayern);Allemagne;actif\nMontigny;45;Johannesberg;Allemagne;actif\n",

@@ -1,5 +1,5 @@
 """Editing a partnership by hand: its fields, checked against the vocabularies, into the
-history as `staff: <email>` (repertoire/review.py says how a later survey meets an edit)."""
+history as `staff: <email>` (repertoire/editing.py says how a later survey meets an edit)."""
 from __future__ import annotations
 
 from datetime import date
@@ -13,7 +13,7 @@ from wtforms import IntegerField, SelectField, SelectMultipleField, StringField,
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from repertoire import review
+from repertoire import editing
 from repertoire.model import KINDS, STATUSES, THEMES
 from repertoire.normalize import FIRST_YEAR
 
@@ -30,22 +30,22 @@ class CheckboxesField(SelectMultipleField):
 
 
 class EditForm(FlaskForm):
-    partner_name = StringField(_l("Collectivité partenaire"), validators=[InputRequired(), Length(max=review.NAME_LIMIT)])
-    partner_region = StringField(_l("Région, province, préfecture"), validators=[Optional(), Length(max=review.NAME_LIMIT)])
+    partner_name = StringField(_l("Collectivité partenaire"), validators=[InputRequired(), Length(max=editing.NAME_LIMIT)])
+    partner_region = StringField(_l("Région, province, préfecture"), validators=[Optional(), Length(max=editing.NAME_LIMIT)])
     kind = SelectField(_l("Type de lien"), choices=[])
     status = SelectField(_l("Statut"), choices=[])
     since = IntegerField(_l("Depuis (année)"), validators=[Optional(), NumberRange(FIRST_YEAR, date.today().year + 1)])
     until = IntegerField(_l("Jusqu'à (année)"), validators=[Optional(), NumberRange(FIRST_YEAR, date.today().year + 50)])
     themes = CheckboxesField(_l("Thématiques"), choices=[])
-    description = TextAreaField(_l("Description"), validators=[Length(max=review.TEXT_LIMIT)])
-    projects = TextAreaField(_l("Projets"), validators=[Length(max=review.TEXT_LIMIT)])
-    funding = TextAreaField(_l("Financements"), validators=[Length(max=review.TEXT_LIMIT)])
-    contacts = TextAreaField(_l("Contacts (données personnelles : membres seulement)"), validators=[Length(max=review.TEXT_LIMIT)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=editing.TEXT_LIMIT)])
+    projects = TextAreaField(_l("Projets"), validators=[Length(max=editing.TEXT_LIMIT)])
+    funding = TextAreaField(_l("Financements"), validators=[Length(max=editing.TEXT_LIMIT)])
+    contacts = TextAreaField(_l("Contacts (données personnelles : membres seulement)"), validators=[Length(max=editing.TEXT_LIMIT)])
 
 
 def edit_form(record: dict) -> EditForm:
     """The form filled with the partnership (on GET) or the posted values, with its choices."""
-    initial = {name: record.get(name) for name in review.EDITABLE}
+    initial = {name: record.get(name) for name in editing.EDITABLE}
     initial["themes"] = [t for t in (record.get("themes") or "").split(";") if t]
     initial["kind"], initial["status"] = record.get("kind") or "", record.get("status") or ""
     form = EditForm(data=initial)
@@ -62,10 +62,10 @@ def edit(pid: str):
     record = reg.partnership(pid) or abort(404)
     form = edit_form(record)
     if form.validate_on_submit():
-        changes = {name: getattr(form, name).data for name in review.EDITABLE}
+        changes = {name: getattr(form, name).data for name in editing.EDITABLE}
         try:
-            changed = review.edit(reg, pid, changes, current_user.email, references().gazetteer)
-        except review.EditError as error:
+            changed = editing.edit(reg, pid, changes, current_user.email, references().gazetteer)
+        except editing.EditError as error:
             getattr(form, error.field).errors.append(_("valeur refusée (%(detail)s)", detail=error.message))
         else:
             if changed:
