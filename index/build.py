@@ -1,19 +1,30 @@
 """Building the index from the registry: full rebuilds aside then swapped, or in-place updates.
 
-The index folder holds generations (`gen-…/`) and a `CURRENT` file naming the live one. A
-rebuild writes a new generation, then replaces `CURRENT` atomically (os.replace), so a
-running app answers from the old generation until its next search opens the new one.
+The index folder holds generations (`gen-…/`), a `CURRENT` file naming the live one and a
+`PREVIOUS` file naming the one before. A rebuild writes a new generation, then replaces
+`CURRENT` atomically (os.replace), so a running app answers from the old generation until
+its next search opens the new one.
+
+A process killed at any moment (issue 6) leaves the live generation answering as before:
+a rebuild never writes into it, and an update writes new segment files that only Whoosh's
+table of contents names, written aside and renamed (whoosh/index.py `TOC.write`); the
+deletions of an update are kept in that table too. Builds and updates take `LOCK` in turn
+(an flock, released by the kernel when its holder dies), and whoever holds it removes what
+a killed run left: generations neither live nor previous, temporary tables of contents.
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import multiprocessing
 import os
 import shutil
 import time
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
@@ -25,6 +36,9 @@ from .query import VOCABULARY, Vocabulary
 from .schema import SCHEMA, document
 
 STATE = "state.json"
+LOCK = "LOCK"
+# Documents a forked indexing process adds between two checks that its parent still lives.
+ORPHAN_CHECK = 500
 # Below this many documents a second process costs more than it saves.
 PARALLEL_FROM = 20_000
 # Postings a writer keeps in memory before sorting them into a file.
@@ -43,11 +57,16 @@ class BuildReport:
 
 def current_generation(index_dir: Path | str) -> Path | None:
     """The live generation folder, or None when no index was built."""
-    pointer = Path(index_dir) / "CURRENT"
-    if not pointer.exists():
+    return _generation(Path(index_dir), "CURRENT")
+
+
+def _generation(index_dir: Path, pointer: str) -> Path | None:
+    try:
+        name = (index_dir / pointer).read_text().strip()
+    except FileNotFoundError:
         return None
-    path = Path(index_dir) / pointer.read_text().strip()
-    return path if path.exists() else None
+    path = index_dir / name
+    return path if name and path.is_dir() else None
 
 
 def build_index(registry: Registry, index_dir: Path | str, procs: int | None = None,
@@ -57,13 +76,31 @@ def build_index(registry: Registry, index_dir: Path | str, procs: int | None = N
     >>> build_index(Registry("instance/registry.sqlite3"), "instance/index").documents
     2610
     """
-    start = time.perf_counter()
-    index_dir = Path(index_dir)
+    with _locked(Path(index_dir)):
+        return _build(registry, Path(index_dir), procs, countries)
+
+
+@contextmanager
+def _locked(index_dir: Path) -> Iterator[None]:
+    """One build or update at a time: the others wait. The kernel drops the lock of a killed
+    process, and of its forked indexing processes once they have seen it gone."""
     index_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(index_dir / LOCK, os.O_CREAT | os.O_WRONLY, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        _remove_stale(index_dir)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _build(registry: Registry, index_dir: Path, procs: int | None, countries: Countries | None) -> BuildReport:
+    start = time.perf_counter()
     name = f"gen-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
     target = index_dir / name
     target.mkdir()
     countries = countries or Countries()
+    version = registry.version()  # before the rows: a write in between is indexed again, never missed
     rows = registry.partnerships(order="id")
     procs = procs or (2 if len(rows) >= PARALLEL_FROM else 1)
     ix = whoosh_index.create_in(target, SCHEMA)
@@ -73,12 +110,19 @@ def build_index(registry: Registry, index_dir: Path | str, procs: int | None = N
         shutil.rmtree(target, ignore_errors=True)
         raise
     Vocabulary(dict(vocabulary)).save(target)
-    _write_state(target, registry, rows)
-    tmp = index_dir / "CURRENT.tmp"
-    tmp.write_text(name)
-    os.replace(tmp, index_dir / "CURRENT")
-    _remove_old_generations(index_dir, keep={name})
+    _write_state(target, version, rows)
+    live = current_generation(index_dir)
+    if live is not None:
+        _write_pointer(index_dir, "PREVIOUS", live.name)
+    _write_pointer(index_dir, "CURRENT", name)
+    _remove_stale(index_dir)
     return BuildReport(len(rows), time.perf_counter() - start, name, True)
+
+
+def _write_pointer(index_dir: Path, pointer: str, name: str) -> None:
+    tmp = index_dir / f"{pointer}.tmp"
+    tmp.write_text(name)
+    os.replace(tmp, index_dir / pointer)
 
 
 def _write_documents(ix, rows: list[dict], countries: Countries, procs: int) -> Counter:
@@ -96,7 +140,8 @@ def _write_documents(ix, rows: list[dict], countries: Countries, procs: int) -> 
     workers = []
     for share in shares[:-1]:
         receiving, sending = context.Pipe(duplex=False)
-        process = context.Process(target=_write_segment, args=(ix, share, countries, sending), daemon=True)
+        process = context.Process(target=_write_segment, daemon=True,
+                                  args=(ix, share, countries, (receiving, sending), os.getpid()))
         process.start()
         sending.close()
         workers.append((process, receiving))
@@ -126,36 +171,56 @@ def _write_documents(ix, rows: list[dict], countries: Countries, procs: int) -> 
     return vocabulary
 
 
-def _write_segment(ix, rows: list[dict], countries: Countries, connection) -> None:
-    """In a forked process: index `rows` into a new segment; send back it and the words."""
+def _write_segment(ix, rows: list[dict], countries: Countries, pipe: tuple, parent: int) -> None:
+    """In a forked process: index `rows` into a new segment; send back it and the words.
+
+    The pipe's receiving end, inherited, is closed first: so that a send to a parent killed
+    meanwhile fails (EPIPE) instead of waiting forever on a full pipe, holding the lock.
+    """
+    receiving, connection = pipe
+    receiving.close()
     try:
         writer = SegmentWriter(ix, _lk=False, limitmb=LIMIT_MB)
         vocabulary: Counter = Counter()
-        _add_documents(writer, rows, countries, vocabulary)
+        _add_documents(writer, rows, countries, vocabulary, parent)
         # Finished here, committed by the parent: as whoosh/multiproc.py's SubWriterTask does
         # with multisegment=True.
         connection.send((writer._finalize_segment(), vocabulary))
     except Exception as error:
-        connection.send(f"{type(error).__name__}: {error}")
+        try:
+            connection.send(f"{type(error).__name__}: {error}")
+        except OSError:  # the parent is gone
+            pass
     connection.close()
 
 
-def _add_documents(writer, rows: list[dict], countries: Countries, vocabulary: Counter) -> None:
-    for p in rows:
+def _add_documents(writer, rows: list[dict], countries: Countries, vocabulary: Counter,
+                   parent: int | None = None) -> None:
+    for n, p in enumerate(rows):
         fields, words = document(p, countries)
         writer.add_document(**fields)
         vocabulary.update(words)
+        # A daemon process outlives a parent killed with SIGKILL (no exit handler runs), and
+        # would hold the index lock, inherited, until its share is done.
+        if parent is not None and n % ORPHAN_CHECK == 0 and os.getppid() != parent:
+            os._exit(1)
 
 
 def update_index(registry: Registry, index_dir: Path | str,
                  countries: Countries | None = None) -> BuildReport:
     """Bring the index up to date with the registry: only what changed since the last build."""
+    with _locked(Path(index_dir)):
+        return _update(registry, Path(index_dir), countries)
+
+
+def _update(registry: Registry, index_dir: Path, countries: Countries | None) -> BuildReport:
     start = time.perf_counter()
     generation = current_generation(index_dir)
-    if generation is None or not (generation / VOCABULARY).exists():  # none, or of the schema before
-        return build_index(registry, index_dir, countries=countries)
-    state = json.loads((generation / STATE).read_text())
-    if state.get("version") == registry.version():
+    state = _read_state(generation)
+    if generation is None or state is None or not (generation / VOCABULARY).exists():
+        return _build(registry, index_dir, None, countries)  # none, or of the schema before
+    version = registry.version()
+    if state.get("version") == version:
         return BuildReport(0, time.perf_counter() - start, generation.name, False)
     changed = registry.partnerships("updated_at > ? OR updated_at IS NULL", (state.get("updated", ""),), order="id")
     countries = countries or Countries()
@@ -175,18 +240,39 @@ def update_index(registry: Registry, index_dir: Path | str,
     # Saved before the commit: a search that sees the new documents sees their words.
     Vocabulary(dict(vocabulary)).save(generation)
     writer.commit()
-    _write_state(generation, registry, changed, previous=state.get("updated", ""))
+    _write_state(generation, version, changed, previous=state.get("updated", ""))
     return BuildReport(len(changed), time.perf_counter() - start, generation.name, False)
 
 
-def _write_state(generation: Path, registry: Registry, rows: list[dict], previous: str = "") -> None:
+def _read_state(generation: Path | None) -> dict | None:
+    """What registry a generation holds; None if unreadable (then a full build makes one)."""
+    try:
+        return json.loads((generation / STATE).read_text()) if generation else None
+    except (OSError, ValueError):
+        return None
+
+
+def _write_state(generation: Path, version: str, rows: list[dict], previous: str = "") -> None:
+    """Written aside then renamed: a process killed while writing leaves the one before."""
     updated = max([previous] + [p.get("updated_at") or "" for p in rows])
-    state = {"version": registry.version(), "updated": updated}
-    (generation / STATE).write_text(json.dumps(state))
+    tmp = generation / (STATE + ".tmp")
+    tmp.write_text(json.dumps({"version": version, "updated": updated}))
+    os.replace(tmp, generation / STATE)
 
 
-def _remove_old_generations(index_dir: Path, keep: set[str]) -> None:
-    """Keep the live generation and the one before (a running app may still read it)."""
-    generations = sorted((p for p in index_dir.glob("gen-*") if p.is_dir()), key=lambda p: p.stat().st_mtime)
-    for old in [p for p in generations if p.name not in keep][:-1]:
-        shutil.rmtree(old, ignore_errors=True)
+def _remove_stale(index_dir: Path) -> None:
+    """What killed builds and updates left, removed under the lock: generations neither live
+    nor the one before (a running app may still read that one); in those two, temporary
+    files and Whoosh's temporary tables of contents (`_MAIN_3.toc.1718….`, which its own
+    cleaning never matches) and sorting folder (`MAIN.tmp/`). A dead writer's `WRITELOCK`
+    needs nothing (an flock), and its segment files that no table names go at the next commit."""
+    kept = [g for g in (current_generation(index_dir), _generation(index_dir, "PREVIOUS")) if g]
+    for folder in index_dir.glob("gen-*"):
+        if folder.name not in {g.name for g in kept}:
+            shutil.rmtree(folder, ignore_errors=True)
+    for generation in kept:
+        for tmp in [*generation.glob("_*.toc.*"), *generation.glob("*.tmp")]:
+            if tmp.is_dir():
+                shutil.rmtree(tmp, ignore_errors=True)
+            else:
+                tmp.unlink(missing_ok=True)

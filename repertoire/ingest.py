@@ -77,7 +77,22 @@ def ingest_files(registry: Registry, paths: Iterable[Path | str], references: Re
 
 def _ingest_file(registry: Registry, path: Path, references: References, columns: ColumnMap,
                  report: FileReport, progress) -> None:
+    """One file, one transaction (issue 6): until the whole file is recorded, readers see the
+    registry as before, and a failure or a kill -9 at any moment leaves it as before. Each
+    block of rows is still written as it is worked on, so memory stays bounded."""
     digest = file_hash(path)
+    try:
+        with registry.transaction():
+            _record_file(registry, path, digest, references, columns, report, progress)
+    except BaseException:
+        # Nothing of the file was recorded: its report counts no row either.
+        report.read = report.accepted = report.merged = report.rejected = report.unchanged = 0
+        report.rejects.clear()
+        raise
+
+
+def _record_file(registry: Registry, path: Path, digest: str, references: References, columns: ColumnMap,
+                 report: FileReport, progress) -> None:
     seen = registry.seen_rows(digest)
     file_date = survey_date_of(path)
     for chunk in read_survey(path, columns):

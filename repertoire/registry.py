@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -51,6 +52,10 @@ CREATE TABLE IF NOT EXISTS aliases (
 );
 """
 
+# Seconds a writer waits for another one (a CLI ingest holds the registry for a whole file;
+# a staff edit in the web app then waits for it instead of failing with "database is locked").
+BUSY_TIMEOUT = 30.0
+
 STORED_FIELDS = tuple(f for f in PARTNERSHIP_FIELDS) + (
     "partner_key", "partner_geonameid", "survey_date", "created_at", "updated_at")
 
@@ -70,14 +75,18 @@ def now() -> str:
 
 
 class Registry:
-    """The SQLite registry, opened from a path or in memory."""
+    """The SQLite registry, opened from a path or in memory.
 
-    def __init__(self, path: Path | str | None = None, memory: bool = False):
+    `timeout`: seconds a write waits while another connection writes (SQLite's busy timeout).
+    """
+
+    def __init__(self, path: Path | str | None = None, memory: bool = False, timeout: float = BUSY_TIMEOUT):
         target = ":memory:" if memory or path is None else str(path)
         if target != ":memory:":
             Path(target).parent.mkdir(parents=True, exist_ok=True)
         self.path = None if target == ":memory:" else Path(target)
-        self.db = sqlite3.connect(target, check_same_thread=False)
+        self.db = sqlite3.connect(target, check_same_thread=False, timeout=timeout)
+        self._depth = 0  # transaction() blocks entered, the outermost owns the transaction
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
@@ -136,6 +145,36 @@ class Registry:
 
     # --- writing (used by ingest) --------------------------------------------------
 
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group writes into one transaction: other connections see all of them or none, and
+        a process killed inside leaves the registry as before (SQLite ignores WAL frames
+        without a commit). Nested blocks join the outermost one.
+
+        >>> with registry.transaction():
+        ...     for chunk in chunks:
+        ...         registry.save(chunk.partnerships, chunk.sources, [], [])
+        """
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        # IMMEDIATE takes the write lock now, waiting up to the busy timeout: a deferred
+        # transaction that reads first cannot wait for it later (SQLITE_BUSY at once in WAL).
+        self.db.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield
+            self.db.commit()
+        except BaseException:
+            self.db.rollback()
+            raise
+        finally:
+            self._depth = 0
+
     def seen_rows(self, file_hash: str) -> set[tuple[str, int]]:
         """(sheet, row) of a file already recorded, accepted or rejected."""
         sql = "SELECT sheet, row FROM sources WHERE file_hash = ? UNION SELECT sheet, row FROM rejects WHERE file_hash = ?"
@@ -188,15 +227,15 @@ class Registry:
                 changes.append((keep, name, None, str(value)))
                 kept[name] = value
         changes.append((keep, "merged", gone["partner_name"], kept["partner_name"]))
-        with self.db:
+        kept["updated_at"] = stamp
+        with self.transaction():
             self.db.execute("UPDATE sources SET partnership_id = ? WHERE partnership_id = ?", (keep, other))
             self.db.execute("UPDATE history SET partnership_id = ? WHERE partnership_id = ?", (keep, other))
             self.db.execute("UPDATE aliases SET partnership_id = ? WHERE partnership_id = ?", (keep, other))
             self.db.execute("INSERT OR REPLACE INTO aliases VALUES (?,?,?,?)",
                             (gone["french_id"], gone["partner_country"], gone["partner_key"], keep))
             self.db.execute("DELETE FROM partnerships WHERE id = ?", (other,))
-        kept["updated_at"] = stamp
-        self.save([kept], [], [], [(*c, "repertoire merge", "", 0, stamp) for c in changes])
+            self.save([kept], [], [], [(*c, "repertoire merge", "", 0, stamp) for c in changes])
         return kept
 
     def probable_duplicates(self) -> list[tuple[dict, dict, str]]:
@@ -219,11 +258,12 @@ class Registry:
 
     def save(self, partnerships: Iterable[dict], sources: list[tuple], rejects: list[tuple],
              history: list[tuple]) -> None:
-        """Write one file's outcome in one transaction."""
+        """Write partnerships, provenance, rejects and history: in the caller's transaction()
+        (ingest: one per file), else in one of their own."""
         columns = STORED_FIELDS
         marks = ",".join("?" * len(columns))
         quoted = ",".join(f'"{c}"' for c in columns)
-        with self.db:
+        with self.transaction():
             self.db.executemany(f"INSERT OR REPLACE INTO partnerships ({quoted}) VALUES ({marks})",
                                 [tuple(p.get(c) for c in columns) for p in partnerships])
             self.db.executemany('INSERT OR IGNORE INTO sources VALUES (?,?,?,?,?,?,?,?,?,?)', sources)
