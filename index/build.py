@@ -222,7 +222,10 @@ def _update(registry: Registry, index_dir: Path, countries: Countries | None) ->
     version = registry.version()
     if state.get("version") == version:
         return BuildReport(0, time.perf_counter() - start, generation.name, False)
+    # Stamps are to the microsecond and taken inside the registry's write lock, so a write
+    # that commits after this read is stamped after every row it sees.
     changed = registry.partnerships("updated_at > ? OR updated_at IS NULL", (state.get("updated", ""),), order="id")
+    live = {row[0].encode() for row in registry.iter_rows("SELECT id FROM partnerships")}
     countries = countries or Countries()
     ix = whoosh_index.open_dir(generation)
     writer = ix.writer()
@@ -231,10 +234,11 @@ def _update(registry: Registry, index_dir: Path, countries: Countries | None) ->
     vocabulary = Counter(Vocabulary.load(generation).frequency)
     # The replaced documents are deleted in one pass over the id column, then the new
     # versions added (what Whoosh's update_document advises for batches).
+    # Merged-away partnerships (`repertoire merge`) are gone from the registry: from here too.
     ids = {p["id"].encode() for p in changed}
     with writer.reader() as reader:
         for docnum, pid in enumerate(reader.column_reader("id")):
-            if pid in ids:
+            if pid in ids or pid not in live:
                 writer.delete_document(docnum)
     _add_documents(writer, changed, countries, vocabulary)
     # Saved before the commit: a search that sees the new documents sees their words.

@@ -17,7 +17,7 @@ from .model import FileReport, Reject
 from .normalize import Vocabulary, normalize_frame
 from .places import Countries, FrenchPlaces, UnresolvedPlace
 from .registry import Registry, now, partnership_id
-from .surveys import SurveyError, read_survey
+from .surveys import SurveyError, check_file, read_survey
 from .text import fold
 
 # Fields a later survey overwrites; themes and keywords are united instead.
@@ -80,6 +80,7 @@ def _ingest_file(registry: Registry, path: Path, references: References, columns
     """One file, one transaction (issue 6): until the whole file is recorded, readers see the
     registry as before, and a failure or a kill -9 at any moment leaves it as before. Each
     block of rows is still written as it is worked on, so memory stays bounded."""
+    check_file(path)  # before hashing: a device or a pipe would never end
     digest = file_hash(path)
     try:
         with registry.transaction():

@@ -71,7 +71,8 @@ def partnership_id(french_id: str, country: str, partner_key: str) -> str:
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    """A UTC stamp to the microsecond: index updates pick up rows stamped after the last one."""
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
 class Registry:
@@ -210,25 +211,25 @@ class Registry:
         Its provenance and history move over, themes are united, empty fields filled; its
         spelling becomes an alias, so that a later survey writing it merges too.
         """
-        kept, gone = self.partnership(keep), self.partnership(other)
-        if not kept or not gone or keep == other:
-            raise KeyError(f"no two partnerships {keep} and {other}")
-        if (kept["french_id"], kept["partner_country"]) != (gone["french_id"], gone["partner_country"]):
-            raise ValueError("only spellings of one link can merge: same collectivité, same country")
-        stamp = now()
-        changes = []
-        for name in ("themes", "keywords"):
-            united = ";".join(dict.fromkeys(v for v in (kept[name] + ";" + gone[name]).split(";") if v))
-            if united != kept[name]:
-                changes.append((keep, name, kept[name], united))
-                kept[name] = united
-        for name, value in gone.items():
-            if kept.get(name) is None and value is not None:
-                changes.append((keep, name, None, str(value)))
-                kept[name] = value
-        changes.append((keep, "merged", gone["partner_name"], kept["partner_name"]))
-        kept["updated_at"] = stamp
-        with self.transaction():
+        with self.transaction():  # read and written under the write lock: no lost update
+            kept, gone = self.partnership(keep), self.partnership(other)
+            if not kept or not gone or keep == other:
+                raise KeyError(f"no two partnerships {keep} and {other}")
+            if (kept["french_id"], kept["partner_country"]) != (gone["french_id"], gone["partner_country"]):
+                raise ValueError("only spellings of one link can merge: same collectivité, same country")
+            stamp = now()
+            changes = []
+            for name in ("themes", "keywords"):
+                united = ";".join(dict.fromkeys(v for v in (kept[name] + ";" + gone[name]).split(";") if v))
+                if united != kept[name]:
+                    changes.append((keep, name, kept[name], united))
+                    kept[name] = united
+            for name, value in gone.items():
+                if kept.get(name) is None and value is not None:
+                    changes.append((keep, name, None, str(value)))
+                    kept[name] = value
+            changes.append((keep, "merged", gone["partner_name"], kept["partner_name"]))
+            kept["updated_at"] = stamp
             self.db.execute("UPDATE sources SET partnership_id = ? WHERE partnership_id = ?", (keep, other))
             self.db.execute("UPDATE history SET partnership_id = ? WHERE partnership_id = ?", (keep, other))
             self.db.execute("UPDATE aliases SET partnership_id = ? WHERE partnership_id = ?", (keep, other))

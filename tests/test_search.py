@@ -9,7 +9,7 @@ from index import analysis
 from index.analysis import analyze, stems, words
 from index.labels import countries
 from index.schema import SCHEMA, document, text
-from repertoire.registry import Registry
+from repertoire.registry import Registry, now
 
 
 def find(search_index, sample_registry, q="", per_page=20, **filters):
@@ -231,3 +231,23 @@ def test_a_failed_build_leaves_the_live_index_in_place(tmp_path):
         build_index(registry, tmp_path / "index", procs=2)
     assert [p.name for p in (tmp_path / "index").glob("gen-*")] == [live]
     assert SearchIndex(tmp_path / "index").search(SearchParams("Kanazawa")).total == 1
+
+
+def test_an_update_follows_writes_made_right_after_it_and_merges(tmp_path):
+    """A staff edit in the same second as the last update is indexed; a merged-away
+    partnership leaves the index."""
+    registry = Registry(tmp_path / "r.sqlite3")
+    base = {"french_id": "commune:54395", "french_name": "Nancy", "partner_country": "DE", "kind": "jumelage"}
+    registry.save([base | {"id": "p-1", "partner_name": "Karlsruhe", "partner_key": "karlsruhe", "updated_at": now()},
+                   base | {"id": "p-2", "partner_name": "Karlsruh", "partner_key": "karlsruh", "updated_at": now()}],
+                  [], [], [])
+    build_index(registry, tmp_path / "index")
+    stamp = now()
+    registry.save([registry.partnership("p-1") | {"partner_region": "Bade-Wurtemberg", "updated_at": stamp}], [], [],
+                  [("p-1", "partner_region", None, "Bade-Wurtemberg", "staff: a@b.fr", "", 0, stamp)])
+    assert update_index(registry, tmp_path / "index").documents == 1
+    assert SearchIndex(tmp_path / "index").search(SearchParams("Wurtemberg")).total == 1
+    registry.merge("p-1", "p-2")
+    update_index(registry, tmp_path / "index")
+    ids = [hit["id"] for hit in SearchIndex(tmp_path / "index").search(SearchParams("*")).hits]
+    assert ids == ["p-1"]
