@@ -1,4 +1,4 @@
-"""Accounts of staff and members: their own SQLite file beside the registry.
+"""Accounts of staff and members: their own SQLite file beside the registry (web/store.py).
 
 Kept out of the registry so that a long ingest (one write transaction on the registry) never
 blocks a login, and so that the registry can be shared or exported without password hashes.
@@ -6,14 +6,14 @@ blocks a login, and so that the registry can be shared or exported without passw
 from __future__ import annotations
 
 import re
-import sqlite3
 from dataclasses import dataclass
-from pathlib import Path
 
 from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from repertoire.registry import now
+
+from .store import SmallStore
 
 # Staff can do everything members can: see contacts, download the members' edition.
 ROLES = ("staff", "member")
@@ -49,19 +49,10 @@ class User(UserMixin):
         return self.role in ROLES
 
 
-class Accounts:
+class Accounts(SmallStore):
     """The users table; one connection per use, as logins are rare."""
 
-    def __init__(self, path: Path | str):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.executescript(SCHEMA)
-
-    def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=10)
-        db.row_factory = sqlite3.Row
-        return db
+    SCHEMA = SCHEMA
 
     def add(self, email: str, password: str, role: str) -> User:
         """Create an account, or reset its password and role if it exists."""

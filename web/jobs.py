@@ -20,6 +20,8 @@ from pathlib import Path
 from repertoire.model import FileReport
 from repertoire.registry import now
 
+from .store import SmallStore
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
     id TEXT PRIMARY KEY, kind TEXT NOT NULL, user TEXT, files TEXT NOT NULL DEFAULT '[]',
@@ -31,17 +33,8 @@ RUNNING = ("queued", "running")
 REPORTED_REJECTS = 500  # per file on the result page; all of them are on the rejects page
 
 
-class Jobs:
-    def __init__(self, path: Path | str):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.executescript(SCHEMA)
-
-    def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=10)
-        db.row_factory = sqlite3.Row
-        return db
+class Jobs(SmallStore):
+    SCHEMA = SCHEMA
 
     def create(self, kind: str, user: str, files: list[str]) -> str:
         job_id = secrets.token_hex(8)
