@@ -126,25 +126,39 @@ def _record_file(registry: Registry, path: Path, digest: str, references: Refere
                     report.rejects.append(Reject(path.name, chunk.sheet, row["row"], row["reason"], raw))
                 rejects.append((path.name, digest, chunk.sheet, row["row"], row["reason"], raw_json, stamp))
                 continue
-            survey_date = _row_date(row.get("submitted")) or file_date
-            key = (row["french_id"], row["partner_country"], row["partner_key"])
-            record = known.get(key)
-            if record is None:
-                record = new_partnership(row, survey_date, references, stamp)
-                known[key] = record
-                verdict = "accepted"
+            survey_date = row_date(row.get("submitted")) or file_date
+            record, changes = record_row(row, known, survey_date, (path.name, chunk.sheet, row["row"]), references, stamp)
+            verdict = "merged" if changes is not None else "accepted"
+            if changes is None:
                 report.accepted += 1
             else:
-                history += merge_into(record, row, survey_date, (path.name, chunk.sheet, row["row"]), stamp)
-                verdict = "merged"
+                history += changes
                 report.merged += 1
             touched[record["id"]] = record
-            values = json.dumps({k: row.get(k) for k in ROW_VALUES}, ensure_ascii=False, default=str)
-            sources.append((record["id"], path.name, digest, chunk.sheet, row["row"], survey_date,
-                            verdict, values, raw_json, stamp))
+            sources.append(source_entry(record["id"], (path.name, digest, chunk.sheet, row["row"]), survey_date,
+                                        verdict, row, raw_json, stamp))
         registry.save(touched.values(), sources, rejects, history)
         if progress:
             progress(path, chunk.done)
+
+
+def record_row(row: dict, known: dict, survey_date: str, origin: tuple, references: References,
+               stamp: str) -> tuple[dict, list[tuple] | None]:
+    """The partnership an accepted row reports, and the changes it made to a known one
+    (None when the row makes a new partnership, then added to `known`)."""
+    key = (row["french_id"], row["partner_country"], row["partner_key"])
+    record = known.get(key)
+    if record is None:
+        known[key] = new_partnership(row, survey_date, references, stamp)
+        return known[key], None
+    return record, merge_into(record, row, survey_date, origin, stamp)
+
+
+def source_entry(pid: str, origin: tuple[str, str, str, int], survey_date: str, verdict: str, row: dict,
+                 raw_json: str, stamp: str) -> tuple:
+    """The `sources` row of a survey row: (file, file hash, sheet, row) it came from, what it said."""
+    values = json.dumps({k: row.get(k) for k in ROW_VALUES}, ensure_ascii=False, default=str)
+    return (pid, *origin, survey_date, verdict, values, raw_json, stamp)
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
@@ -154,7 +168,7 @@ def _records(frame: pd.DataFrame) -> list[dict]:
     return [dict(zip(columns, row)) for row in zip(*values)]
 
 
-def _row_date(value: str | None) -> str | None:
+def row_date(value: str | None) -> str | None:
     """A form's submission date as an ISO date."""
     if value and (m := re.match(r"(\d{4})-(\d\d)-(\d\d)", value)):
         return m.group(0)

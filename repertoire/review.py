@@ -1,8 +1,9 @@
 """Staff review of rejected survey rows: what staff can pick for one, and the row mended.
 
 A mended row takes the path of an ingested one: rebuilt from its raw cells and original
-headers (surveys.rows_chunk), then normalize_frame → resolve_places → keyed → new_partnership or
-merge_into → save, with the staff's corrections standing in for what the survey wrote. It is
+headers (surveys.rows_chunk), then normalize_frame → resolve_places → ingest.record_row (a
+new partnership, or merged) → save, with the staff's corrections standing in for what the
+survey wrote. It is
 then recorded as an ingested row is (a `sources` row for its file, sheet and row), and its
 reject is deleted in the same transaction: the row stays counted once. A partnership edited
 by hand is editing.py's.
@@ -17,7 +18,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from .columns import ColumnMap
-from .ingest import ROW_VALUES, References, _row_date, merge_into, new_partnership, resolve_places
+from .ingest import References, record_row, resolve_places, row_date, source_entry
 from .normalize import normalize_frame
 from .places import Ambiguous, Collectivite, UnresolvedPlace, fold_place
 from .registry import Registry, now
@@ -280,14 +281,11 @@ def mend(registry: Registry, reject_key: RejectKey, references: References, colu
         if row["reason"]:
             return Outcome(False, row["reason"])
         stamp = now()
-        survey_date = _row_date(row.get("submitted")) or _file_date(found)
-        identity = (row["french_id"], row["partner_country"], row["partner_key"])
-        record = registry.keyed([identity]).get(identity)
-        origin = (found["source"], found["sheet"], found["row"])
-        if record is None:
-            record, history, verdict = new_partnership(row, survey_date, references, stamp), [], "mended"
-        else:
-            history, verdict = merge_into(record, row, survey_date, origin, stamp), "mended, merged"
+        survey_date = row_date(row.get("submitted")) or _file_date(found)
+        known = registry.keyed([(row["french_id"], row["partner_country"], row["partner_key"])])
+        record, changes = record_row(row, known, survey_date, (found["source"], found["sheet"], found["row"]),
+                                     references, stamp)
+        history, verdict = (changes, "mended, merged") if changes is not None else ([], "mended")
         as_read = rebuild_frame(found, columns)
         staff = (f"staff: {user}" if user else "staff", found["sheet"], found["row"], stamp)
         history.append((record["id"], "mended", found["reason"], verdict, *staff))
@@ -296,9 +294,8 @@ def mend(registry: Registry, reject_key: RejectKey, references: References, colu
         for name, value in corrections.items():
             if value != _as_read(as_read, name):
                 history.append((record["id"], name, _as_read(as_read, name), value, *staff))
-        values = json.dumps({k: row.get(k) for k in ROW_VALUES}, ensure_ascii=False, default=str)
-        source = (record["id"], found["source"], found["file_hash"], found["sheet"], found["row"],
-                  survey_date, verdict, values, found["raw_json"], stamp)
+        source = source_entry(record["id"], (found["source"], found["file_hash"], found["sheet"], found["row"]),
+                              survey_date, verdict, row, found["raw_json"], stamp)
         registry.db.execute("DELETE FROM rejects WHERE file_hash = ? AND sheet = ? AND row = ?", reject_key)
         registry.save([record], [source], [], history)
     return Outcome(True, None, record["id"], verdict)
