@@ -90,26 +90,24 @@ def cli() -> None:
 @click.option("--job", hidden=True, help="Record progress and result for the staff pages (web/jobs.py).")
 def ingest_command(files: tuple[str, ...], job: str | None) -> None:
     """Read survey files into the registry and report, per file, what became of each row."""
-    tracker = Tracker(current_app.config["JOBS"], job) if job else None
-    try:
+    with Tracker(current_app.config["JOBS"], job) as tracker:
         reports = ingest_with_progress(files, tracker)
         count = get_registry().count()
         click.echo(f"Registry: {count} partnerships.")
-        if tracker:
-            tracker.progress(1.0, "index")
-        for hook in current_app.extensions.get("after_ingest", []):
-            hook(get_registry())
-    except Exception as error:  # the staff page says what happened; the log keeps the trace
-        if tracker:
-            tracker.fail(f"{error.__class__.__name__}: {error}")
-        raise
-    if tracker:
+        tracker.progress(1.0, "index")
+        after_ingest(get_registry())
         tracker.finish({"files": [report_result(r) for r in reports], "partnerships": count})
     if any(report.error for report in reports):
         raise SystemExit(1)
 
 
-def ingest_with_progress(files: tuple[str, ...], tracker: Tracker | None) -> list:
+def after_ingest(registry: Registry) -> None:
+    """What follows a change of the registry: the hooks of the sections below (the index)."""
+    for hook in current_app.extensions.get("after_ingest", []):
+        hook(registry)
+
+
+def ingest_with_progress(files: tuple[str, ...], tracker: Tracker) -> list:
     """Ingest file after file under a progress bar over the bytes read; print each report."""
     registry = get_registry()
     columns = ColumnMap.load(current_app.config["COLUMNS"])
@@ -121,8 +119,7 @@ def ingest_with_progress(files: tuple[str, ...], tracker: Tracker | None) -> lis
         for path in files:
             def advance(_, share: float, path=path) -> None:
                 bar.update(done + int(share * sizes[path]) - bar.pos)
-                if tracker:
-                    tracker.progress(bar.pos / total, Path(path).name)
+                tracker.progress(bar.pos / total, Path(path).name)
             reports += ingest_files(registry, [path], references, columns, progress=advance)
             done += sizes[path]
             bar.update(done - bar.pos)
@@ -206,8 +203,7 @@ def merge_command(keep: str, other: str) -> None:
         raise click.ClickException(str(error).strip("'\"")) from None
     click.echo(f"{other} merged into {keep} ({kept['french_name']} – {kept['partner_name']}); "
                f"{registry.count()} partnerships.")
-    for hook in current_app.extensions.get("after_ingest", []):
-        hook(registry)
+    after_ingest(registry)
 
 @cli.group("user")
 def user_group() -> None:
@@ -535,7 +531,8 @@ def pdf_command(countries: tuple[str, ...], all_countries: bool, output: str | N
     codes = [c.upper() for c in countries] or [
         r[0] for r in registry.iter_rows("SELECT DISTINCT partner_country FROM partnerships ORDER BY 1")]
     if warm:
-        warm_repertoires(codes, Tracker(current_app.config["JOBS"], job) if job else None)
+        with Tracker(current_app.config["JOBS"], job) as tracker:
+            warm_repertoires(codes, tracker)
         return
     if all_countries:
         if not output:
@@ -557,24 +554,17 @@ def pdf_command(countries: tuple[str, ...], all_countries: bool, output: str | N
         click.echo(f"{code}: {len(rows)} partnerships → {path} ({len(data) // 1024} KB)", err=True)
 
 
-def warm_repertoires(codes: list[str], tracker: Tracker | None) -> None:
+def warm_repertoires(codes: list[str], tracker: Tracker) -> None:
     """Make both editions of each country's cached PDF (what /pays/CC/repertoire.pdf sends)."""
     lines = []
-    try:
-        for done, code in enumerate(codes):
-            if tracker:
-                tracker.progress(done / len(codes), code)
-            for members in (False, True):
-                try:
-                    path = repertoire_file(code, members)
-                except RepertoireError as exc:
-                    lines.append(f"{code}: {exc}")
-                    break
-                lines.append(f"{code} ({'membres' if members else 'public'}): {path.stat().st_size // 1024} Ko")
-            click.echo(lines[-1], err=True)
-    except Exception as error:
-        if tracker:
-            tracker.fail(f"{error.__class__.__name__}: {error}")
-        raise
-    if tracker:
-        tracker.finish({"lines": lines})
+    for done, code in enumerate(codes):
+        tracker.progress(done / len(codes), code)
+        for members in (False, True):
+            try:
+                path = repertoire_file(code, members)
+            except RepertoireError as exc:
+                lines.append(f"{code}: {exc}")
+                break
+            lines.append(f"{code} ({'membres' if members else 'public'}): {path.stat().st_size // 1024} Ko")
+        click.echo(lines[-1], err=True)
+    tracker.finish({"lines": lines})

@@ -3,10 +3,9 @@
 A mended row takes the path of an ingested one: rebuilt from its raw cells and original
 headers (surveys.rows_chunk), then normalize_frame → resolve_places → ingest.record_row (a
 new partnership, or merged) → save, with the staff's corrections standing in for what the
-survey wrote. It is
-then recorded as an ingested row is (a `sources` row for its file, sheet and row), and its
-reject is deleted in the same transaction: the row stays counted once. A partnership edited
-by hand is editing.py's.
+survey wrote. It is then recorded as an ingested row is (a `sources` row for its file,
+sheet and row), and its reject is deleted in the same transaction: the row stays counted
+once. A partnership edited by hand is editing.py's.
 """
 from __future__ import annotations
 

@@ -92,22 +92,37 @@ def _alive(pid: int) -> bool:
 
 
 class Tracker:
-    """The job side of a `repertoire … --job ID` process: progress at most twice a second."""
+    """The job side of a `repertoire … --job ID` process: progress at most twice a second.
 
-    def __init__(self, path: Path | str, job_id: str):
-        self.jobs, self.job_id, self.last = Jobs(path), job_id, 0.0
-        self.jobs.update(job_id, status="running", pid=os.getpid())
+    Without a job id (a command run by hand) it records nothing. Used as a context manager,
+    it marks the job failed when the work raises (the staff page says what happened).
+    """
+
+    def __init__(self, path: Path | str, job_id: str | None):
+        self.jobs, self.job_id, self.last = (Jobs(path) if job_id else None), job_id, 0.0
+        if self.jobs:
+            self.jobs.update(job_id, status="running", pid=os.getpid())
+
+    def __enter__(self) -> "Tracker":
+        return self
+
+    def __exit__(self, kind, error, traceback) -> bool:
+        if error is not None and not isinstance(error, SystemExit):
+            self.fail(f"{kind.__name__}: {error}")
+        return False
 
     def progress(self, share: float, message: str = "") -> None:
-        if time.monotonic() - self.last >= 0.5 or share >= 1:
+        if self.jobs and (time.monotonic() - self.last >= 0.5 or share >= 1):
             self.last = time.monotonic()
             self.jobs.update(self.job_id, progress=min(max(share, 0.0), 1.0), message=message)
 
     def finish(self, result: object, message: str = "") -> None:
-        self.jobs.update(self.job_id, status="done", progress=1.0, message=message, result=result)
+        if self.jobs:
+            self.jobs.update(self.job_id, status="done", progress=1.0, message=message, result=result)
 
     def fail(self, message: str) -> None:
-        self.jobs.update(self.job_id, status="failed", message=message)
+        if self.jobs:
+            self.jobs.update(self.job_id, status="failed", message=message)
 
 
 def report_result(report: FileReport) -> dict:

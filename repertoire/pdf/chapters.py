@@ -29,6 +29,10 @@ def chapter_file(country: str, chapters_dir: Path | str | None = None) -> Path |
     return None
 
 
+# The chapters' Markdown, for the PDF and the staff's preview alike: staff text is data, so
+# raw HTML shows as text ("html": False); markdown-it refuses javascript: and data: links.
+MARKDOWN = MarkdownIt("commonmark", {"html": False})
+
 # Inline Markdown tokens that become fixed ReportLab markup.
 INLINE_MARKUP = {
     "softbreak": " ", "hardbreak": "<br/>", "strong_open": "<b>", "strong_close": "</b>",
@@ -59,7 +63,7 @@ def plain_text(children) -> str:
 def chapter_flowables(source: str) -> list[Flowable]:
     """Markdown text → flowables: headings, paragraphs, lists, quotes, emphasis, links."""
     st = styles()
-    tokens = MarkdownIt("commonmark", {"html": False}).parse(source)  # staff text is data: HTML shows as text
+    tokens = MARKDOWN.parse(source)
     story: list[Flowable] = []
     lists: list[list] = []       # open lists: their items
     items: list[list] = []       # open list items: their flowables

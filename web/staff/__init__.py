@@ -3,8 +3,14 @@ edit the répertoires' chapters. One guard for the whole blueprint, so no page c
 """
 from __future__ import annotations
 
+import threading
+
 from flask import Blueprint, current_app, render_template
 from flask_babel import gettext as _
+
+from index import labels
+from repertoire.ingest import References
+from repertoire.registry import Registry
 
 from ..auth import require
 from ..jobs import Jobs
@@ -17,8 +23,34 @@ def staff_only() -> None:
     require("staff")
 
 
-def registry():
+_loading = threading.Lock()
+
+
+def registry() -> Registry:
     return current_app.extensions["registry"]()
+
+
+def jobs() -> Jobs:
+    """The app's jobs table (web/jobs.py), opened once."""
+    if "jobs" not in current_app.extensions:
+        current_app.extensions["jobs"] = Jobs(current_app.config["JOBS"])
+    return current_app.extensions["jobs"]
+
+
+def references() -> References:
+    """Reference data, loaded once per app (a few seconds), sharing the places the labels use."""
+    extensions = current_app.extensions
+    if "references" not in extensions:
+        with _loading:
+            if "references" not in extensions:
+                extensions["references"] = References(places=labels.french_places(), countries=labels.countries())
+    return extensions["references"]
+
+
+def after_change(reg: Registry) -> None:
+    """The search index (and whatever else hooks in, app.py's after_ingest) follows the registry."""
+    for hook in current_app.extensions.get("after_ingest", []):
+        hook(reg)
 
 
 @staff.context_processor
@@ -33,7 +65,7 @@ def dashboard():
     figures = {"partnerships": reg.count(),
                "rejects": reg.iter_rows("SELECT count(*) FROM rejects").fetchone()[0],
                "sources": reg.iter_rows("SELECT count(DISTINCT file_hash) FROM sources").fetchone()[0]}
-    return render_template("staff/dashboard.html", figures=figures, jobs=Jobs(current_app.config["JOBS"]).recent(5))
+    return render_template("staff/dashboard.html", figures=figures, jobs=jobs().recent(5))
 
 
 from . import chapters, duplicates, edit, rejects, repertoires, upload  # noqa: E402,F401  (their routes join the blueprint)

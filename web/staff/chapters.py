@@ -14,13 +14,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 from wtforms import SubmitField, TextAreaField
 from wtforms.validators import Length
 
 from index import labels
-from repertoire.pdf.chapters import SAMPLES, chapter_file
+from repertoire.pdf.chapters import MARKDOWN, SAMPLES, chapter_file
 from repertoire.text import fold
 
 from . import registry, staff
@@ -35,10 +34,8 @@ class ChapterForm(FlaskForm):
 
 
 def preview_html(text: str) -> Markup:
-    """The Markdown as HTML for the preview. Raw HTML in the text is escaped, never passed
-    through ("html": False), and markdown-it refuses javascript: and data: links: staff
-    text is data, as survey text is."""
-    return Markup(MarkdownIt("commonmark", {"html": False}).render(text))
+    """The Markdown as HTML for the preview, read as the PDF reads it (raw HTML escaped)."""
+    return Markup(MARKDOWN.render(text))
 
 
 def write_chapter(folder: Path, code: str, text: str) -> Path:

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from . import registry, staff
+from . import after_change, registry, staff
 
 
 @staff.route("/doublons")
@@ -28,7 +28,6 @@ def merge():
         flash(_("Fusion impossible : %(reason)s", reason=str(error).strip("'\"")), "error")
         return redirect(url_for("staff.duplicates"))
     current_app.logger.info("merge %s into %s by %s", other, keep, current_user.email)
-    for hook in current_app.extensions.get("after_ingest", []):
-        hook(reg)
+    after_change(reg)
     flash(_("Fusionné : %(name)s – %(partner)s.", name=kept["french_name"], partner=kept["partner_name"]))
     return redirect(url_for("staff.duplicates"))

@@ -18,8 +18,7 @@ from repertoire.model import KINDS, STATUSES, THEMES
 from repertoire.normalize import FIRST_YEAR
 
 from ..labels import label
-from . import registry, staff
-from .rejects import after_change, references
+from . import after_change, references, registry, staff
 
 
 class CheckboxesField(SelectMultipleField):

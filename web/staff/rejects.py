@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import threading
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -15,14 +14,12 @@ from wtforms.validators import Length, Optional
 from index import labels
 from repertoire import review
 from repertoire.columns import ColumnMap
-from repertoire.ingest import References
 from repertoire.places import UnresolvedPlace
 
 from ..labels import lang
-from . import registry, staff
+from . import after_change, references, registry, staff
 
 PER_PAGE = 50
-_loading = threading.Lock()
 
 # Reasons as the core words them (ingest, normalize, places) → French; what follows the
 # pattern's groups is survey data, shown as read.
@@ -57,24 +54,8 @@ def reason_label(reason: str | None) -> str:
     return reason or ""
 
 
-def references() -> References:
-    """Reference data, loaded once per app (a few seconds), sharing the places the labels use."""
-    extensions = current_app.extensions
-    if "references" not in extensions:
-        with _loading:
-            if "references" not in extensions:
-                extensions["references"] = References(places=labels.french_places(), countries=labels.countries())
-    return extensions["references"]
-
-
 def columns() -> ColumnMap:
     return ColumnMap.load(current_app.config["COLUMNS"])
-
-
-def after_change(reg) -> None:
-    """The search index (and whatever else hooks in) follows the registry."""
-    for hook in current_app.extensions.get("after_ingest", []):
-        hook(reg)
 
 
 class MendForm(FlaskForm):

@@ -11,8 +11,7 @@ from flask_wtf import FlaskForm
 from repertoire.pdf import Options
 from repertoire.pdf.service import cache_key
 
-from ..jobs import Jobs
-from . import registry, staff
+from . import jobs, registry, staff
 
 
 def countries() -> list[dict]:
@@ -31,7 +30,7 @@ def countries() -> list[dict]:
 @staff.route("/repertoires")
 def repertoires():
     return render_template("staff/repertoires.html", countries=countries(), form=FlaskForm(),
-                           jobs=[j for j in Jobs(current_app.config["JOBS"]).recent(20) if j["kind"] == "pdf"][:5])
+                           jobs=[j for j in jobs().recent(20) if j["kind"] == "pdf"][:5])
 
 
 @staff.route("/repertoires/regenerer", methods=["POST"])
@@ -40,10 +39,9 @@ def regenerate():
     codes = request.form.getlist("code")
     if not form.validate_on_submit() or not codes or not all(re.fullmatch(r"[A-Z]{2}|all", c) for c in codes):
         abort(400)
-    jobs = Jobs(current_app.config["JOBS"])
     arguments = ["pdf", "--warm"] + (["--all"] if "all" in codes else codes[:1])
-    job_id = jobs.create("pdf", current_user.email, codes)
+    job_id = jobs().create("pdf", current_user.email, codes)
     folder = Path(current_app.instance_path) / "jobs"
     folder.mkdir(exist_ok=True)
-    jobs.start(job_id, arguments, current_app.instance_path, folder / f"{job_id}.log")
+    jobs().start(job_id, arguments, current_app.instance_path, folder / f"{job_id}.log")
     return redirect(url_for("staff.job", job_id=job_id))

@@ -14,8 +14,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..jobs import Jobs
-from . import staff
+from . import jobs, staff
 
 SURVEY_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".tsv", ".txt")
 MAX_FILES = 20
@@ -23,10 +22,6 @@ MAX_FILES = 20
 
 class UploadForm(FlaskForm):
     files = MultipleFileField(_l("Fichiers d'enquête"))
-
-
-def jobs() -> Jobs:
-    return Jobs(current_app.config["JOBS"])
 
 
 def safe_name(filename: str) -> str:
