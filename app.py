@@ -28,6 +28,8 @@ from index.facets import FACET_NAMES
 from repertoire.columns import ColumnMap
 from repertoire.export import FORMATS, REJECT_COLUMNS, export_rows, to_csv, write
 from repertoire.ingest import References, ingest_files
+from repertoire import unplaced
+from repertoire.countries import Countries
 from repertoire.pdf import FontError, Options, RepertoireError, cached_repertoire, country_repertoire
 from repertoire.registry import Registry
 
@@ -189,6 +191,23 @@ def duplicates_command(fmt: str) -> None:
         click.echo(f"{row['keep']} {row['other']}  {row['french_name']} – {row['partner']} / {row['other_partner']} "
                    f"({row['country']}): {row['why']}")
     click.echo(f"{len(rows)} probable duplicates; merge one with `repertoire merge KEEP OTHER`.")
+
+
+@cli.command("unplaced")
+@click.option("--country", help="Partner country (ISO code or name).")
+@click.option("--format", "fmt", type=click.Choice(["text", "csv"]), default="text", show_default=True)
+def unplaced_command(country: str | None, fmt: str) -> None:
+    """List the partners without a point on the map, to place by hand (/staff/localiser)."""
+    code = (Countries().code(country) or country.upper()) if country else None
+    report = unplaced.unplaced(get_registry(), code)
+    if fmt == "csv":
+        click.echo(to_csv([p.row() for p in report.partners], unplaced.UNPLACED_COLUMNS), nl=False)
+        click.echo(report.summary(), err=True)
+        return
+    for p in report.partners:
+        click.echo(f"{p.country}  {p.name}" + (f" [{p.region}]" if p.region else "") +
+                   f"  {p.partnerships} partnership{'s' if p.partnerships > 1 else ''}: {', '.join(p.collectivites)}")
+    click.echo(report.summary() + ".")
 
 
 @cli.command("merge")

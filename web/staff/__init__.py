@@ -68,4 +68,4 @@ def dashboard():
     return render_template("staff/dashboard.html", figures=figures, jobs=jobs().recent(5))
 
 
-from . import chapters, duplicates, edit, rejects, repertoires, upload  # noqa: E402,F401  (their routes join the blueprint)
+from . import chapters, duplicates, edit, places, rejects, repertoires, upload  # noqa: E402,F401  (their routes join the blueprint)
