@@ -480,32 +480,14 @@ def prefer(items: list[str], wanted: Callable[[str], bool]) -> list[str]:
 def pick_native(city: dict, names: list[str]) -> str:
     """Pick the name in the country's own script, or '' if none.
 
-    GeoNames lists alternate names in code-point order, so "the first one"
-    is often historical or foreign (Вльгоградъ for Volgograd). Candidates are
-    narrowed to the national spelling, then ranked by how close their
-    romanization is to the main name, with a small bonus for letters only the
-    national language uses. (Every alternate also has a Latin transliteration
-    in GeoNames, so matching those tells nothing.)
+    Only from a source tied to that very place: the name tagged in the country's language
+    (GeoNames alternate names with their tags), else the place's names in the national
+    script when they all agree — the rule of `build_placenames.py` (issue 10: ranking
+    untagged names by likeness printed Твер for Тверь and الصور for Tyre).
     """
-    country = city["countrycode"]
-    scripts = NATIVE_SCRIPTS.get(country)
-    if not scripts:
-        return ""
-    candidates = [n for n in names if not is_latin(n) and scripts_in(n) <= scripts]
-    candidates = prefer(candidates, lambda n: fits_national_spelling(n, country))
-    if country == "JP":
-        return pick_japanese(candidates)
-    abjad = bool(scripts & ABJADS)
-    if abjad:
-        candidates = prefer(candidates, lambda n: not has_vowel_marks(n))
-    target = romanize(city["name"], abjad)
-    markers = NATIONAL_MARKERS.get(country, "")
+    from build_placenames import native_for
 
-    def closeness(name: str) -> float:
-        similarity = difflib.SequenceMatcher(None, romanize(name, abjad), target).ratio()
-        return similarity + 0.1 * any(c in markers for c in name.lower())
-
-    return max(candidates, key=closeness, default="")  # max keeps the first of equals
+    return native_for(city, names)[0]
 
 
 def pick_japanese(candidates: list[str]) -> str:

@@ -9,6 +9,7 @@ from whoosh.fields import COLUMN, TEXT, Schema
 from whoosh.system import pack_uint
 
 from repertoire.model import KINDS, THEMES
+from repertoire.placenames import other_names
 
 from . import analysis
 
@@ -78,7 +79,8 @@ def text_parts(p: dict, countries) -> tuple[list[str], list[str], list[str], lis
     """
     names = [v for v in (p.get("french_name"), p.get("partner_name"), p.get("partner_native"),
                          analysis.romanized(p.get("partner_native")),
-                         analysis.romanized(p.get("partner_name"))) if v]
+                         analysis.romanized(p.get("partner_name")),
+                         *other_names(p.get("partner_name"), p.get("partner_key"), p.get("partner_geonameid"))) if v]
     places = [p.get("partner_region") or "", _country_names(countries, p.get("partner_country") or "")]
     labels = [" ".join(THEMES[t]) for t in (p.get("themes") or "").split(";") if t in THEMES]
     labels.append(" ".join(KINDS.get(p.get("kind") or "", ("", ""))))

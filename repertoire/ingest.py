@@ -16,6 +16,7 @@ from .gazetteer import Gazetteer
 from .model import FileReport, Reject
 from .normalize import Vocabulary, normalize_frame
 from .places import Countries, FrenchPlaces, UnresolvedPlace
+from .placenames import french_name, native_name
 from .registry import Registry, now, partnership_id
 from .surveys import SurveyError, check_file, read_survey
 from .text import fold
@@ -244,8 +245,10 @@ def place_partner(record: dict, gazetteer: Gazetteer) -> None:
         record["partner_lat"], record["partner_lon"] = found.lat, found.lon
         record["partner_geonameid"] = found.geonameid or None  # 0: a point from a twinning list
         record.setdefault("partner_native", None)
-        if not record.get("partner_native") and found.native:
-            record["partner_native"] = found.native
+        if not record.get("partner_native"):  # only from a source tied to that place (placenames)
+            record["partner_native"] = native_name(found.geonameid)
+        if french := french_name(found.geonameid, name):  # Munich for München, Tanger for Tangier:
+            record["partner_name"] = french  # the survey's spelling stays the partner_key, searched too
 
 
 def _is_latin(text: str) -> bool:
@@ -260,6 +263,8 @@ def merge_into(record: dict, row: dict, survey_date: str, origin: tuple, stamp: 
         new, old = row.get(name), record.get(name)
         if new is None or new == old or (old is not None and not later):
             continue
+        if name == "partner_name" and french_name(record.get("partner_geonameid"), new) == old:
+            continue  # a spelling that gives way to the French name shown (München: Munich)
         record[name] = new
         changes.append((record["id"], name, _text(old), _text(new), *origin, stamp))
     for name in ("themes", "keywords"):

@@ -1,0 +1,100 @@
+"""Names of a placed partner as a French reader writes them, and in its own script.
+
+`data/placenames.csv.gz` (built by `data/build_placenames.py` from GeoNames alternate names
+with their language tags) gives, by GeoNames id, the usual French name of a foreign place
+(Munich, Varsovie, Le Caire) and its name in its country's script when a source ties that
+name to that very place (Тверь, صور), else nothing: better absent than wrong.
+
+A survey's spelling gives way to the French name only when it is a name of that place as
+written (`München`, `Tangier`): a name placed after setting words aside
+("Forchheim (Kreis)", "Neath Port Talbot County Borough") names something else than the
+town it was placed on, and keeps its own spelling.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from .text import fold
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "placenames.csv.gz"
+
+
+@dataclass(frozen=True)
+class PlaceNames:
+    """What the reference knows of one place's names."""
+
+    name: str  # GeoNames main name
+    local: str | None  # the name in the country's language, when it is not the main name
+    french: str | None
+    native: str | None
+    native_source: str | None  # the language tag of the native name, or `agree`
+    keys: frozenset[str]  # the place's names, folded (kept for places with a French name)
+
+
+@lru_cache(maxsize=1)
+def _table(path: Path = DATA) -> dict[int, PlaceNames]:
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return {int(gid): PlaceNames(name, local or None, french or None, native or None, source or None,
+                                 frozenset(filter(None, keys.split("|"))))
+            for gid, name, local, french, native, source, keys in
+            table[["geonameid", "name", "local", "french", "native", "native_source", "keys"]].itertuples(index=False)}
+
+
+def names_of(geonameid: int | None) -> PlaceNames | None:
+    """The names the reference holds for a GeoNames place, or None."""
+    return _table().get(int(geonameid)) if geonameid else None
+
+
+def french_name(geonameid: int | None, written: str | None = None) -> str | None:
+    """The usual French name of a place, to show instead of the survey's spelling, or None.
+
+    With `written` (the survey's spelling), None when the survey already writes it so
+    (folded), or when `written` is not one of the place's names as written: the survey
+    then names something else than the town it was placed on.
+
+    >>> french_name(756135, "Warszawa")
+    'Varsovie'
+    """
+    names = names_of(geonameid)
+    if names is None or not names.french:
+        return None
+    if written is None:
+        return names.french
+    key = fold(written)
+    if key == fold(names.french):
+        return None
+    if key not in names.keys and key != fold(names.name):
+        return None
+    return names.french
+
+
+def native_name(geonameid: int | None) -> str | None:
+    """The place's name in its country's script from a source tied to that place, or None.
+
+    >>> native_name(480060)
+    'Тверь'
+    """
+    names = names_of(geonameid)
+    return names.native if names else None
+
+
+def other_names(partner_name: str | None, partner_key: str | None, geonameid: int | None) -> list[str]:
+    """Names a search finds a partner by besides the one shown: the survey's spelling
+    (folded: the partnership's key, `warsaw` for Varsovie) and the place's local, main and
+    French names (`Köln` for a survey that wrote Cologne), each once.
+
+    >>> other_names("Varsovie", "warsaw", 756135)
+    ['warsaw', 'Warszawa']
+    """
+    names = names_of(geonameid)
+    seen = {fold(partner_name or "")}
+    found = []
+    for name in (partner_key, *((names.local, names.name, names.french) if names else ())):
+        if name and fold(name) not in seen:
+            seen.add(fold(name))
+            found.append(name)
+    return found
