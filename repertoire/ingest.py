@@ -97,7 +97,7 @@ def _record_file(registry: Registry, path: Path, digest: str, references: Refere
                  report: FileReport, progress) -> None:
     seen = registry.seen_rows(digest)
     file_date = survey_date_of(path)
-    for chunk in read_survey(path, columns):
+    for chunk in read_survey(path, columns, references):
         if chunk.sheet not in report.sheets:
             report.sheets.append(chunk.sheet)
         if seen:  # a file ingested before: only rows not yet recorded are worked on

@@ -16,17 +16,23 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import chain, islice
 from pathlib import Path
 
 import pandas as pd
 
-from .columns import ColumnMap, header_score
+from .columns import ColumnMap, Layout, column_names
 from .filecheck import (MAX_CELLS, OLE_MAGIC, PROTECTED, WORKBOOK_SUFFIXES, SurveyError, check_file, check_workbook,
                         not_a_workbook)
+from .profiling import Profiler
+from .templates import signature
 from .text import fold
 
 HEADER_SEARCH_ROWS = 30
+PROFILE_ROWS = 200  # data rows under the header whose values are profiled (profiling.py)
+PROFILE_CELLS = 50_000  # and fewer when rows are wide: profiling costs the same on any file
+DATA_CELLS = 50  # cells of a row looked at to tell data from a header
 HEADER_SEARCH_CELLS = 1_000  # cells of a row looked at for a header (10,000 columns took 13 s)
 CHUNK_ROWS = 50_000
 CHUNK_CELLS = 2_000_000  # and fewer rows per block when rows are wide (10,000 columns: 200 rows)
@@ -49,28 +55,91 @@ class SurveyChunk:
     done: float = 1.0  # share of the file read once this chunk is worked on, for progress bars
 
 
-def read_survey(path: Path | str, columns: ColumnMap) -> Iterator[SurveyChunk]:
-    """Read every sheet of a survey file; SurveyError when the file is not a usable table.
+@dataclass
+class Table:
+    """A sheet's table as found: its header row, the layout of its columns, and its rows still
+    to read (`chunks`). `header_row` is the spreadsheet row number of the header."""
+
+    source: str
+    sheet: str
+    header_row: int
+    header: list
+    layout: Layout
+    records: Iterable[list]
+    checked: set[str]
+    done: Callable[[int], float]
+
+    def problem(self) -> str | None:
+        """The file-level message when the table misses a required field, naming the sheet."""
+        problem = self.layout.problem()
+        return f"sheet {self.sheet!r}: {problem}" if problem and self.sheet else problem
+
+    def chunks(self) -> Iterator[SurveyChunk]:
+        """The rows under the header, in bounded blocks."""
+        yield from _batches(self.source, self.sheet, self.header, self.records, self.header_row + 1,
+                            self.layout.mapping(), self.checked, self.done)
+
+
+def read_survey(path: Path | str, columns: ColumnMap, references=None) -> Iterator[SurveyChunk]:
+    """Read every sheet of a survey file; SurveyError when the file is not a usable table, or
+    when a table lacks a required column (one message naming the columns seen).
+
+    `references` (ingest.References) gives the reference data that columns are profiled
+    against; without it a default set is loaded once.
 
     >>> for chunk in read_survey("tests/fixtures/reponses-2019.csv", ColumnMap.load()):
     ...     print(chunk.frame.columns[:3].tolist())
     ['row', 'french_name', 'departement']
     """
+    filled = 0
+    for table in read_tables(path, columns, references):
+        if problem := table.problem():
+            raise SurveyError(problem)
+        for chunk in table.chunks():
+            filled += len(chunk.frame)
+            yield chunk
+    if not filled:
+        raise SurveyError("headers only: no data rows under the header")
+
+
+def read_tables(path: Path | str, columns: ColumnMap, references=None) -> Iterator[Table]:
+    """The tables of a survey file, one per sheet that holds one, columns recognised; their
+    rows are read only as `Table.chunks()` is consumed (inspect.py reads layouts alone)."""
     path = Path(path)
     check_file(path)
+    profiler = _profiler(references, columns)
     with open(path, "rb") as handle:
         head = handle.read(512)
     if head.startswith((b"PK", OLE_MAGIC)):
-        yield from _read_workbook(path, columns)
+        yield from _read_workbook(path, columns, profiler)
     elif path.suffix.lower() in WORKBOOK_SUFFIXES:
         raise SurveyError(not_a_workbook(path.suffix, head))
     else:
-        yield from _read_text(path, columns)
+        yield from _read_text(path, columns, profiler)
+
+
+def _profiler(references, columns: ColumnMap) -> Profiler:
+    if references is None:
+        return Profiler.from_references(_default_references(), columns.checked)
+    return Profiler.from_references(references, columns.checked)
+
+
+@lru_cache(maxsize=1)
+def _default_references():
+    """Reference data for profiling when the caller gives none (loaded once, ~0.6 s)."""
+    from .countries import Countries
+    from .gazetteer import Gazetteer
+    from .normalize import Vocabulary
+    from .places import FrenchPlaces
+
+    class _References:
+        places, countries, gazetteer, vocabulary = FrenchPlaces(), Countries(), Gazetteer(), Vocabulary()
+    return _References
 
 
 # --- workbooks -------------------------------------------------------------------------
 
-def _read_workbook(path: Path, columns: ColumnMap) -> Iterator[SurveyChunk]:
+def _read_workbook(path: Path, columns: ColumnMap, profiler: Profiler) -> Iterator[Table]:
     from python_calamine import CalamineWorkbook, PasswordError
 
     check_workbook(path)
@@ -81,7 +150,7 @@ def _read_workbook(path: Path, columns: ColumnMap) -> Iterator[SurveyChunk]:
     except Exception as error:  # calamine raises its own error types per format
         raise SurveyError(f"unreadable workbook ({error})") from None
     names = workbook.sheet_names
-    found = filled = 0
+    found, skipped = 0, None
     for number, name in enumerate(names):
         try:
             sheet = workbook.get_sheet_by_name(name)
@@ -95,24 +164,24 @@ def _read_workbook(path: Path, columns: ColumnMap) -> Iterator[SurveyChunk]:
                               "a larger survey can be saved as CSV")
         rows = (list(map(_cell_text, row)) for row in sheet.iter_rows())  # converted one at a time
         head = list(islice(rows, HEADER_SEARCH_ROWS))
-        located = _locate_header(head, columns)
+        located = _locate_header(head, columns, profiler)
         if located is None:
             continue  # an instructions or summary sheet
+        header_index, group_index = located
+        head += islice(rows, max(0, header_index + 1 + _profile_rows(head[header_index]) - len(head)))
+        layout = _layout(head, header_index, group_index, columns, profiler)
+        if layout.found() < 2:  # a table, but not of partnerships (a summary per country, members)
+            skipped = skipped or f"sheet {name!r}: {layout.problem()}"
+            continue
         found += 1
-        header_index, mapping = located
         records = chain(head[header_index + 1:], rows)
 
         def done(last_row: int, number: int = number, height: int = height) -> float:
             return (number + min(last_row / max(height, 1), 1.0)) / len(names)
 
-        for chunk in _batches(path.name, name, head[header_index], records, header_index + 2, mapping,
-                              columns.checked, done):
-            filled += len(chunk.frame)
-            yield chunk
+        yield Table(path.name, name, header_index + 1, head[header_index], layout, records, columns.checked, done)
     if not found:
-        raise SurveyError(_no_header_message(workbook_sheets=names))
-    if not filled:
-        raise SurveyError("headers only: no data rows under the header")
+        raise SurveyError(skipped or _no_header_message(workbook_sheets=names))
 
 
 def _cell_text(cell: object) -> str | None:
@@ -165,7 +234,7 @@ def text_errors(encoding: str) -> str:
     return "repertoire.cp1252" if encoding.startswith("utf-8") else "replace"
 
 
-def _read_text(path: Path, columns: ColumnMap) -> Iterator[SurveyChunk]:
+def _read_text(path: Path, columns: ColumnMap, profiler: Profiler) -> Iterator[Table]:
     with open(path, "rb") as handle:
         sample = handle.read(1 << 20)
     encoding = detect_encoding(sample, complete=len(sample) < 1 << 20)
@@ -175,18 +244,23 @@ def _read_text(path: Path, columns: ColumnMap) -> Iterator[SurveyChunk]:
     text = sample.decode(encoding, errors=errors)
     if sum(map(text.count, _NOT_TEXT)) > len(text) // 100:
         raise SurveyError("not a table (binary content)")
-    head_lines = text.splitlines()[:HEADER_SEARCH_ROWS]
+    lines = text.splitlines()
+    if len(sample) == 1 << 20:
+        lines = lines[:-1]  # the sample may end inside a line
+    head_lines = lines[:HEADER_SEARCH_ROWS]
     best = None
     for separator in SEPARATORS:
         rows = _head_rows(head_lines, separator)
-        located = _locate_header(rows, columns)
+        located = _locate_header(rows, columns, profiler)
         if located:
-            score = header_score(located[1])
+            score = (columns.row_evidence(rows[located[0]][:HEADER_SEARCH_CELLS]), _regularity(rows))
             if best is None or score > best[0]:
                 best = (score, separator, located)
     if best is None:
         raise SurveyError(_no_header_message(first_line=head_lines[0] if head_lines else ""))
-    _, separator, (header_index, mapping) = best
+    _, separator, (header_index, group_index) = best
+    head = _head_rows(lines[:HEADER_SEARCH_ROWS + PROFILE_ROWS + 1], separator)
+    layout = _layout(head, header_index, group_index, columns, profiler)
     size = path.stat().st_size
     with open(path, encoding=encoding, errors=errors, newline="") as handle:
         lines = _Lines(handle)
@@ -197,13 +271,17 @@ def _read_text(path: Path, columns: ColumnMap) -> Iterator[SurveyChunk]:
         header = next(records, None)
         if header is None:  # the lines above it were one record: a quote opened and never closed
             raise SurveyError(f"line {reader.line_num}: a quote opened above the header row is never closed")
-        filled = 0
-        for chunk in _batches(path.name, "", header, records, header_index + 2, mapping, columns.checked,
-                              lambda _: min(handle.buffer.tell() / size, 1.0)):
-            filled += len(chunk.frame)
-            yield chunk
-        if not filled:
-            raise SurveyError("headers only: no data rows under the header")
+        yield Table(path.name, "", header_index + 1, header, layout, records, columns.checked,
+                    lambda _: min(handle.buffer.tell() / size, 1.0))
+
+
+def _regularity(rows: list[list[str]]) -> int:
+    """How table-like rows split by a separator are: cells of the rows of the commonest width."""
+    widths = [len(r) for r in rows if len(r) > 1]
+    if not widths:
+        return 0
+    common = max(set(widths), key=widths.count)
+    return common * widths.count(common)
 
 
 def _head_rows(lines: list[str], separator: str) -> list[list[str]]:
@@ -262,15 +340,60 @@ def _records(reader, lines: _Lines) -> Iterator[list[str]]:
 
 # --- shared ----------------------------------------------------------------------------
 
-def _locate_header(rows: list[list], columns: ColumnMap):
-    """The row index that best looks like a header, with its column mapping."""
+def _locate_header(rows: list[list], columns: ColumnMap, profiler: Profiler) -> tuple[int, int | None] | None:
+    """(header row index, heading row index above it or None), or None when no table is found.
+
+    The row whose headers best name partnership fields, when one does; the row under it
+    instead when that row is also a header with more cells (a group heading above the real
+    header: `Partenaire` spanning `Nom`, `Pays`); else, for headers of no known word (`q1`,
+    `Column7`), the first wide row that is not data: its columns are then read by content.
+    A saved template's header row is taken first.
+    """
+    if columns.templates is not None:
+        for index, row in enumerate(rows):
+            if len(_filled(row)) >= 2 and columns.templates.get(signature(row)) is not None:
+                return index, None
+    evidence = [columns.row_evidence(row[:HEADER_SEARCH_CELLS]) for row in rows]
+    filled = [len(_filled(row[:HEADER_SEARCH_CELLS])) for row in rows]
+    data = [_data_cells(row, profiler) for row in rows]
     best = None
-    for index, row in enumerate(rows):
-        mapping = columns.map_header(row[:HEADER_SEARCH_CELLS])
-        score = header_score(mapping)
-        if score >= 4 and (best is None or score > best[0]):
-            best = (score, index, mapping)
-    return (best[1], best[2]) if best else None
+    for index, score in enumerate(evidence):
+        if score >= 2.5 and data[index] <= max(1, filled[index] // 3) and (best is None or score > evidence[best]):
+            best = index
+    if best is not None:
+        below = best + 1
+        if (below < len(rows) and filled[below] > filled[best] and data[below] == 0
+                and any(columns.header_scores(c) for c in _filled(rows[below]))):
+            return below, best
+        return best, None
+    widest = max(filled, default=0)
+    for index, count in enumerate(filled):
+        if count >= max(2, 0.6 * widest) and data[index] <= count // 4 and index + 1 < len(rows):
+            return index, None
+    return None
+
+
+def _filled(row: list) -> list[str]:
+    return [c for c in row if c is not None and str(c).strip()]
+
+
+def _data_cells(row: list, profiler: Profiler) -> int:
+    """Cells of a row that are values rather than headers: years, countries, French places…"""
+    return sum(1 for cell in _filled(row[:DATA_CELLS]) if profiler.is_value(str(cell)))
+
+
+def _profile_rows(header: list) -> int:
+    return max(5, min(PROFILE_ROWS, PROFILE_CELLS // max(1, min(len(header), HEADER_SEARCH_CELLS))))
+
+
+def _layout(head: list[list], header_index: int, group_index: int | None, columns: ColumnMap,
+            profiler: Profiler) -> Layout:
+    """Recognise the columns of a table from its header and a sample of the rows under it."""
+    header = head[header_index]
+    sample = [row[:HEADER_SEARCH_CELLS] for row in head[header_index + 1:] if _filled(row)]
+    sample = sample[:_profile_rows(header)]
+    group = head[group_index] if group_index is not None else None
+    return columns.layout(header[:HEADER_SEARCH_CELLS], sample, profiler, group)
 
 
 def _no_header_message(workbook_sheets: list[str] | None = None, first_line: str = "") -> str:
@@ -332,9 +455,7 @@ def rows_chunk(source: str, sheet: str, header: list, rows: list[list], first_ro
     [{'row': 2, 'french_name': 'Caen', 'partner_country': 'Allemagne'}]
     """
     width = max([len(header)] + [len(r) for r in rows]) if rows else len(header)
-    names = [str(h) if h not in (None, "") else f"column {i + 1}" for i, h in enumerate(header)]
-    names += [f"column {i + 1}" for i in range(len(names), width)]
-    names = _unique(names)
+    names = column_names(header, width)
     padded = [list(r) + [None] * (width - len(r)) for r in rows]
     raw = pd.DataFrame(padded, columns=names, dtype=object)
     frame = pd.DataFrame(index=raw.index)
@@ -361,16 +482,3 @@ def _join_flags(flags: list[tuple[pd.Series, str]], checked: set[str]) -> list[s
         labels = [label for mark, label in marks if mark.iat[position]]
         joined.append(";".join(labels) if labels else None)
     return joined
-
-
-def _unique(names: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    result = []
-    for name in names:
-        if name in seen:
-            seen[name] += 1
-            name = f"{name} ({seen[name]})"
-        else:
-            seen[name] = 0
-        result.append(name)
-    return result

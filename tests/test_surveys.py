@@ -9,7 +9,7 @@ import pytest
 from repertoire.columns import ColumnMap
 from repertoire.ingest import ingest_files
 from repertoire.registry import Registry
-from repertoire.surveys import detect_encoding, read_survey
+from repertoire.surveys import detect_encoding, read_survey, read_tables
 
 ENGLISH_ROWS = [
     ["French local authority", "Department", "Partner town", "Partner country", "Year signed", "Agreement type", "Status", "Topics"],
@@ -87,14 +87,17 @@ def test_should_read_form_checkbox_columns_and_multi_value_cells(tmp_path, regis
     assert record["partner_native"] == "横浜市"
 
 
-def test_should_map_a_new_template_from_a_config_file(tmp_path, registry, references):
+def test_should_read_unknown_headers_by_content_and_take_extra_headers_from_a_config_file(tmp_path, registry, references):
     rows = [["Adhérent", "Homologue étranger", "État du homologue"], ["Grenoble", "Oxford", "Royaume-Uni"]]
     path = write_text(tmp_path / "new.csv", rows, ";", "utf-8")
-    [report] = ingest_files(registry, [path], references)
-    assert report.error and "columns.toml" in report.error
+    [table] = read_tables(path, ColumnMap.load(), references)
+    assert [c.field for c in table.layout.columns] == ["french_name", "partner_name", "partner_country"]
+    assert table.layout.columns[2].source == "content"
     config = tmp_path / "columns.toml"
     config.write_text('[fields]\nfrench_name = ["adherent"]\npartner_name = ["homologue etranger"]\n'
                       'partner_country = ["etat du homologue"]\n', encoding="utf-8")
+    [table] = read_tables(path, ColumnMap.load(config), references)
+    assert [c.source for c in table.layout.columns] == ["header+content"] * 3
     [report] = ingest_files(registry, [path], references, ColumnMap.load(config))
     assert report.accepted == 1
 

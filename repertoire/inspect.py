@@ -1,0 +1,151 @@
+"""What ingesting survey files would do, written nowhere: per sheet, each column → field with
+its confidence and sample values, the questions, and what the rows would become.
+
+The rows go through ingest's own steps (surveys.read_tables → normalize_frame →
+resolve_places), so the prediction is what `repertoire ingest` does: a row is `accepted` (a
+new partnership), `merged` (its link is already in the registry, or earlier in the files
+inspected) or `rejected` with a reason; rows of a file already ingested are `unchanged`.
+The staff upload page shows this before anything is written, and saves a corrected mapping
+with templates.TemplateStore; `repertoire inspect` prints it.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from .columns import ColumnMap, Layout
+from .filecheck import SurveyError
+from .ingest import References, file_hash, resolve_places
+from .normalize import normalize_frame
+from .registry import Registry
+from .surveys import read_tables
+
+EXAMPLES = 3  # rejected rows shown per reason
+_REASON = re.compile(r"\s*(?::|'|\"|«|\(| in département).*$", re.S)
+
+
+def reason_kind(reason: str) -> str:
+    """A reject reason without its particulars: `unknown country: Xyz` → `unknown country`."""
+    return _REASON.sub("", reason).strip() or reason
+
+
+@dataclass
+class SheetInspection:
+    """One table of a file: its layout and the predicted verdicts of its rows."""
+
+    sheet: str
+    header_row: int
+    layout: Layout
+    problem: str | None = None  # why the sheet would not be read (a required column missing)
+    read: int = 0
+    accepted: int = 0
+    merged: int = 0
+    rejected: int = 0
+    unchanged: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+    examples: list[dict] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"sheet": self.sheet, "header_row": self.header_row, "problem": self.problem,
+                **self.layout.to_dict(),
+                "rows": {"read": self.read, "accepted": self.accepted, "merged": self.merged,
+                         "rejected": self.rejected, "unchanged": self.unchanged},
+                "reasons": dict(sorted(self.reasons.items(), key=lambda r: -r[1])),
+                "examples": self.examples}
+
+
+@dataclass
+class FileInspection:
+    """One file: its sheets, or the error that stops it being read (one message)."""
+
+    source: str
+    path: str
+    sheets: list[SheetInspection] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def to_dict(self) -> dict:
+        return {"source": self.source, "path": self.path, "error": self.error,
+                "sheets": [s.to_dict() for s in self.sheets]}
+
+
+def inspect_files(paths: Iterable[Path | str], references: References | None = None,
+                  columns: ColumnMap | None = None, registry: Registry | None = None,
+                  max_rows: int | None = None) -> list[FileInspection]:
+    """Inspect survey files in order, writing nothing; a link reported twice counts as merged.
+
+    `registry` (read only) tells which links exist already; `max_rows` bounds the rows
+    predicted per sheet (None: all).
+
+    >>> [result] = inspect_files(["tests/fixtures/reponses-2019.csv"], References(), ColumnMap.load())
+    >>> result.sheets[0].layout.columns[3].field, result.sheets[0].accepted > 0
+    ('partner_country', True)
+    """
+    references = references or References()
+    columns = columns or ColumnMap.load()
+    earlier: set[tuple] = set()
+    results = []
+    for path in map(Path, paths):
+        result = FileInspection(path.name, str(path))
+        try:
+            _inspect_file(path, references, columns, registry, max_rows, earlier, result)
+        except SurveyError as error:
+            result.error = str(error)
+        except (OSError, UnicodeError, ValueError) as error:
+            result.error = f"unreadable file ({error.__class__.__name__}: {error})"
+        if result.error is None:
+            problems = [s.problem for s in result.sheets if s.problem]
+            if problems:
+                result.error = problems[0]  # what ingest would say, and stop at
+            elif not any(s.read for s in result.sheets):
+                result.error = "headers only: no data rows under the header"
+        results.append(result)
+    return results
+
+
+def _inspect_file(path: Path, references: References, columns: ColumnMap, registry: Registry | None,
+                  max_rows: int | None, earlier: set, result: FileInspection) -> None:
+    seen = registry.seen_rows(file_hash(path)) if registry is not None else set()
+    for table in read_tables(path, columns, references):
+        sheet = SheetInspection(table.sheet, table.header_row, table.layout, table.problem())
+        result.sheets.append(sheet)
+        if sheet.problem:
+            continue
+        for chunk in table.chunks():
+            frame = chunk.frame
+            if max_rows is not None:
+                frame = frame.head(max(0, max_rows - sheet.read))
+            fresh = [(chunk.sheet, row) not in seen for row in frame["row"]]
+            sheet.read += len(fresh)
+            sheet.unchanged += len(fresh) - sum(fresh)
+            frame = frame[fresh].reset_index(drop=True)
+            if not frame.empty:
+                _predict(frame, references, registry, earlier, sheet)
+            if max_rows is not None and sheet.read >= max_rows:
+                break
+
+
+def _predict(frame, references: References, registry: Registry | None, earlier: set,
+             sheet: SheetInspection) -> None:
+    """Verdicts of a block of rows, as ingest would give them."""
+    frame = resolve_places(normalize_frame(frame.copy(), references.vocabulary), references)
+    keys = list(zip(frame["french_id"], frame["partner_country"], frame["partner_key"]))
+    accepted = [k for k, reason in zip(keys, frame["reason"]) if not reason]
+    known = set(registry.keyed(accepted)) if registry is not None and accepted else set()
+    for key, reason, row in zip(keys, frame["reason"], frame["row"]):
+        if reason:
+            sheet.rejected += 1
+            kind = reason_kind(reason)
+            sheet.reasons[kind] = sheet.reasons.get(kind, 0) + 1
+            if sum(1 for e in sheet.examples if e["kind"] == kind) < EXAMPLES:
+                sheet.examples.append({"row": int(row), "kind": kind, "reason": reason})
+        elif key in known or key in earlier:
+            sheet.merged += 1
+        else:
+            sheet.accepted += 1
+            earlier.add(key)
