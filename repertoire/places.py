@@ -1,9 +1,17 @@
 """Places in France: collectivités as people write them → official ids.
 
 French names come in every form people write them (`Ville de Nancy`, `NANCY (54)`,
-`Conseil départemental de l'Essonne`, an old name of a merged commune, a foreign
-partner's spelling). Exact matching on folded names comes first; fuzzy matching only
-where it fails; a homonym the row cannot settle is refused with its candidates named.
+`Conseil départemental de l'Essonne`, an old name of a merged commune, a typo). A name is
+read first as written, then without a trailing département hint (`(54)`, `- 54`), then
+without a leading title (`Ville de`, `CC`, `Région`): a rewrite is tried only when the
+forms before it name nothing, so that no rule eats part of a real name (Ville-d'Avray,
+Château-Chinon (Ville), Commune de … is never a commune's name, but Ville-la-Grand is).
+Every reading is matched exactly before any is matched approximately; a homonym the row
+cannot settle is refused with its candidates named.
+
+The overseas collectivités (COM: 975 Saint-Pierre-et-Miquelon … 989 Clipperton) are in
+the official geography: their code is the département of their communes (Arue, 987), and
+they are collectivités of their own, `departement:<code>` (data/README.md).
 """
 from __future__ import annotations
 
@@ -11,6 +19,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 from rapidfuzz import fuzz, process
@@ -21,36 +30,45 @@ from .text import fold, strip_articles
 DATA = Path(__file__).resolve().parent.parent / "data"
 
 _PAREN = re.compile(r"\s*[(\[]([^)\]]*)[)\]]\s*$")
-_TRAILING_DEPT = re.compile(r"\s*[-,]\s*(\d[\dab]|97\d)\s*$", re.I)
+# `Nancy - 54`, `Nancy, 54`, `NANCY 54`, `Arue 987`, `Ajaccio 2A`
+_TRAILING_DEPT = re.compile(r"(?:\s*[-,]\s*|\s+)(\d[\dab]|9[78]\d)\s*$", re.I)
 
-# Leading words that say which level of collectivité a name is (folded).
-PREFIXES: tuple[tuple[str, str], ...] = tuple(
-    (fold(prefix), level)
-    for level, prefixes in {
-        "departement": ["conseil départemental", "conseil general", "département",
-                        "departement", "conseil departemental", "cd"],
-        "region": ["conseil régional", "région", "region", "collectivité territoriale",
-                   "collectivite de", "cr"],
+# Leading words that say which level of collectivité a name is (folded): (title, level).
+PREFIXES: tuple[tuple[str, str], ...] = tuple(dict(
+    (fold(title), level)
+    for level, titles in {
+        "departement": ["conseil départemental", "conseil general", "département", "cd"],
+        "region": ["conseil régional", "région", "collectivité territoriale", "collectivité de", "cr"],
         "epci": ["communauté d'agglomération", "communauté de communes", "communauté urbaine",
                  "métropole", "eurométropole", "agglomération", "établissement public territorial",
                  "ca", "cc", "cu", "ept"],
         "commune": ["ville", "mairie", "commune", "municipalité", "cité"],
     }.items()
-    for prefix in prefixes
-)
+    for title in titles
+).items())
+_TITLES = dict(PREFIXES)
+_TITLE_LENGTHS = sorted({len(title.split()) for title in _TITLES}, reverse=True)
 EPCI_ABBREVIATIONS = {"cc": "communaute de communes", "ca": "communaute d agglomeration",
                       "cu": "communaute urbaine", "metro": "metropole"}
-TYPE_WORDS = {"commune": "commune", "ville": "commune", "municipalite": "commune",
-              "departement": "departement", "region": "region", "epci": "epci",
-              "intercommunalite": "epci", "communaute": "epci", "metropole": "epci",
-              "agglomeration": "epci", "syndicat": "epci", "collectivite territoriale": "region"}
-
+# Words of a "type" column → level, looked for in this order: the more specific first
+# (`Communauté de communes` holds the word "commune" but is an intercommunalité). A COM is
+# looked up with the départements, where its code lives.
+TYPE_WORDS: dict[str, str] = {
+    "communaute": "epci", "intercommunalite": "epci", "metropole": "epci", "agglomeration": "epci",
+    "syndicat": "epci", "epci": "epci", "collectivite d outre mer": "departement",
+    "collectivite territoriale": "region", "region": "region", "departement": "departement",
+    "commune": "commune", "ville": "commune", "municipalite": "commune",
+}
 
 def fold_place(text: str) -> str:
     """Fold a French place name: `St-Jean` and `Saint Jean` are one name."""
+    return _fold_place(text)
+
+
+@lru_cache(maxsize=200_000)
+def _fold_place(text: str) -> str:
     words = fold(text).split()
-    words = ["saint" if w == "st" else "sainte" if w == "ste" else w for w in words]
-    return " ".join(words)
+    return " ".join("saint" if w == "st" else "sainte" if w == "ste" else w for w in words)
 
 
 @dataclass(frozen=True)
@@ -78,63 +96,82 @@ class Ambiguous(UnresolvedPlace):
         self.codes = codes
 
 
+class Reading(NamedTuple):
+    """One way of reading what a survey wrote: a folded key, at a level, in a département."""
+
+    key: str
+    level: str | None
+    departement: str | None
+    fuzzy: bool  # may be matched approximately when no reading matches exactly
+
+
+CommuneEntry = tuple[str, str, bool]  # (code of today, département, is a commune of today)
+
+
 class FrenchPlaces:
     """The reference of French collectivités (data/communes.csv.gz and friends)."""
 
     def __init__(self, data: Path = DATA):
-        communes = pd.read_csv(data / "communes.csv.gz", dtype=str, keep_default_na=False)
-        self.departements = pd.read_csv(data / "departements.csv", dtype=str, keep_default_na=False).set_index("code")
-        self.regions = pd.read_csv(data / "regions.csv", dtype=str, keep_default_na=False).set_index("code")
-        self.epci = pd.read_csv(data / "epci.csv", dtype=str, keep_default_na=False).set_index("siren")
-        current = communes[communes["type"] == "commune"].set_index("code")
-        self.communes = current
-        self._commune_rows: dict[str, dict] | None = None
-        # folded name → [(current code, departement, is_current)]
-        self.commune_names: dict[str, list[tuple[str, str, bool]]] = {}
-        for code, name, kind, cur, dep in communes[["code", "nom", "type", "current", "departement"]].itertuples(index=False):
+        read = lambda name: pd.read_csv(data / name, dtype=str, keep_default_na=False)  # noqa: E731
+        communes = read("communes.csv.gz")
+        self.departements = read("departements.csv").set_index("code")
+        self.regions = read("regions.csv").set_index("code")
+        self.epci = read("epci.csv").set_index("siren")
+        self.communes = communes[communes["type"] == "commune"].set_index("code")
+        self.com_codes = frozenset(self.departements.index[self.departements["zone"] == "com"])
+        # Plain tuples per code: a DataFrame .loc costs a quarter of a millisecond a call.
+        self._rows = {kind: _rows(frame, columns) for kind, frame, columns in (
+            ("commune", self.communes, ["nom", "departement", "region", "lat", "lon"]),
+            ("departement", self.departements, ["nom", "region", "lat", "lon"]),
+            ("region", self.regions, ["nom", "lat", "lon"]),
+            ("epci", self.epci, ["nom", "departement", "region", "lat", "lon"]))}
+        self.code_to_current = dict(zip(communes["code"], communes["current"]))
+        self._index_communes(communes)
+        self.departement_names = _index_names(self.departements["nom"])
+        self.region_names = _index_names(self.regions["nom"])
+        self._index_epci()
+        self.known_pairs: dict[tuple[str, str], dict[str, str]] = {}
+        pairs = read("twinnings.csv.gz")
+        for insee, country, key, since in zip(*(pairs[c].tolist() for c in ("insee", "country", "partner_key", "since"))):
+            self.known_pairs.setdefault((country, key), {})[insee] = since
+
+    def _index_communes(self, communes: pd.DataFrame) -> None:
+        """Names of communes, of today and of old (merged) ones, and the shorter forms people write."""
+        # folded official name → [(current code, departement, is_current)]
+        self.commune_names: dict[str, list[CommuneEntry]] = {}
+        columns = [communes[c].tolist() for c in ("nom", "type", "current", "departement")]
+        for name, kind, current, dep in zip(*columns):
             if kind == "arrondissement":
                 continue
             entries = self.commune_names.setdefault(fold_place(name), [])
-            entry = (cur, dep, kind == "commune")
-            if entry not in entries:
+            if (entry := (current, dep, kind == "commune")) not in entries:
                 entries.append(entry)
-        self.code_to_current = dict(zip(communes["code"], communes["current"]))
-        self.departement_names = self._index_names(self.departements["nom"])
-        self.region_names = self._index_names(self.regions["nom"])
-        self.epci_names = {}
-        self.epci_full_names = {fold_place(name): siren for siren, name in self.epci["nom"].items()}
-        for siren, name in self.epci["nom"].items():
-            for variant in self._epci_variants(name):
-                self.epci_names.setdefault(variant, siren)
+        # Second-rank keys, looked up only when no official name of any level matches: the
+        # name without its qualifier (`Bors` for Bors (Canton de Charente-Sud)) or its article.
+        self._commune_short_names: dict[str, list[CommuneEntry]] = {}
+        for name in dict.fromkeys(communes.loc[communes["type"] != "arrondissement", "nom"].tolist()):
+            folded = fold_place(name)
+            for short in {fold_place(_PAREN.sub("", name)), strip_articles(folded)} - {folded}:
+                listed = self._commune_short_names.setdefault(short, [])
+                listed.extend(e for e in self.commune_names[folded] if e not in listed)
         self._by_departement: dict[str, list[str]] = {}
         for name, entries in self.commune_names.items():
-            for _, dep, _ in entries:
+            for dep in dict.fromkeys(e[1] for e in entries):
                 self._by_departement.setdefault(dep, []).append(name)
         self._all_names = list(self.commune_names)
-        self.known_pairs: dict[tuple[str, str], dict[str, str]] = {}
-        pairs = pd.read_csv(data / "twinnings.csv.gz", dtype=str, keep_default_na=False)
-        for insee, country, key, since in pairs[["insee", "country", "partner_key", "since"]].itertuples(index=False):
-            self.known_pairs.setdefault((country, key), {})[insee] = since
 
-    @staticmethod
-    def _index_names(names: pd.Series) -> dict[str, str]:
-        index = {}
-        for code, name in names.items():
-            index[fold_place(name)] = code
-            index[strip_articles(fold_place(name))] = code
-        return index
-
-    @staticmethod
-    def _epci_variants(name: str) -> set[str]:
-        words = fold_place(name).split()
-        if words and words[0] in EPCI_ABBREVIATIONS:
-            words = EPCI_ABBREVIATIONS[words[0]].split() + words[1:]
-        full = " ".join(words)
-        variants = {full}
-        for prefix, level in PREFIXES:
-            if level == "epci" and full.startswith(prefix + " "):
-                variants.add(strip_articles(full[len(prefix) + 1:]))
-        return variants
+    def _index_epci(self) -> None:
+        """EPCI names: official (also with `CC` spelt out, without a trailing acronym) and short."""
+        self.epci_full_names: dict[str, list[str]] = {}
+        self.epci_names: dict[str, list[str]] = {}
+        for siren, name in zip(self.epci.index.tolist(), self.epci["nom"].tolist()):
+            full = _epci_full_forms(name)
+            for form in full:
+                _add(self.epci_full_names, form, siren)
+            for form in full | {_after_title(rest, level) for level, rest in map(_strip_title, full)
+                                if level == "epci"}:
+                _add(self.epci_names, form, siren)
+        self._epci_choices = list(self.epci_names)
 
     # --- public --------------------------------------------------------------------
 
@@ -149,8 +186,14 @@ class FrenchPlaces:
 
         >>> places.resolve("Ville de Nancy").french_id
         'commune:54395'
+        >>> places.resolve("Ville-d'Avray", "92").french_id
+        'commune:92077'
+        >>> places.resolve("Arue", "987").french_id
+        'commune:98712'
         """
         found = self._resolve(name, departement, code, type_text)
+        if type(found) is Collectivite:
+            return found
         if isinstance(found, Ambiguous) and partner:
             known = self.known_pairs.get(partner[:2], {})
             settled = [c for c in found.codes if c in known]
@@ -158,9 +201,7 @@ class FrenchPlaces:
                 settled = [c for c in settled if known[c] and known[c] == partner[2]]
             if len(settled) == 1:
                 return self.commune_record(settled[0])
-        if isinstance(found, UnresolvedPlace):
-            raise found
-        return found
+        raise found
 
     @lru_cache(maxsize=200_000)
     def _resolve(self, name, departement, code, type_text) -> "Collectivite | UnresolvedPlace":
@@ -171,60 +212,35 @@ class FrenchPlaces:
             return error
 
     def _resolve_uncached(self, name, departement, code, type_text) -> Collectivite:
-        level = self._level_from_type(type_text)
+        level = _level_from_type(type_text)
         if code and (found := self._from_code(code.strip(), level)):
             return found
         if not name:
             raise UnresolvedPlace(f"unknown French code {code}")
         departement = self.departement_code(departement) if departement else None
-        text, hint = self._split_hint(name)
-        if hint and fold_place(name) in self.commune_names:  # `Château-Chinon (Ville)`
-            text, hint = name, None
-        if hint and not departement:
-            departement = self.departement_code(hint)
-        folded = fold_place(text)
-        prefixed_level, remainder = self._strip_prefix(folded)
-        rest = strip_articles(remainder) if remainder is not None else None
-        level = prefixed_level or level
-        if level == "epci" and (siren := self.epci_names.get(folded) or (rest and self.epci_names.get(rest))):
-            return self.epci_record(siren)
-        if level == "departement":
-            if code_ := ((rest and self.departement_names.get(rest)) or self.departement_names.get(folded)
-                         or self.departement_code(text)):
-                return self.departement_record(code_)
-            raise UnresolvedPlace(f"unknown département {name!r}")
-        if level == "region":
-            key = rest if rest is not None else folded
-            if code_ := self.region_names.get(key) or self.region_names.get(strip_articles(key)):
-                return self.region_record(code_)
-            raise UnresolvedPlace(f"unknown région {name!r}")
-        if level == "epci":
-            if siren := self._fuzzy_epci(rest or folded):
-                return self.epci_record(siren)
-            raise UnresolvedPlace(f"unknown intercommunalité {name!r}")
-        if prefixed_level == "commune":
-            folded = _after_preposition(remainder)
-        try:
-            return self._commune(folded, departement, name)
-        except Ambiguous:
-            raise
-        except UnresolvedPlace:
-            # not a commune: an intercommunalité, département or région named without its title
-            if level is None and (siren := self.epci_full_names.get(folded)):
-                return self.epci_record(siren)
-            if level is None and (code_ := self.departement_names.get(folded)):
-                return self.departement_record(code_)
-            if level is None and (code_ := self.region_names.get(folded)):
-                return self.region_record(code_)
-            raise
+        if found := self._exact(Reading(fold_place(name), level, departement, True), name):
+            return found  # the name as written: most rows end here
+        readings = self._readings(name, level, departement)
+        for tier in (self._exact, self._short, self._approximate):
+            for reading in readings:
+                if found := tier(reading, name):
+                    return found
+        last = readings[-1]
+        if last.level in ("departement", "region", "epci"):
+            what = {"departement": "département", "region": "région", "epci": "intercommunalité"}[last.level]
+            raise UnresolvedPlace(f"unknown {what} {name!r}")
+        where = f" in département {last.departement}" if last.departement else ""
+        raise UnresolvedPlace(f"unknown collectivité {name!r}{where}")
 
     def departement_code(self, text: str) -> str | None:
-        """`54`, `2a`, `54.0`, `Drôme`, `Meurthe-et-Moselle` → département code."""
+        """`54`, `2a`, `54.0`, `054`, `987`, `Drôme`, `Meurthe-et-Moselle` → département code."""
         value = text.strip().upper().removesuffix(".0")
         if value.isdigit() and len(value) <= 3:
             value = value.zfill(2)
-        if value in self.departements.index:
+        if value in self._rows["departement"]:
             return value
+        if len(value) == 3 and value.startswith("0") and value[1:] in self._rows["departement"]:
+            return value[1:]
         folded = fold_place(text)
         return self.departement_names.get(folded) or self.departement_names.get(strip_articles(folded))
 
@@ -232,53 +248,38 @@ class FrenchPlaces:
 
     @lru_cache(maxsize=None)
     def commune_record(self, code: str) -> Collectivite:
-        if self._commune_rows is None:  # plain dicts: .loc costs a quarter of a millisecond
-            self._commune_rows = self.communes[["nom", "departement", "region", "lat", "lon"]].to_dict("index")
-        row = self._commune_rows[code]
-        return Collectivite(f"commune:{code}", row["nom"], "commune", row["departement"],
-                            row["region"], _float(row["lat"]), _float(row["lon"]))
+        name, dep, region, lat, lon = self._rows["commune"][code]
+        return Collectivite(f"commune:{code}", name, "commune", dep, region, lat, lon)
 
+    @lru_cache(maxsize=None)
     def departement_record(self, code: str) -> Collectivite:
-        row = self.departements.loc[code]
-        return Collectivite(f"departement:{code}", row["nom"], "departement", code,
-                            row["region"], _float(row["lat"]), _float(row["lon"]))
+        name, region, lat, lon = self._rows["departement"][code]
+        return Collectivite(f"departement:{code}", name, "departement", code, region, lat, lon)
 
+    @lru_cache(maxsize=None)
     def region_record(self, code: str) -> Collectivite:
-        row = self.regions.loc[code]
-        return Collectivite(f"region:{code}", row["nom"], "region", None, code,
-                            _float(row["lat"]), _float(row["lon"]))
+        if code in self.com_codes:  # one collectivité, one id: a COM is filed with the départements
+            return self.departement_record(code)
+        name, lat, lon = self._rows["region"][code]
+        return Collectivite(f"region:{code}", name, "region", None, code, lat, lon)
 
+    @lru_cache(maxsize=None)
     def epci_record(self, siren: str) -> Collectivite:
-        row = self.epci.loc[siren]
-        return Collectivite(f"epci:{siren}", row["nom"], "epci", row["departement"] or None,
-                            row["region"] or None, _float(row["lat"]), _float(row["lon"]))
+        name, dep, region, lat, lon = self._rows["epci"][siren]
+        return Collectivite(f"epci:{siren}", name, "epci", dep or None, region or None, lat, lon)
 
     def record(self, french_id: str) -> Collectivite | None:
         """A collectivité by its `french_id`, or None."""
         level, _, code = french_id.partition(":")
-        getter = {"commune": (self.communes, self.commune_record),
-                  "departement": (self.departements, self.departement_record),
-                  "region": (self.regions, self.region_record),
-                  "epci": (self.epci, self.epci_record)}.get(level)
-        if getter and code in getter[0].index:
-            return getter[1](code)
-        return None
+        getter = {"commune": self.commune_record, "departement": self.departement_record,
+                  "region": self.region_record, "epci": self.epci_record}.get(level)
+        return getter(code) if getter and code in self._rows[level] else None
 
     # --- steps ---------------------------------------------------------------------
 
-    @staticmethod
-    def _level_from_type(type_text: str | None) -> str | None:
-        if not type_text:
-            return None
-        folded = fold(type_text)
-        for word, level in TYPE_WORDS.items():
-            if word in folded:
-                return level
-        return None
-
     def _from_code(self, code: str, level: str | None) -> Collectivite | None:
         code = code.upper().removesuffix(".0")
-        if code.isdigit() and len(code) == 9 and code in self.epci.index:
+        if code.isdigit() and len(code) == 9 and code in self._rows["epci"]:
             return self.epci_record(code)
         if len(code) == 4 and code.isdigit():
             code = code.zfill(5)  # a spreadsheet dropped the leading zero
@@ -286,7 +287,7 @@ class FrenchPlaces:
             return self.commune_record(self.code_to_current[code])
         if level == "departement" and (dep := self.departement_code(code)):
             return self.departement_record(dep)
-        if level == "region" and code.zfill(2) in self.regions.index:
+        if level == "region" and code.zfill(2) in self._rows["region"]:
             return self.region_record(code.zfill(2))
         return None
 
@@ -299,55 +300,164 @@ class FrenchPlaces:
             return name[: m.start()], m.group(1)
         return name, None
 
-    @staticmethod
-    def _strip_prefix(folded: str) -> tuple[str | None, str | None]:
-        for prefix, level in PREFIXES:
-            if folded.startswith(prefix + " "):
-                return level, folded[len(prefix) + 1:]
-        return None, None
+    def _readings(self, name: str, level: str | None, departement: str | None) -> list[Reading]:
+        """The ways to read a name, most literal first; each later one rewrites more.
 
-    def _commune(self, folded: str, departement: str | None, written: str) -> Collectivite:
-        entries = self.commune_names.get(folded) or self.commune_names.get(strip_articles(folded), [])
-        if not entries:
-            entries = self._fuzzy(folded, departement)
+        1. the name as written; 2. without a trailing hint, the hint giving the département
+        when it names one (`Nancy (54)`), dropped otherwise (`Lyon (Métropole)`); then each
+        of those 3. without a leading title, whose level it gives (`Ville de`, `Région`).
+        A name whose hint is a département is not matched approximately as written.
+        """
+        texts = [(name, departement, True)]
+        text, hint = self._split_hint(name)
+        if hint is not None and text.strip():
+            hinted = self.departement_code(hint) or self.departement_code(_strip_title(fold_place(hint))[1] or "")
+            texts = [(name, departement, hinted is None), (text, departement or hinted, True)]
+        readings = [Reading(fold_place(t), level, d, f) for t, d, f in texts]
+        for t, d, f in texts:
+            title_level, rest = _strip_title(fold_place(t))
+            if title_level:
+                readings.append(Reading(_after_title(rest, title_level), title_level, d, f))
+        return readings
+
+    def _exact(self, reading: Reading, written: str) -> Collectivite | None:
+        """The collectivité whose official name a reading is; None if none, Ambiguous if several."""
+        key, level, dep, _ = reading
+        if level in (None, "commune") and (entries := self.commune_names.get(key)):
+            if found := self._pick_commune(entries, dep, written):
+                return found
+        if level is None and (sirens := self.epci_full_names.get(key)):
+            return self._pick_epci(sirens, dep, written)
+        if level == "epci" and (sirens := self.epci_names.get(key) or self.epci_names.get(strip_articles(key))):
+            return self._pick_epci(sirens, dep, written)
+        if level in (None, "departement"):
+            if code := self.departement_names.get(key) if level is None else self.departement_code(key):
+                return self.departement_record(code)
+        if level in (None, "region"):
+            if code := self.region_names.get(key) or (level and self.region_names.get(strip_articles(key))):
+                return self.region_record(code)
+        return None
+
+    def _short(self, reading: Reading, written: str) -> Collectivite | None:
+        """A commune named without its article or qualifier, or with an article too many."""
+        key, level, dep, _ = reading
+        if level not in (None, "commune"):
+            return None
+        entries = self._commune_short_names.get(key) or self.commune_names.get(strip_articles(key))
+        return self._pick_commune(entries, dep, written) if entries else None
+
+    def _approximate(self, reading: Reading, written: str) -> Collectivite | None:
+        """Near spellings of a reading, for communes and intercommunalités."""
+        if not reading.fuzzy:
+            return None
+        if reading.level in (None, "commune"):
+            if entries := self._fuzzy(reading.key, reading.departement):
+                return self._pick_commune(entries, reading.departement, written)
+        if reading.level == "epci" and (siren := self._fuzzy_epci(reading.key)):
+            return self.epci_record(siren)
+        return None
+
+    def _pick_commune(self, entries: list[CommuneEntry], departement: str | None,
+                      written: str) -> Collectivite | None:
+        """The one commune of today among entries (in the département when given)."""
+        if len(entries) == 1:
+            code, dep, _ = entries[0]
+            return self.commune_record(code) if not departement or dep == departement else None
         if departement:
-            entries = [e for e in entries if e[1] == departement] or (
-                [] if any(e[1] for e in entries) else entries)
+            entries = [e for e in entries if e[1] == departement]
         codes = list(dict.fromkeys(e[0] for e in entries if e[2])) or list(dict.fromkeys(e[0] for e in entries))
+        if not codes:
+            return None
         if len(codes) == 1:
             return self.commune_record(codes[0])
-        if not codes:
-            where = f" in département {departement}" if departement else ""
-            raise UnresolvedPlace(f"unknown collectivité {written!r}{where}")
-        named = ", ".join(f"{self.communes.loc[c, 'nom']} ({self.communes.loc[c, 'departement']}, {c})" for c in codes[:6])
-        raise Ambiguous(f"ambiguous collectivité {written!r}: {named}; give the département", codes)
+        rows = [(self._rows["commune"][c], c) for c in codes]
+        named = ", ".join(f"{row[0]} ({row[1]}, {c})" for row, c in rows[:6])
+        # Within one département (Bors, Bors; Château-Chinon (Ville), (Campagne)) only the code settles it.
+        settle = "the INSEE code" if len({row[1] for row, _ in rows}) == 1 else "the département"
+        raise Ambiguous(f"ambiguous collectivité {written!r}: {named}; give {settle}", codes)
+
+    def _pick_epci(self, sirens: list[str], departement: str | None, written: str) -> Collectivite:
+        if departement and len(sirens) > 1:
+            sirens = [s for s in sirens if self._rows["epci"][s][1] == departement] or sirens
+        if len(sirens) == 1:
+            return self.epci_record(sirens[0])
+        named = ", ".join(f"{self._rows['epci'][s][0]} ({self._rows['epci'][s][1]}, {s})" for s in sirens)
+        raise UnresolvedPlace(f"ambiguous intercommunalité {written!r}: {named}; give the département or the SIREN")
 
     def _fuzzy_epci(self, folded: str) -> str | None:
         """`Grand Besançon` for `CU Grand Besançon Métropole`: one clear best or nothing."""
-        found = process.extract(folded, list(self.epci_names), scorer=fuzz.token_set_ratio,
+        found = process.extract(folded, self._epci_choices, scorer=fuzz.token_set_ratio,
                                 score_cutoff=90, limit=5)
-        sirens = {self.epci_names[name] for name, score, _ in found if score >= found[0][1] - 1} if found else set()
+        sirens = {s for name, score, _ in found if score >= found[0][1] - 1 for s in self.epci_names[name]}
         return sirens.pop() if len(sirens) == 1 else None
 
-    def _fuzzy(self, folded: str, departement: str | None) -> list[tuple[str, str, bool]]:
+    def _fuzzy(self, folded: str, departement: str | None) -> list[CommuneEntry]:
         """Near spellings, only when exact matching failed and one candidate stands out."""
         choices = self._by_departement.get(departement, []) if departement else self._all_names
         found = process.extract(folded, choices, scorer=fuzz.ratio, score_cutoff=88, limit=3)
         if not found:
             return []
-        best = [name for name, score, _ in found if score >= found[0][1] - 1]
-        entries = [e for name in best for e in self.commune_names[name]]
-        return entries
+        return [e for name, score, _ in found if score >= found[0][1] - 1 for e in self.commune_names[name]]
 
 
-def _after_preposition(folded: str) -> str:
-    """`de le coteau` → `le coteau`, `du havre` → `le havre`: what `Ville de …` names."""
+def _level_from_type(type_text: str | None) -> str | None:
+    if not type_text:
+        return None
+    folded = fold(type_text)
+    return next((level for word, level in TYPE_WORDS.items() if word in folded), None)
+
+
+def _strip_title(folded: str) -> tuple[str | None, str | None]:
+    """`ville de nancy` → (`commune`, `de nancy`); (None, None) without a title."""
     words = folded.split()
+    for length in _TITLE_LENGTHS:
+        if len(words) > length and (level := _TITLES.get(" ".join(words[:length]))):
+            return level, " ".join(words[length:])
+    return None, None
+
+
+def _after_title(rest: str, level: str) -> str:
+    """What a title names: `de le coteau` → `le coteau`, `du havre` → `le havre` (communes
+    keep their article), `de l essonne` → `essonne`."""
+    if level != "commune":
+        return strip_articles(rest)
+    words = rest.split()
     if words and words[0] in ("de", "d") and len(words) > 1:
         return " ".join(words[1:])
     if words and words[0] in ("du", "des") and len(words) > 1:
         return " ".join(["le" if words[0] == "du" else "les"] + words[1:])
-    return folded
+    return rest
+
+
+def _epci_full_forms(name: str) -> set[str]:
+    """An EPCI's official name folded, with `CC`/`CA`/`CU` spelt out and without its acronym."""
+    forms = set()
+    for text in {name, _PAREN.sub("", name)}:
+        words = fold_place(text).split()
+        forms.add(" ".join(words))
+        if words and words[0] in EPCI_ABBREVIATIONS:
+            forms.add(" ".join(EPCI_ABBREVIATIONS[words[0]].split() + words[1:]))
+    return forms
+
+
+def _index_names(names: pd.Series) -> dict[str, str]:
+    index = {}
+    for code, name in zip(names.index.tolist(), names.tolist()):
+        index[fold_place(name)] = code
+        index[strip_articles(fold_place(name))] = code
+    return index
+
+
+def _add(index: dict[str, list[str]], key: str, value: str) -> None:
+    listed = index.setdefault(key, [])
+    if value not in listed:
+        listed.append(value)
+
+
+def _rows(frame: pd.DataFrame, columns: list[str]) -> dict[str, tuple]:
+    """{code: (values…)} with coordinates as floats (None when absent)."""
+    values = [frame[c].tolist() if c not in ("lat", "lon") else [_float(v) for v in frame[c].tolist()] for c in columns]
+    return dict(zip(frame.index.tolist(), zip(*values)))
 
 
 def _float(value: str) -> float | None:

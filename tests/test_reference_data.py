@@ -17,8 +17,8 @@ MAX_FILE_BYTES = 5_000_000
 
 COLUMNS = {
     "communes.csv.gz": ["code", "nom", "type", "current", "departement", "region", "population", "lat", "lon"],
-    "departements.csv": ["code", "nom", "region", "chef_lieu", "lat", "lon"],
-    "regions.csv": ["code", "nom", "chef_lieu", "lat", "lon"],
+    "departements.csv": ["code", "nom", "region", "chef_lieu", "lat", "lon", "zone"],
+    "regions.csv": ["code", "nom", "chef_lieu", "lat", "lon", "zone"],
     "epci.csv": ["siren", "nom", "type", "departement", "region", "members", "lat", "lon"],
     "countries.csv": [
         "code", "alpha3", "numeric", "name_fr", "name_en", "official_fr", "demonym_fr_m",
@@ -91,26 +91,56 @@ def test_every_entry_points_to_a_commune_of_today(communes: pd.DataFrame) -> Non
 def test_only_overseas_collectivites_and_a_few_restored_communes_lack_a_point(communes: pd.DataFrame) -> None:
     unplaced = communes[communes["lat"] == ""]
     assert set(unplaced["type"]) == {"commune"}
-    outside_com = unplaced[~unplaced["departement"].str.match(r"97[5-8]|98")]
+    outside_com = unplaced[~unplaced["departement"].str.match(r"97[578]|98")]
     assert len(outside_com) <= 10, outside_com
 
 
-def test_regions_are_13_metropolitan_plus_5_overseas() -> None:
+def test_communes_of_the_overseas_collectivites_are_placed_in_their_territory(communes: pd.DataFrame) -> None:
+    """GeoNames gives a point to most COM communes; each lies near its territory's chef-lieu."""
+    com = communes[(communes["type"] == "commune") & communes["departement"].str.match(r"97[578]|98")]
+    placed = com[com["lat"] != ""]
+    assert len(placed) >= 40 and set(placed["departement"]) == {"975", "977", "978", "986", "987", "988"}
+    seats = load("departements.csv").set_index("code")
+    for row in placed.itertuples():
+        seat = seats.loc[row.departement]
+        # French Polynesia spans about 2,000 km; Saint-Pierre and Wallis are much smaller.
+        assert distance_km(float(row.lat), float(row.lon), float(seat["lat"]), float(seat["lon"])) < 2_000, row
+    by_name = com.set_index("nom")
+    assert float(by_name.loc["Papeete", "lat"]) == pytest.approx(-17.53, abs=0.05)
+    assert float(by_name.loc["Nouméa", "lon"]) == pytest.approx(166.45, abs=0.05)
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine)."""
+    from math import asin, cos, radians, sin, sqrt
+    a = sin(radians(lat2 - lat1) / 2) ** 2 + cos(radians(lat1)) * cos(radians(lat2)) * sin(radians(lon2 - lon1) / 2) ** 2
+    return 2 * 6371 * asin(sqrt(a))
+
+
+def test_regions_are_13_metropolitan_plus_5_overseas_and_the_8_com_apart() -> None:
     regions = load("regions.csv")
-    overseas = {"01", "02", "03", "04", "06"}
-    assert overseas <= set(regions["code"])
-    assert len(set(regions["code"]) - overseas) == 13
-    assert (regions["lat"] != "").all()
+    zones = regions.groupby("zone")["code"].apply(set).to_dict()
+    assert zones["drom"] == {"01", "02", "03", "04", "06"}
+    assert len(zones["metro"]) == 13
+    assert zones["com"] == {"975", "977", "978", "984", "986", "987", "988", "989"}
+    assert (regions.loc[regions["zone"] != "com", "lat"] != "").all()
     assert regions.set_index("code").loc["44", "nom"] == "Grand Est"
 
 
-def test_101_departements_placed_at_their_chef_lieu() -> None:
+def test_101_departements_placed_at_their_chef_lieu_and_the_8_com_apart() -> None:
     departements = load("departements.csv").set_index("code")
-    assert len(departements) == 101
-    assert {"2A", "2B", "971", "976"} <= set(departements.index)
-    assert (departements["lat"] != "").all()
+    proper = departements[departements["zone"] != "com"]
+    assert len(proper) == 101
+    assert {"2A", "2B", "971", "976"} <= set(proper.index)
+    assert (proper["lat"] != "").all()
     assert departements.loc["54", "chef_lieu"] == "54395"
     assert float(departements.loc["54", "lat"]) == pytest.approx(48.69, abs=0.03)
+    com = departements[departements["zone"] == "com"]
+    assert set(com.index) == {"975", "977", "978", "984", "986", "987", "988", "989"}
+    assert (com["region"] == com.index).all()  # the COM code stands for département and région
+    # TAAF's chef-lieu in etalab is a commune of Saint-Pierre-et-Miquelon, Clipperton has no locality:
+    # no point rather than a wrong one
+    assert set(com.index[com["lat"] == ""]) == {"984", "989"}
 
 
 def test_1255_epci_all_placed() -> None:
