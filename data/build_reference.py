@@ -737,7 +737,10 @@ def main(argv: list[str] | None = None) -> None:
     }
     for name in OUTPUTS:
         if name in wanted:
-            write_csv(builders[name](), DATA_DIR / name)
+            frame = builders[name]()
+            write_csv(frame, DATA_DIR / name)
+            if name == "gazetteer.csv.gz":  # the foreign areas are built from the gazetteer
+                build_foreign_areas(frame, args.admin1_source)
     unplaced = communes[communes["lat"].isna()]
     print(f"communes without a point: {len(unplaced)}:", unplaced["departement"].value_counts().to_dict())
 
