@@ -1,4 +1,5 @@
-"""Survey upload in the browser: the ingest runs as a job, the page follows it to its result."""
+"""Survey upload in the browser: the files' mapping is shown first (tests/test_staff_mapping.py),
+then the ingest runs as a job, the page follows it to its result."""
 from __future__ import annotations
 
 import io
@@ -29,6 +30,12 @@ def upload(client, *files: tuple[str, bytes]):
     return client.post("/staff/import", data=data, content_type="multipart/form-data")
 
 
+def start_ingest(client, location: str):
+    """From the mapping page of an upload, start the ingest as the page's button does."""
+    assert "/staff/import/" in location
+    return client.post(location, data={"csrf_token": csrf_token(client, location), "action": "ingest"})
+
+
 def wait_for(client, location: str, timeout: float = 180) -> str:
     """The job page once it has stopped refreshing itself (the job ended)."""
     deadline = time.monotonic() + timeout
@@ -43,6 +50,10 @@ def wait_for(client, location: str, timeout: float = 180) -> str:
 def test_upload_runs_the_ingest_and_reports_each_file(staff_client):
     survey = (FIXTURES / "questionnaire-export.csv").read_bytes()
     response = upload(staff_client, ("questionnaire-été.csv", survey), ("notes.csv", b"just some words\nno header\n"))
+    assert response.status_code == 302
+    mapping = staff_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "questionnaire-été.csv" in mapping and "Fichier illisible" in mapping  # notes.csv, said before the ingest
+    response = start_ingest(staff_client, response.headers["Location"])
     assert response.status_code == 302
     location = response.headers["Location"]
     assert "/staff/travaux/" in location
@@ -79,7 +90,7 @@ def test_upload_over_the_size_limit_gets_a_clear_message(staff_client):
 def test_a_killed_job_is_shown_interrupted_and_the_registry_is_untouched(staff_client):
     rows = "\n".join(f"Nancy;54;Karlsruhe {i};Allemagne;1955;Jumelage;culture" for i in range(60_000))
     response = upload(staff_client, ("grande-enquete.csv", ("COMMUNE;DEPT;VILLE JUMELLE;PAYS;DEPUIS;NATURE;DOMAINES\n" + rows).encode()))
-    location = response.headers["Location"]
+    location = start_ingest(staff_client, response.headers["Location"]).headers["Location"]
     jobs = staff_client.application.config["JOBS"]
     from web.jobs import Jobs
     job = Jobs(jobs).get(location.rsplit("/", 1)[1])
