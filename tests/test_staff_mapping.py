@@ -169,3 +169,21 @@ def test_in_chromium_the_question_is_answered_and_the_rows_are_ingested(staff_cl
         assert count(staff_client) == NOTES.count("Allemagne")
     finally:
         server.shutdown()
+
+
+def test_one_answer_serves_every_sheet_of_the_same_shape_in_a_workbook(staff_client, tmp_path):
+    from openpyxl import Workbook
+    book = Workbook()
+    book.remove(book.active)
+    for name, pairs in (("Bretagne", PAIRS[:4]), ("Bourgogne", PAIRS[4:]), ("Normandie", PAIRS[2:6])):
+        sheet = book.create_sheet(name)
+        sheet.append(HEADER.split(";"))
+        for (f, d, p, y), note in zip(pairs, ["Allemagne", "voir convention", "Allemagne", "à relancer"]):
+            sheet.append([f, d, p, note, int(y)])
+    book.save(tmp_path / "par-region.xlsx")
+    location = upload(staff_client, ("par-region.xlsx", (tmp_path / "par-region.xlsx").read_bytes())).headers["Location"]
+    page = staff_client.get(location).get_data(as_text=True)
+    assert page.count('<tr class="question">') == 3 and page.count("Champ obligatoire introuvable") == 3
+    page = send(staff_client, location, "preview", **{"col-0-1-3": "partner_country"}).get_data(as_text=True)
+    assert 'class="question"' not in page and page.count("Lue avec un modèle enregistré") == 3
+    assert all(select_value(page, f"col-0-{s}-3") == "partner_country" for s in range(3))
