@@ -28,6 +28,7 @@ from index.facets import FACET_NAMES
 from repertoire.columns import ColumnMap
 from repertoire.export import FORMATS, REJECT_COLUMNS, export_rows, to_csv, write
 from repertoire.ingest import References, ingest_files
+from repertoire.normalize import Vocabulary
 from repertoire import unplaced
 from repertoire.countries import Countries
 from repertoire.pdf import FontError, Options, RepertoireError, cached_repertoire, country_repertoire
@@ -113,7 +114,7 @@ def ingest_with_progress(files: tuple[str, ...], tracker: Tracker) -> list:
     """Ingest file after file under a progress bar over the bytes read; print each report."""
     registry = get_registry()
     columns = ColumnMap.load(current_app.config["COLUMNS"])
-    references = References()
+    references = References(vocabulary=Vocabulary(extra=Path(current_app.instance_path) / "vocabulary"))
     sizes = {path: Path(path).stat().st_size if Path(path).is_file() else 0 for path in files}
     total = sum(sizes.values()) or 1
     with click.progressbar(length=total, label="Ingestion", file=sys.stderr) as bar:
@@ -139,6 +140,10 @@ def ingest_with_progress(files: tuple[str, ...], tracker: Tracker) -> list:
             click.echo(f"    {where}row {reject.row}: {reject.reason}")
         if len(report.rejects) > 20:
             click.echo(f"    … and {len(report.rejects) - 20} more (see `repertoire rejects`)")
+        for name, counts in report.unmapped.items():  # words staff may add to the vocabulary files
+            if counts:
+                top = ", ".join(f"{text} ({n})" for text, n in counts.most_common(10))
+                click.echo(f"    {name} not recognised ({len(counts)} distinct; vocabulary/{Vocabulary.FILES[name]}): {top}")
     return reports
 
 

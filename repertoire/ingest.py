@@ -14,7 +14,7 @@ import pandas as pd
 from .columns import ColumnMap
 from .gazetteer import Gazetteer
 from .model import FileReport, Reject
-from .normalize import Vocabulary, normalize_frame
+from .normalize import Vocabulary, count_unmapped, normalize_frame
 from .places import Countries, FrenchPlaces, UnresolvedPlace
 from .placenames import french_name, native_name
 from .registry import Registry, now, partnership_id
@@ -90,6 +90,7 @@ def _ingest_file(registry: Registry, path: Path, references: References, columns
         # Nothing of the file was recorded: its report counts no row either.
         report.read = report.accepted = report.merged = report.rejected = report.unchanged = 0
         report.rejects.clear()
+        report.unmapped.clear()
         raise
 
 
@@ -112,6 +113,7 @@ def _record_file(registry: Registry, path: Path, digest: str, references: Refere
         frame = normalize_frame(chunk.frame.copy(), references.vocabulary)
         frame = resolve_places(frame, references)
         accepted = frame[frame["reason"].isna()]
+        count_unmapped(report.unmapped, accepted)
         known = registry.keyed(zip(accepted["french_id"], accepted["partner_country"], accepted["partner_key"]))
         touched: dict[str, dict] = {}
         sources, rejects, history = [], [], []

@@ -1,6 +1,7 @@
 """The record: a partnership, a reject, and the closed vocabularies of DESIGN.md."""
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 KINDS: dict[str, tuple[str, str]] = {
@@ -86,6 +87,8 @@ class FileReport:
     error: str | None = None
     rejects: list[Reject] = field(default_factory=list)
     sheets: list[str] = field(default_factory=list)
+    # kind, status and theme texts of accepted rows that no vocabulary rule maps: words to add
+    unmapped: dict[str, Counter] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:

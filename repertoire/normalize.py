@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from functools import lru_cache
-from pathlib import Path
 
 import pandas as pd
 
-from .text import clean, fold, load_rules, split_values
-
-VOCABULARY = Path(__file__).resolve().parent.parent / "data" / "vocabulary"
+from .text import clean, fold
+from .vocabulary import Rules, Vocabulary, map_themes  # noqa: F401 (map_themes: part of this module's API)
 
 MONTHS = {
     "janvier": 1, "janv": 1, "jan": 1, "january": 1, "fevrier": 2, "fevr": 2, "fev": 2,
@@ -28,15 +27,6 @@ MONTHS = {
 }
 FIRST_YEAR = 1900  # the oldest French twinnings date from the 1920s–1950s
 EXCEL_EPOCH = dt.date(1899, 12, 30)
-
-
-class Vocabulary:
-    """Synonym rules for themes, kinds and statuses, read from editable files."""
-
-    def __init__(self, folder: Path = VOCABULARY):
-        self.themes = load_rules(folder / "themes.txt")
-        self.kinds = load_rules(folder / "kinds.txt")
-        self.statuses = load_rules(folder / "statuses.txt")
 
 
 @lru_cache(maxsize=100_000)
@@ -95,39 +85,21 @@ def _parse_date(text: str) -> tuple[int, str | None] | None:
     return None
 
 
-def map_vocabulary(text: str | None, rules: dict[str, str]) -> str | None:
-    """One value through a synonym table; None when nothing matches."""
-    if not text:
-        return None
-    key = fold(text)
-    if key in rules:
-        return rules[key]
-    # "Jumelage-coopération (1998)": try the leading words.
-    words = key.split()
-    for size in range(len(words) - 1, 0, -1):
-        if (prefix := " ".join(words[:size])) in rules:
-            return rules[prefix]
-    return None
+def map_vocabulary(text: str | None, rules: Rules) -> str | None:
+    """One kind or status cell through its vocabulary; None when nothing matches."""
+    return rules.best(text) if text else None
 
 
-def map_themes(text: str | None, rules: dict[str, str]) -> tuple[list[str], list[str]]:
-    """A themes cell as (theme codes, keywords kept as written)."""
-    codes: list[str] = []
-    keywords: list[str] = []
-    for part in split_values(text):
-        code = rules.get(fold(part))
-        if code is None and " et " in f" {fold(part)} ":
-            # "Culture et éducation": two themes in one phrase.
-            pieces = [rules.get(p.strip()) for p in f" {fold(part)} ".split(" et ")]
-            if all(pieces):
-                codes.extend(p for p in pieces if p not in codes)
-                continue
-        if code is None:
-            if part not in keywords:
-                keywords.append(part)
-        elif code not in codes:
-            codes.append(code)
-    return codes, keywords
+def count_unmapped(counts: dict[str, Counter], frame: pd.DataFrame) -> None:
+    """Add the kind and status texts that mapped to nothing, and the theme keywords, to `counts`:
+    the words staff may add to the vocabulary files (the report prints the most frequent)."""
+    for column in ("kind", "status"):
+        if f"{column}_text" in frame:
+            texts = frame[f"{column}_text"].where(frame[column].isna()).dropna()
+            counts.setdefault(column, Counter()).update(texts)
+    if "keywords" in frame:
+        counts.setdefault("themes", Counter()).update(
+            k for cell in frame["keywords"].dropna() for k in cell.split(";") if k)
 
 
 def _mapped(series: pd.Series, function) -> pd.Series:

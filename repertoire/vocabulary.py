@@ -1,0 +1,282 @@
+"""Kinds, statuses and themes as surveys write them, in six languages, onto the codes of DESIGN.md.
+
+Surveys come in French, English, German, Spanish, Italian and Portuguese, each with its own
+inflections and word order, so a listed synonym is not compared as a string: both the
+synonym and the survey text become tokens (folded, stop words dropped, each token known by
+its Snowball stems in the six languages), and a text matches a rule when its tokens contain
+the rule's. `échanges scolaires` then matches `échange scolaire`, and `projects on water and
+sanitation` matches `water` and `sanitation`. A German compound the files do not list is
+read by its first known word (`Trinkwasserversorgung` → `wasser`).
+
+Precision guards, each for a class of false positives:
+- a negation (`pas`, `not`, `nicht`, `no`, `non`, `não`…) binds to the next word, and all
+  negations are one key, so `not active`, `nicht aktiv` and `non attivo` are one rule, and
+  `actif` never matches the `active` of `not active`;
+- a rule made only of answer words or single letters (`non`, `yes`, `P`) matches only a
+  whole cell: `Non renseigné` is not a status, `Non` is;
+- stop words of the six languages are dropped (`Estado` is one in Spanish), so a word
+  that is a function word in one language never makes a match.
+
+The matching is cached per distinct value: surveys repeat the same few spellings.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import snowballstemmer
+from whoosh.lang.stopwords import stoplists
+
+from .text import fold, split_values
+
+DEFAULT_FOLDER = Path(__file__).resolve().parent.parent / "data" / "vocabulary"
+LANGUAGES = {"fr": "french", "en": "english", "de": "german", "es": "spanish", "it": "italian",
+             "pt": "portuguese"}
+STEMMERS = tuple((lang, snowballstemmer.stemmer(name)) for lang, name in LANGUAGES.items())
+NEGATION = "¬"  # the one key every negation word becomes
+NEGATIONS = {"non", "no", "not", "pas", "plus", "nicht", "kein", "keine", "keinen", "nao", "sem", "sin",
+             "senza", "sans", "ni", "ne", "aucun", "aucune", "none", "nessun", "nessuna", "ninguna",
+             "ninguno", "nenhum", "nenhuma", "ohne", "without", "never", "jamais", "nie", "nunca", "nein"}
+# Words between a negation and what it denies: "no longer active", "nicht mehr aktiv".
+NEGATION_TAILS = {"longer", "more", "anymore", "mehr", "plus", "piu", "mais", "ya", "ja", "encore", "yet",
+                  "lange", "langer", "actuellement", "currently", "derzeit", "actualmente", "attualmente",
+                  "atualmente", "momento", "moment"}
+ANSWERS = {"oui", "yes", "ja", "si", "sim", "non", "no", "nein", "nao", "not"}
+STOP_WORDS = frozenset(fold(w) for lang in LANGUAGES for w in stoplists[lang]) - NEGATIONS - ANSWERS
+_WORD = re.compile(r"[^\W\d_]+")
+MIN_PART = 4  # shortest piece of a compound that counts as a word
+
+
+@lru_cache(maxsize=100_000)
+def stems(word: str) -> frozenset[str]:
+    """A lower-case word as its folded stem in each of the six languages, tagged with the
+    language (`fr:echang`), and as itself (`=echanges`). Two words are one when they share
+    a stem in the same language: `sanità` (it: sanit) is not `sanitation` (en: sanit)."""
+    folded = fold(word).replace(" ", "")
+    keys = {f"={folded}"}
+    for form in {word, folded}:
+        for lang, stemmer in STEMMERS:
+            keys.add(f"{lang}:{fold(stemmer.stemWord(form)).replace(' ', '')}")
+    return frozenset(keys)
+
+
+@lru_cache(maxsize=100_000)
+def tokens(text: str) -> tuple[frozenset[str], ...]:
+    """A text as its content tokens, in order: each a set of stems, a negation as `¬`.
+
+    >>> [sorted(k for k in t if k[0] in "¬=" or k[:3] == "fr:") for t in tokens("Pas d'échanges scolaires")]
+    [['¬'], ['=echanges', 'fr:echang'], ['=scolaires', 'fr:scolair']]
+    """
+    result: list[frozenset[str]] = []
+    for word in _WORD.findall(text.lower()):
+        folded = fold(word)
+        if folded in NEGATIONS:
+            if not (result and result[-1] == {NEGATION}):
+                result.append(frozenset({NEGATION}))
+            continue
+        if result and result[-1] == {NEGATION} and folded in NEGATION_TAILS:
+            continue
+        if len(folded) < 2 or folded in STOP_WORDS:
+            continue
+        result.append(stems(word))
+    return tuple(result)
+
+
+def _whole_cell_only(text: str) -> bool:
+    """`non`, `yes`, `P`: words that say something only when they are the whole answer."""
+    words = fold(text).split()
+    return all(w in ANSWERS or w in NEGATIONS or len(w) < 2 for w in words)
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    tokens: tuple[frozenset[str], ...]
+    order: int  # place in the files: the last tie-break
+
+
+class Rules:
+    """One vocabulary (kinds, statuses or themes): exact synonyms, then token rules."""
+
+    def __init__(self, pairs: Iterable[tuple[str, str]]):
+        self.exact: dict[str, str] = {}
+        self.words: set[str] = set()
+        chosen: dict[tuple[frozenset[str], ...], tuple[int, int, str]] = {}
+        for order, (synonym, code) in enumerate(pairs):
+            self.exact[fold(synonym)] = code
+            if _whole_cell_only(synonym) or not (keys := tokens(synonym)):
+                continue
+            # Two synonyms with the same words once stop words are gone (`inactive`, `inactive
+            # for now`): the one with fewer words says it, and a later file overrides.
+            rank = (len(fold(synonym).split()), -order, code)
+            if keys not in chosen or rank < chosen[keys]:
+                chosen[keys] = rank
+            self.words.update(w for w in fold(synonym).split() if len(w) >= MIN_PART and w not in STOP_WORDS)
+        self.rules = [Rule(code, keys, number)
+                      for number, (keys, (_, _, code)) in enumerate(sorted(chosen.items(), key=lambda i: -i[1][1]))]
+        self.index: dict[str, list[tuple[int, int]]] = {}
+        for rule in self.rules:
+            for slot, key in enumerate(rule.tokens):
+                for stem in key:
+                    self.index.setdefault(stem, []).append((rule.order, slot))
+        self.match = lru_cache(maxsize=100_000)(self._match)
+        self.best = lru_cache(maxsize=100_000)(self._best)
+
+    @classmethod
+    def parse(cls, lines: Iterable[str]) -> "Rules":
+        """Rules from `synonym, synonym => code` lines; `#` starts a comment line."""
+        pairs = []
+        for line in lines:
+            line = line.strip()
+            if not line or line.startswith("#") or "=>" not in line:
+                continue
+            left, code = (part.strip() for part in line.rsplit("=>", 1))
+            pairs.append((code, code))
+            pairs += [(synonym.strip(), code) for synonym in left.split(",") if synonym.strip()]
+        return cls(pairs)
+
+    @classmethod
+    def read(cls, *paths: Path) -> "Rules":
+        """Rules from files, in order (a later file adds to the earlier ones); missing files skipped."""
+        lines: list[str] = []
+        for path in paths:
+            if path.is_file():
+                lines += path.read_text(encoding="utf-8").splitlines()
+        return cls.parse(lines)
+
+    def _match(self, text: str) -> tuple[str, ...]:
+        """Every code the text says, in the order it says them (several themes in one phrase):
+        the longest rules first, each on words no longer rule has taken."""
+        if (code := self.exact.get(fold(text))) is not None:
+            return (code,)
+        chosen, taken = [], set()
+        for _, _, number, slots in self._hits(text):
+            if (positions := self._place(self.rules[number], slots, taken)) is not None:
+                taken.update(positions)
+                chosen.append((min(positions), self.rules[number].code))
+        return tuple(dict.fromkeys(code for _, code in sorted(chosen)))
+
+    def _best(self, text: str) -> str | None:
+        """The one code of a kind or status cell: the longest rule, then the first said."""
+        if (code := self.exact.get(fold(text))) is not None:
+            return code
+        hits = self._hits(text)
+        return self.rules[hits[0][2]].code if hits else None
+
+    def _hits(self, text: str) -> list[tuple[int, int, int, dict[int, set[int]]]]:
+        """(−rule length, first position, rule order, {rule slot: text positions}) of every rule
+        the text contains, best first."""
+        keys = self._split_compounds(tokens(text))
+        candidates: dict[int, dict[int, set[int]]] = {}
+        for position, key in enumerate(keys):
+            negated = position > 0 and keys[position - 1] == {NEGATION}
+            # A word listed as itself is not read through a stem it shares with another
+            # language's word: `sanità` (listed, health) is not `sanitation` (water).
+            found = [self.index.get(k, ()) for k in key if k.startswith("=")][0] if key != {NEGATION} else ()
+            found = found or [hit for stem in key for hit in self.index.get(stem, ())]
+            for number, slot in found:
+                rule_key = self.rules[number].tokens
+                # A denied word is not the word: `actif` never matches the `actif` of `pas actif`.
+                if negated and not (slot > 0 and rule_key[slot - 1] == {NEGATION}):
+                    continue
+                candidates.setdefault(number, {}).setdefault(slot, set()).add(position)
+        hits = []
+        for number, slots in candidates.items():
+            rule = self.rules[number]
+            if len(slots) == len(rule.tokens) and (positions := self._place(rule, slots, set())) is not None:
+                hits.append((-len(rule.tokens), min(positions), number, slots))
+        return sorted(hits, key=lambda hit: hit[:3])
+
+    @staticmethod
+    def _place(rule: Rule, slots: dict[int, set[int]], taken: set[int]) -> list[int] | None:
+        """Distinct text positions, not yet taken, for the rule's words; a negation right
+        before its word."""
+        used: list[int] = []
+        for slot in range(len(rule.tokens)):
+            if slot > 0 and rule.tokens[slot - 1] == {NEGATION}:
+                continue  # placed with its negation
+            free = [p for p in sorted(slots[slot]) if p not in used and p not in taken]
+            if rule.tokens[slot] == {NEGATION} and slot + 1 < len(rule.tokens):
+                free = [p for p in free if p + 1 in slots[slot + 1] and p + 1 not in taken]
+                if free:
+                    used.append(free[0] + 1)
+            if not free:
+                return None
+            used.append(free[0])
+        return used
+
+    def _split_compounds(self, keys: tuple[frozenset[str], ...]) -> tuple[frozenset[str], ...]:
+        """Tokens no rule knows, split into known words where they are compounds."""
+        result: list[frozenset[str]] = []
+        for key in keys:
+            if key == {NEGATION} or any(stem in self.index for stem in key):
+                result.append(key)
+                continue
+            word = next(k for k in key if k.startswith("="))[1:]
+            part = self._compound(word) if len(word) >= 2 * MIN_PART else None
+            result.append(stems(part) if part else key)
+        return tuple(result)
+
+    @lru_cache(maxsize=50_000)
+    def _compound(self, word: str) -> str | None:
+        """The first known word of a compound: `jugendbegegnungen` → `jugend`,
+        `trinkwasserversorgung` → `wasser`, `abfallwirtschaft` → `abfall`.
+
+        German joins parts with an `s` or an `n` (`Gesundheitswesen`) and its first known part
+        says what the compound is about. A leading part counts when it is a word of the files,
+        a later one when its stems are, so that derived words (`mobilisation`) do not split."""
+        if any(stem in self.index for stem in stems(word)):
+            return word
+        for cut in range(len(word) - MIN_PART, MIN_PART - 1, -1):
+            head = word[:cut]
+            for joined in (head, head[:-1] if head[-1] in "sn" else None):
+                if joined in self.words:
+                    return joined
+        for cut in range(2, len(word) - MIN_PART):
+            if part := self._compound(word[cut:]):
+                return part
+        return None
+
+
+def map_themes(text: str | None, rules: Rules) -> tuple[list[str], list[str]]:
+    """A themes cell as (theme codes, parts kept as keywords because they map to no theme)."""
+    codes: list[str] = []
+    keywords: list[str] = []
+    for part in split_values(text):
+        found = rules.match(part)
+        if not found and part not in keywords:
+            keywords.append(part)
+        codes += [code for code in found if code not in codes]
+    return codes, keywords
+
+
+class Vocabulary:
+    """The three vocabularies, from the editable files of `data/vocabulary/`, then from the
+    same file names in `extra` (the instance folder's `vocabulary/`), which add to them."""
+
+    FILES = {"kind": "kinds.txt", "status": "statuses.txt", "themes": "themes.txt"}
+
+    def __init__(self, folder: Path = DEFAULT_FOLDER, extra: Path | None = None):
+        def rules(name: str) -> Rules:
+            return Rules.read(folder / name, *([Path(extra) / name] if extra else []))
+        self.kinds = rules(self.FILES["kind"])
+        self.statuses = rules(self.FILES["status"])
+        self.themes = rules(self.FILES["themes"])
+
+    def kind(self, text: str | None) -> str | None:
+        return self.kinds.best(text) if text else None
+
+    def status(self, text: str | None) -> str | None:
+        return self.statuses.best(text) if text else None
+
+    def fields_of(self, value: str | None) -> set[str]:
+        """Which vocabularies a cell's value belongs to: the cheap question column profiling asks."""
+        if not value:
+            return set()
+        found = {field for field, rules in (("kind", self.kinds), ("status", self.statuses)) if rules.best(value)}
+        if any(self.themes.match(part) for part in split_values(value)):
+            found.add("themes")
+        return found
