@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, render_template
 from flask_babel import gettext as _
 
 from index import labels
+from repertoire import unplaced
 from repertoire.ingest import References
 from repertoire.registry import Registry
 
@@ -64,7 +65,8 @@ def dashboard():
     reg = registry()
     figures = {"partnerships": reg.count(),
                "rejects": reg.iter_rows("SELECT count(*) FROM rejects").fetchone()[0],
-               "sources": reg.iter_rows("SELECT count(DISTINCT file_hash) FROM sources").fetchone()[0]}
+               "sources": reg.iter_rows("SELECT count(DISTINCT file_hash) FROM sources").fetchone()[0],
+               "unplaced": len(unplaced.unplaced(reg).partners)}
     return render_template("staff/dashboard.html", figures=figures, jobs=jobs().recent(5))
 
 
