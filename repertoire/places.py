@@ -25,7 +25,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from .countries import Countries  # noqa: F401  (re-exported: places are French and foreign)
-from .text import fold, strip_articles
+from .text import ARTICLES, fold, strip_articles
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -125,7 +125,7 @@ class FrenchPlaces:
             ("departement", self.departements, ["nom", "region", "lat", "lon"]),
             ("region", self.regions, ["nom", "lat", "lon"]),
             ("epci", self.epci, ["nom", "departement", "region", "lat", "lon"]))}
-        self.code_to_current = dict(zip(communes["code"], communes["current"]))
+        self.code_to_current = dict(zip(communes["code"].tolist(), communes["current"].tolist()))
         self._index_communes(communes)
         self.departement_names = _index_names(self.departements["nom"])
         self.region_names = _index_names(self.regions["nom"])
@@ -149,9 +149,11 @@ class FrenchPlaces:
         # Second-rank keys, looked up only when no official name of any level matches: the
         # name without its qualifier (`Bors` for Bors (Canton de Charente-Sud)) or its article.
         self._commune_short_names: dict[str, list[CommuneEntry]] = {}
-        for name in dict.fromkeys(communes.loc[communes["type"] != "arrondissement", "nom"].tolist()):
+        for name in dict.fromkeys(name for name, kind in zip(columns[0], columns[1]) if kind != "arrondissement"):
             folded = fold_place(name)
-            for short in {fold_place(_PAREN.sub("", name)), strip_articles(folded)} - {folded}:
+            shorts = {fold_place(_PAREN.sub("", name)) if "(" in name else folded,
+                      strip_articles(folded) if folded.split(" ", 1)[0] in ARTICLES else folded}
+            for short in shorts - {folded}:
                 listed = self._commune_short_names.setdefault(short, [])
                 listed.extend(e for e in self.commune_names[folded] if e not in listed)
         self._by_departement: dict[str, list[str]] = {}
