@@ -1,20 +1,40 @@
-"""Partner localities placed from an offline GeoNames extract (data/gazetteer.csv.gz).
+"""Partner localities placed from offline GeoNames extracts and administrative areas.
 
-Matched by name within the partner's country: the name as written, alternate names and
-transliterations, folded; administrative words (`Gmina`, `County Borough`, `Stadt`) set
-aside; the most populous place on ties; a close spelling only when one place stands out.
+What is searched, per country (loaded once per process, indexed per country on first use):
+places of 1,000 inhabitants and more (`data/gazetteer.csv.gz`), villages of 500 to 999
+(`data/gazetteer-villages.csv.gz`) and administrative areas — states, provinces, counties,
+districts, council areas, London boroughs — (`data/admin-areas.csv.gz`); see data/README.md.
+
+How a name is matched: as written, then its alternate names and transliterations, folded;
+administrative words (`Gmina`, `County Borough`, `London Borough of`, `Council`) set aside;
+then as a district of a city (districts.py: `City – District`, `District (City)`,
+`City 6`…): the district when it is found near its city, else the city; then a close
+spelling, when one place stands out; last, the point a public twinning list gives.
+
+How one candidate is chosen among homonyms: only candidates inside their country's outline
+(outlines.py) count; then the context the survey row gives — the partner's region (matched
+against the GeoNames first-level division of each candidate), then a known twinning of the
+French side near a candidate (`data/twinnings.csv.gz`) — then size. A name that says it is
+an area (`Kent County Council`) prefers an area; otherwise a town of 1,000 inhabitants or more
+comes before an area of the same name, and an area before a village.
+
 A partner that cannot be placed stays without a point, never placed at random.
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
+from unidecode import unidecode
 
+from . import districts
+from .outlines import inside_many
 from .text import fold
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -25,14 +45,35 @@ ADMIN_WORDS = re.compile(
     r"borough|city of|city|town of|town|district|municipality of|municipality|municipio de|"
     r"municipio|comune di|comune|concello de|ayuntamiento de|ville de|commune urbaine de|"
     r"commune rurale de|commune de|commune|prefecture|ken|shi|machi|cho|mura|obec|mesto|"
-    r"opstina|okres|rajon|oblast|region|province de|province of|province|state of)\b"
+    r"opstina|okres|rajon|oblast|region|province de|province of|province|state of|"
+    r"council|metropolitan|council area|unitary authority|regional council|samtgemeinde|"
+    r"verbandsgemeinde|komitat|megye|varmegye|kraj|judetul|judet|zupanija|voivodeship)\b"
+)
+# Abbreviations of German place names ("Karlstein a. d. Thaya", "Steszew b. Posen").
+_ABBREVIATIONS = ((re.compile(r"\b([ai]) d\b"), r"\1n der"), (re.compile(r"\ba\b"), "am"),
+                  (re.compile(r"\bi\b"), "im"), (re.compile(r"\bb\b"), "bei"))
+# "London Borough of Camden", "Royal Borough of X", "Municipality of Y", "Province de Z":
+# a title of up to two words, a word of status, then "of" — the name is what follows.
+_TITLE_OF = re.compile(
+    r"^(?:the )?(?:[a-z]+ ){0,2}?(?:borough|district|county|city|municipality|region|province|"
+    r"prefecture|state|commune|municipio|comune|town|shire|oblast|voivodeship|department|"
+    r"departement|governorate|wilaya|canton) (?:of|de|di|du|del|de la|des|d) "
+)
+# Words saying that the partner is an administrative area rather than a town.
+_AREA_WORDS = re.compile(
+    r"\b(county|district|council|province|provincia|region|regione|oblast|kreis|landkreis|"
+    r"powiat|okres|borough|department|departamento|prefecture|governorate|wilaya|voivodeship|"
+    r"state|land|canton|shire|unitary authority|council area|regional council|samtgemeinde|"
+    r"verbandsgemeinde|komitat|megye|varmegye|kraj|judet|zupanija|wojewodztwo|comarca)\b"
 )
 _BRACKETS = re.compile(r"\s*[(\[].*?[)\]]\s*")
+NEAR_KM = 30  # a district within this distance of its city; a twinning point this close
+AREA_RANK = 1_000  # an area ranks as a place of this size (below towns, above villages)
 
 
 @dataclass(frozen=True)
 class Locality:
-    """A placed partner: where it is, and its name in its own script when known."""
+    """A placed partner: where it is, its region, and its name in its own script when known."""
 
     geonameid: int
     name: str
@@ -40,70 +81,300 @@ class Locality:
     lat: float
     lon: float
     native: str | None
+    region: str | None = None  # the name of its first-level division, when known
 
 
 def name_keys(name: str) -> list[str]:
     """The folded forms under which a partner name is looked up, most exact first."""
     keys = [fold(name)]
     plain = fold(_BRACKETS.sub(" ", name))
-    bare = " ".join(ADMIN_WORDS.sub(" ", plain).split())
-    for key in (plain, bare, plain.replace("saint ", "st "), plain.replace("st ", "saint ")):
+    titled = _TITLE_OF.sub("", plain)
+    bare = " ".join(ADMIN_WORDS.sub(" ", titled).split())
+    expanded = plain
+    for pattern, replacement in _ABBREVIATIONS:
+        expanded = pattern.sub(replacement, expanded)
+    for key in (plain, titled, bare, expanded, plain.replace("saint ", "st "), plain.replace("st ", "saint ")):
         if key and key not in keys:
             keys.append(key)
     return keys
 
 
+def km(lat1: float, lon1: float, lat2, lon2):
+    """Great-circle distance in kilometres (numpy arrays welcome on the second point)."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2
+    return 6371 * 2 * np.arcsin(np.sqrt(np.minimum(1.0, a)))
+
+
+def fold_many(names: pd.Series) -> pd.Series:
+    """`text.fold` over a column at once (the same result, without a Python call per ASCII name)."""
+    values = names.to_numpy(dtype=object).copy()
+    latin = names.str.isascii().to_numpy()
+    values[~latin] = [unidecode(v) for v in values[~latin]]
+    names = pd.Series(values, index=names.index, dtype=object)
+    return names.str.lower().str.replace(r"[^0-9a-z]+", " ", regex=True).str.strip()
+
+
+class Country:
+    """The places and areas of one country, indexed by folded name."""
+
+    def __init__(self, code: str, places: pd.DataFrame):
+        self.code = code
+        self.places = places.reset_index(drop=True)
+        self.lat = self.places["lat"].to_numpy(float)
+        self.lon = self.places["lon"].to_numpy(float)
+        self.population = self.places["population"].to_numpy(float)
+        self.is_area = (self.places["kind"] == "area").to_numpy()
+        self.admin1 = self.places["admin1"].to_numpy(object)
+        variants = self.places["names"].str.split("|").explode().astype(str)
+        self.index: dict[str, list[int]] = {}
+        for key, position in zip(fold_many(variants).to_numpy(), variants.index.to_numpy()):
+            if key:
+                found = self.index.setdefault(key, [])
+                if not found or found[-1] != position:
+                    found.append(int(position))
+        self._inside = np.full(len(self.places), -1, dtype=np.int8)  # -1: not checked yet
+        self._numbered: dict[tuple[str, int], list[int]] | None = None
+
+    def usable(self, positions) -> tuple[int, ...]:
+        """The positions whose point lies inside the country (outlines.py), checked once each."""
+        positions = list(positions)
+        unknown = [p for p in positions if self._inside[p] < 0]
+        if unknown:
+            self._inside[unknown] = inside_many([self.code] * len(unknown), self.lat[unknown], self.lon[unknown])
+        return tuple(p for p in positions if self._inside[p] == 1)
+
+    def numbered(self) -> dict[tuple[str, int], list[int]]:
+        """Places whose name is a city and a district number (`Budapest XIII. kerület`)."""
+        if self._numbered is None:
+            self._numbered = {}
+            for key, positions in self.index.items():
+                if " " in key:
+                    reading = districts.numbered(key)
+                    if reading:
+                        self._numbered.setdefault((fold(reading.city), reading.number), []).extend(positions)
+        return self._numbered
+
+
 class Gazetteer:
-    """Lazy per-country indexes over the GeoNames extract."""
+    """Lazy per-country indexes over the GeoNames extracts and the administrative areas."""
 
-    def __init__(self, path: Path = DATA / "gazetteer.csv.gz", pairs: Path = DATA / "twinnings.csv.gz"):
-        self.path = path
-        self.pairs = pairs
+    def __init__(self, path: Path = DATA / "gazetteer.csv.gz", pairs: Path = DATA / "twinnings.csv.gz",
+                 villages: Path = DATA / "gazetteer-villages.csv.gz", areas: Path = DATA / "admin-areas.csv.gz",
+                 admin1: Path = DATA / "admin1.csv"):
+        self.path, self.pairs, self.villages, self.areas, self.admin1_path = path, pairs, villages, areas, admin1
         self._by_country: dict[str, pd.DataFrame] | None = None
-        self._indexes: dict[str, dict[str, list[int]]] = {}
+        self._countries: dict[str, Country | None] = {}
         self._known: dict[tuple[str, str], tuple[float, float, str]] | None = None
+        self._twinned: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] | None = None
+        self._admin1_names: dict[tuple[str, str], str] | None = None
+        self._region_keys: dict[str, dict[str, set[str]]] | None = None
 
-    def _country(self, country: str) -> tuple[pd.DataFrame, dict[str, list[int]]]:
+    # ---- loading -------------------------------------------------------------------------
+
+    def _load(self) -> dict[str, pd.DataFrame]:
         if self._by_country is None:
-            table = pd.read_csv(self.path, dtype={"admin1": str, "native": str, "names": str},
-                                keep_default_na=False)
+            read = dict(dtype={"admin1": str, "native": str, "names": str, "country": str}, keep_default_na=False)
+            towns = pd.read_csv(self.path, **read).assign(kind="place")
+            parts = [towns]
+            if self.villages.exists():
+                parts.append(pd.read_csv(self.villages, **read).assign(kind="place", native=""))
+            if self.areas.exists():
+                areas = pd.read_csv(self.areas, **read)
+                parts.append(areas.assign(kind="area", geonameid=0, population=0, native=""))
+            table = pd.concat(parts, ignore_index=True)
             table["population"] = pd.to_numeric(table["population"], errors="coerce").fillna(0)
-            self._by_country = {code: group.reset_index(drop=True)
-                                for code, group in table.groupby("country")}
-        places = self._by_country.get(country)
-        if places is None:
-            return pd.DataFrame(), {}
-        if country not in self._indexes:
-            index: dict[str, list[int]] = {}
-            for position, names in enumerate(places["names"]):
-                for variant in {fold(n) for n in names.split("|")}:
-                    if variant:
-                        index.setdefault(variant, []).append(position)
-            self._indexes[country] = index
-        return places, self._indexes[country]
+            self._by_country = {code: group for code, group in table.groupby("country")}
+        return self._by_country
 
-    @lru_cache(maxsize=50_000)
-    def place(self, name: str, country: str) -> Locality | None:
+    def _country(self, country: str) -> Country | None:
+        if country not in self._countries:
+            places = self._load().get(country)
+            self._countries[country] = Country(country, places) if places is not None else None
+        return self._countries[country]
+
+    # ---- placing -------------------------------------------------------------------------
+
+    def place(self, name: str, country: str, region: str | None = None,
+              french_id: str | None = None) -> Locality | None:
         """The locality a partner name designates in its country, or None.
+
+        `region` (the partner's state, province… as the survey gives it) and `french_id`
+        (the French side, whose known twinnings point to one homonym) settle homonyms.
 
         >>> Gazetteer().place("Erevan", "AM").name
         'Yerevan'
         """
-        places, index = self._country(country)
-        if not index:
+        if not name or not country:
             return None
+        name, carried = self._split_region(name, country)
+        region = region or carried
+        found = self._candidates(name, country)
+        if found is None:
+            return self._from_known_pairs(name, country)
+        positions, prefer_area = found
+        return self._choose(country, positions, prefer_area, region or None, french_id or None)
+
+    @lru_cache(maxsize=100_000)
+    def _candidates(self, name: str, country: str) -> tuple[tuple[int, ...], bool] | None:
+        """Positions of the places a name may designate (inside their country), or None.
+
+        The whole name first (a hyphenated town is not a district), then the shapes of a
+        district of a city, then the name without its administrative words, then a close
+        spelling.
+        """
+        places = self._country(country)
+        if places is None:
+            return None
+        prefer_area = bool(_AREA_WORDS.search(fold(name)))
+        keys = name_keys(name)
+        found = self._usable(places, places.index.get(keys[0], ()))
+        if found:
+            return found, prefer_area
+        district = self._district(places, name)
+        if district:
+            return district, False
+        for key in keys[1:]:
+            found = self._usable(places, places.index.get(key, ()))
+            if found:
+                return found, prefer_area
+        found = self._close_spelling(places, keys[-1])
+        return (found, prefer_area) if found else None
+
+    def _split_region(self, name: str, country: str) -> tuple[str, str | None]:
+        """`Springfield (Illinois)`, `Arlington, Texas`: the name, and the region it carries."""
+        match = re.match(r"^(?P<name>[^()\[\],]+?)\s*(?:[(\[](?P<inner>[^()\[\]]+)[)\]]|,\s*(?P<tail>[^,]+))\s*$", name)
+        if match:
+            region = (match["inner"] or match["tail"]).strip()
+            if self._region_codes(country, region):
+                return match["name"].strip(), region
+        return name, None
+
+    @staticmethod
+    def _usable(places: Country, positions) -> tuple[int, ...]:
+        return places.usable(positions) if positions else ()
+
+    def _exact(self, places: Country, name: str) -> tuple[int, ...]:
         for key in name_keys(name):
-            if key in index:
-                return self._best(places, index[key])
-        # a close spelling ("Kanazwa"), only when one candidate stands clearly first
-        key = name_keys(name)[-1]
+            found = self._usable(places, places.index.get(key, ()))
+            if found:
+                return found
+        return ()
+
+    def _district(self, places: Country, name: str) -> tuple[int, ...]:
+        """A district of a city (districts.py): the district near its city, else the city.
+
+        A reading whose district lies near one of the places its city may be wins first
+        (`Alphen-Chaam`: the Alphen near Chaam, not Alphen aan den Rijn); else, with the
+        district in brackets, the district wherever it is (`Frankenthal (Pfalz)`); else the
+        city of the first reading whose city is known.
+        """
+        readings = districts.readings(name)
+        fallback: tuple[int, ...] = ()
+        for reading in readings:
+            cities = [p for p in self._exact(places, reading.city) if not places.is_area[p]]
+            if not cities:
+                continue
+            if reading.number is not None:
+                names = {fold(reading.city)} | {fold(n) for c in cities for n in places.places["names"].iat[c].split("|")}
+                parts = [p for n in names for p in places.numbered().get((n, reading.number), [])]
+            else:
+                parts = list(self._exact(places, reading.district))
+            if parts:
+                lats, lons = places.lat[cities], places.lon[cities]
+                parts = list(places.usable(parts))
+                near = [p for p in parts if (km(places.lat[p], places.lon[p], lats, lons) <= NEAR_KM).any()]
+                if near:
+                    return tuple(near)
+            if not fallback:
+                bracketed = reading.district and name.rstrip().endswith((")", "]")) and \
+                    name.startswith(reading.district)
+                fallback = tuple(parts) if bracketed and parts else (max(cities, key=lambda p: places.population[p]),)
+        return fallback
+
+    def _close_spelling(self, places: Country, key: str) -> tuple[int, ...] | None:
+        """A close spelling ("Kanazwa"), only when one candidate stands clearly first."""
         if len(key) < 5:
             return None
-        found = process.extract(key, list(index), scorer=fuzz.ratio, score_cutoff=90, limit=2)
+        found = process.extract(key, list(places.index), scorer=fuzz.ratio, score_cutoff=90, limit=2)
         if found and (len(found) == 1 or found[0][1] - found[1][1] >= 3 or
-                      set(index[found[0][0]]) == set(index[found[1][0]])):
-            return self._best(places, index[found[0][0]])
-        return self._from_known_pairs(name, country)
+                      set(places.index[found[0][0]]) == set(places.index[found[1][0]])):
+            return self._usable(places, places.index[found[0][0]]) or None
+        return None
+
+    def _choose(self, country: str, positions: tuple[int, ...], prefer_area: bool,
+                region: str | None, french_id: str | None) -> Locality:
+        places = self._country(country)
+        pool = list(positions)
+        if len(pool) > 1 and region:
+            codes = self._region_codes(country, region)
+            pool = [p for p in pool if places.admin1[p] in codes] or pool
+        if len(pool) > 1 and french_id:
+            twinned = self.twinned_points(french_id, country)
+            if twinned is not None:
+                lats, lons = twinned
+                close = [p for p in pool if (km(places.lat[p], places.lon[p], lats, lons) <= NEAR_KM).any()]
+                pool = close or pool
+
+        def rank(p: int) -> tuple:
+            area = bool(places.is_area[p])
+            size = AREA_RANK if area else places.population[p]
+            return (area == prefer_area if prefer_area else True, size)
+
+        return self._locality(country, max(pool, key=rank))
+
+    def _locality(self, country: str, position: int) -> Locality:
+        row = self._country(country).places.iloc[position]
+        admin1 = row["admin1"]
+        return Locality(int(row["geonameid"]), row["name"], admin1, float(row["lat"]), float(row["lon"]),
+                        row["native"] or None, self.admin1_name(country, admin1))
+
+    # ---- context -------------------------------------------------------------------------
+
+    def admin1_name(self, country: str, code: str) -> str | None:
+        """The name of a GeoNames first-level division (`DE`, `02` → Bavaria)."""
+        if self._admin1_names is None:
+            table = pd.read_csv(self.admin1_path, dtype=str, keep_default_na=False) if self.admin1_path.exists() \
+                else pd.DataFrame(columns=["country", "admin1", "name"])
+            self._admin1_names = {(c, a): n for c, a, n in table[["country", "admin1", "name"]].itertuples(index=False)}
+        return self._admin1_names.get((country, code)) if code else None
+
+    def _region_codes(self, country: str, region: str) -> frozenset[str]:
+        """GeoNames admin1 codes a region written by a survey may designate."""
+        return self._region_codes_cached(country, fold(region))
+
+    @lru_cache(maxsize=10_000)
+    def _region_codes_cached(self, country: str, region: str) -> frozenset[str]:
+        if self._region_keys is None:
+            keys: dict[str, dict[str, set[str]]] = {}
+            self.admin1_name("", "")
+            for (code, admin1), name in self._admin1_names.items():
+                keys.setdefault(code, {}).setdefault(fold(name), set()).add(admin1)
+            for code, group in self._load().items():
+                for names, admin1 in group.loc[group["kind"] == "area", ["names", "admin1"]].itertuples(index=False):
+                    for name in names.split("|"):
+                        keys.setdefault(code, {}).setdefault(fold(name), set()).add(admin1)
+            self._region_keys = keys
+        known = self._region_keys.get(country, {})
+        for key in name_keys(region):
+            if key in known:
+                return frozenset(known[key])
+            stripped = " ".join(ADMIN_WORDS.sub(" ", key).split())
+            for name, codes in known.items():
+                if stripped and " ".join(ADMIN_WORDS.sub(" ", name).split()) == stripped:
+                    return frozenset(codes)
+        return frozenset()
+
+    def twinned_points(self, french_id: str, country: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """Points of the partners a public list says this French commune is twinned with."""
+        if self._twinned is None:
+            pairs = pd.read_csv(self.pairs, dtype=str, keep_default_na=False)
+            pairs = pairs[(pairs["partner_lat"] != "") & (pairs["partner_lon"] != "")]
+            self._twinned = {
+                (f"commune:{insee}", code): (group["partner_lat"].astype(float).to_numpy(),
+                                             group["partner_lon"].astype(float).to_numpy())
+                for (insee, code), group in pairs.groupby(["insee", "country"])}
+        return self._twinned.get((french_id, country))
 
     def _from_known_pairs(self, name: str, country: str) -> Locality | None:
         """Last resort: the point a public list of twinnings gives for that partner."""
@@ -113,10 +384,6 @@ class Gazetteer:
             self._known = {(c, k): (float(lat), float(lon), n) for c, k, lat, lon, n in
                            pairs[["country", "partner_key", "partner_lat", "partner_lon", "partner_name"]].itertuples(index=False)}
         known = self._known.get((country, fold(name)))
-        return Locality(0, known[2], "", known[0], known[1], None) if known else None
-
-    @staticmethod
-    def _best(places: pd.DataFrame, positions: list[int]) -> Locality:
-        row = places.iloc[max(positions, key=lambda p: places["population"].iat[p])]
-        return Locality(int(row["geonameid"]), row["name"], row["admin1"],
-                        float(row["lat"]), float(row["lon"]), row["native"] or None)
+        if not known or not inside_many([country], [known[0]], [known[1]])[0]:
+            return None
+        return Locality(0, known[2], "", known[0], known[1], None)

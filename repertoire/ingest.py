@@ -242,10 +242,13 @@ def place_partner(record: dict, gazetteer: Gazetteer) -> None:
     name = record["partner_name"]
     if not _is_latin(name):
         record["partner_native"] = name
-    found = gazetteer.place(name, record["partner_country"])
+    found = gazetteer.place(name, record["partner_country"], region=record.get("partner_region"),
+                            french_id=record.get("french_id"))  # the row's context settles homonyms
     if found:
         record["partner_lat"], record["partner_lon"] = found.lat, found.lon
-        record["partner_geonameid"] = found.geonameid or None  # 0: a point from a twinning list
+        record["partner_geonameid"] = found.geonameid or None  # 0: an area, or a twinning list's point
+        if not record.get("partner_region") and found.region:
+            record["partner_region"] = found.region
         record.setdefault("partner_native", None)
         if not record.get("partner_native"):  # only from a source tied to that place (placenames)
             record["partner_native"] = native_name(found.geonameid)

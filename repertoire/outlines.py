@@ -30,6 +30,7 @@ from typing import Iterable
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 OUTLINES = DATA / "world" / "countries-50m.geojson"
@@ -57,29 +58,40 @@ class Outlines:
         return country in self.shapes.index
 
     def inside_many(self, countries: Iterable[str], lats: Iterable[float], lons: Iterable[float]) -> np.ndarray:
-        """For each point, whether it lies in its country (see the module's rules)."""
-        countries = pd.Series(list(countries), dtype=object)
+        """For each point, whether it lies in its country (see the module's rules).
+
+        Points are taken country by country: a prepared-polygon test settles most of them at
+        once; only those off their outline are measured and joined to the others' outlines.
+        """
+        countries = np.asarray(list(countries), dtype=object)
         lats = np.asarray(list(lats), dtype=float)
         lons = np.asarray(list(lons), dtype=float)
-        points = gpd.GeoSeries(gpd.points_from_xy(lons, lats), crs=self.shapes.crs)
-        result = np.ones(len(points), dtype=bool)
-        result[np.isnan(lats) | np.isnan(lons) | ((lats == 0) & (lons == 0))] = False
-        checked = countries.isin(self.shapes.index).to_numpy() & result
-        if not checked.any():
-            return result
-        # Distances in degrees, on purpose (the tolerances are in degrees): no CRS, no warning.
-        own = gpd.GeoSeries(self.shapes.reindex(countries[checked]).to_numpy())
-        near = gpd.GeoSeries(points[checked].to_numpy())
-        distance = own.distance(near).to_numpy()
-        verdict = distance <= TOLERANCE_DEGREES
-        far = np.flatnonzero(~verdict)
-        if len(far):
-            strays = gpd.GeoDataFrame(geometry=near.iloc[far].reset_index(drop=True), crs=self.drawn.crs)
-            landed = gpd.sjoin(strays, self.drawn, predicate="within", how="inner")
-            on_land = np.zeros(len(far), dtype=bool)
+        result = ~(np.isnan(lats) | np.isnan(lons) | ((lats == 0) & (lons == 0)))
+        strays = []
+        for country in pd.unique(countries):
+            if country not in self.shapes.index:
+                continue
+            rows = np.flatnonzero((countries == country) & result)
+            if not len(rows):
+                continue
+            shape = self.shapes[country]
+            shapely.prepare(shape)
+            inside = shapely.contains_xy(shape, lons[rows], lats[rows])
+            off = rows[~inside]
+            if len(off):
+                near = shapely.dwithin(shape, shapely.points(lons[off], lats[off]), TOLERANCE_DEGREES)
+                strays.extend((row, country) for row in off[~near])
+        if strays:
+            rows = np.array([row for row, _ in strays])
+            own = gpd.GeoSeries([self.shapes[country] for _, country in strays])
+            points = gpd.GeoSeries(gpd.points_from_xy(lons[rows], lats[rows]))
+            # Distances in degrees, on purpose (the tolerances are in degrees): no CRS, no warning.
+            distance = own.distance(points).to_numpy()
+            landed = gpd.sjoin(gpd.GeoDataFrame(geometry=points.set_crs(self.drawn.crs)), self.drawn,
+                               predicate="within", how="inner")
+            on_land = np.zeros(len(rows), dtype=bool)
             on_land[landed.index.unique()] = True
-            verdict[far] = ~on_land & (distance[far] <= SEA_REACH_DEGREES)
-        result[checked] = verdict
+            result[rows] = ~on_land & (distance <= SEA_REACH_DEGREES)
         return result
 
     def inside(self, country: str, lat: float, lon: float) -> bool:
