@@ -58,6 +58,7 @@ def places(references):
     # overseas collectivités: their code is the département of their communes
     ("Arue", "987", "commune:98712"),
     ("Arue (987)", None, "commune:98712"),
+    ("Saint-Martin 978", None, "commune:97801"),
     ("Saint-Martin", "978", "commune:97801"),
     ("Saint-Pierre", "975", "commune:97502"),
     ("Saint-Barthélemy", "977", "commune:97701"),
