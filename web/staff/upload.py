@@ -196,26 +196,33 @@ def mapping(token: str):
         changed, problems = corrections(inspections, request.form)
         for message in problems:
             flash(message, "error")
-        if problems:
+        if problems or not save_templates(changed):
             status = 400
         else:
-            for signature, columns, source in changed:
-                try:
-                    template_store().save(signature, columns, name=source)
-                except TemplateError as error:  # the choices were checked: a store that cannot write
-                    flash(str(error), "error")
-                    status = 400
             if changed:
-                current_app.logger.info("template mappings saved by %s: %s", current_user.email,
-                                        [(sig, source) for sig, _, source in changed])
-                flash(ngettext("Correspondance enregistrée comme modèle pour %(num)d feuille : les fichiers de même forme la reprendront.",
-                               "Correspondances enregistrées comme modèles pour %(num)d feuilles : les fichiers de même forme les reprendront.",
-                               len(changed)))
-                inspections = inspect(paths)
-            if status == 200 and request.form.get("action") == "ingest":
+                inspections = inspect(paths)  # read again, with the saved mappings
+            if request.form.get("action") == "ingest":
                 return redirect(url_for("staff.job", job_id=start_ingest(folder, manifest)))
     return render_template("staff/mapping.html", token=token, form=form, inspections=inspections,
                            labels=FIELD_LABELS, choice_name=choice_name, preview_rows=PREVIEW_ROWS), status
+
+
+def save_templates(changed: list[tuple]) -> bool:
+    """Keep staff's corrections as the template mappings of their sheet shapes; False (and a
+    message) when the store cannot be written."""
+    try:
+        for signature, columns, source in changed:
+            template_store().save(signature, columns, name=source)
+    except (TemplateError, OSError) as error:  # the choices were checked: a store that cannot write
+        flash(_("Modèle non enregistré : %(error)s", error=str(error)), "error")
+        return False
+    if changed:
+        current_app.logger.info("template mappings saved by %s: %s", current_user.email,
+                                [(signature, source) for signature, _, source in changed])
+        flash(ngettext("Correspondance enregistrée comme modèle pour %(num)d feuille : les fichiers de même forme la reprendront.",
+                       "Correspondances enregistrées comme modèles pour %(num)d feuilles : les fichiers de même forme les reprendront.",
+                       len(changed)))
+    return True
 
 
 def start_ingest(folder: Path, manifest: dict) -> str:
