@@ -7,7 +7,8 @@ without a leading title (`Ville de`, `CC`, `Région`): a rewrite is tried only w
 forms before it name nothing, so that no rule eats part of a real name (Ville-d'Avray,
 Château-Chinon (Ville), Commune de … is never a commune's name, but Ville-la-Grand is).
 Every reading is matched exactly before any is matched approximately; a homonym the row
-cannot settle is refused with its candidates named.
+cannot settle is refused with its candidates named. The rules of writing (titles, type
+words, hints, folding) are in french_names.py.
 
 The overseas collectivités (COM: 975 Saint-Pierre-et-Miquelon … 989 Clipperton) are in
 the official geography: their code is the département of their communes (Arue, 987), and
@@ -15,7 +16,6 @@ they are collectivités of their own, `departement:<code>` (data/README.md).
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -25,51 +25,12 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from .countries import Countries  # noqa: F401  (re-exported: places are French and foreign)
-from .text import ARTICLES, fold, strip_articles
+# PREFIXES, TYPE_WORDS and fold_place are also read from here by other modules
+from .french_names import (PAREN, PREFIXES, TYPE_WORDS, after_title, epci_full_forms,  # noqa: F401
+                           fold_place, level_from_type, split_hint, strip_title)
+from .text import ARTICLES, strip_articles
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-
-_PAREN = re.compile(r"\s*[(\[]([^)\]]*)[)\]]\s*$")
-# `Nancy - 54`, `Nancy, 54`, `NANCY 54`, `Arue 987`, `Ajaccio 2A`
-_TRAILING_DEPT = re.compile(r"(?:\s*[-,]\s*|\s+)(\d[\dab]|9[78]\d)\s*$", re.I)
-
-# Leading words that say which level of collectivité a name is (folded): (title, level).
-PREFIXES: tuple[tuple[str, str], ...] = tuple(dict(
-    (fold(title), level)
-    for level, titles in {
-        "departement": ["conseil départemental", "conseil general", "département", "cd"],
-        "region": ["conseil régional", "région", "collectivité territoriale", "collectivité de", "cr"],
-        "epci": ["communauté d'agglomération", "communauté de communes", "communauté urbaine",
-                 "métropole", "eurométropole", "agglomération", "établissement public territorial",
-                 "ca", "cc", "cu", "ept"],
-        "commune": ["ville", "mairie", "commune", "municipalité", "cité"],
-    }.items()
-    for title in titles
-).items())
-_TITLES = dict(PREFIXES)
-_TITLE_LENGTHS = sorted({len(title.split()) for title in _TITLES}, reverse=True)
-EPCI_ABBREVIATIONS = {"cc": "communaute de communes", "ca": "communaute d agglomeration",
-                      "cu": "communaute urbaine", "metro": "metropole"}
-# Words of a "type" column → level, looked for in this order: the more specific first
-# (`Communauté de communes` holds the word "commune" but is an intercommunalité). A COM is
-# looked up with the départements, where its code lives.
-TYPE_WORDS: dict[str, str] = {
-    "communaute": "epci", "intercommunalite": "epci", "metropole": "epci", "agglomeration": "epci",
-    "syndicat": "epci", "epci": "epci", "collectivite d outre mer": "departement",
-    "collectivite territoriale": "region", "region": "region", "departement": "departement",
-    "commune": "commune", "ville": "commune", "municipalite": "commune",
-}
-
-def fold_place(text: str) -> str:
-    """Fold a French place name: `St-Jean` and `Saint Jean` are one name."""
-    return _fold_place(text)
-
-
-@lru_cache(maxsize=200_000)
-def _fold_place(text: str) -> str:
-    words = fold(text).split()
-    return " ".join("saint" if w == "st" else "sainte" if w == "ste" else w for w in words)
-
 
 @dataclass(frozen=True)
 class Collectivite:
@@ -151,7 +112,7 @@ class FrenchPlaces:
         self._commune_short_names: dict[str, list[CommuneEntry]] = {}
         for name in dict.fromkeys(name for name, kind in zip(columns[0], columns[1]) if kind != "arrondissement"):
             folded = fold_place(name)
-            shorts = {fold_place(_PAREN.sub("", name)) if "(" in name else folded,
+            shorts = {fold_place(PAREN.sub("", name)) if "(" in name else folded,
                       strip_articles(folded) if folded.split(" ", 1)[0] in ARTICLES else folded}
             for short in shorts - {folded}:
                 listed = self._commune_short_names.setdefault(short, [])
@@ -167,10 +128,10 @@ class FrenchPlaces:
         self.epci_full_names: dict[str, list[str]] = {}
         self.epci_names: dict[str, list[str]] = {}
         for siren, name in zip(self.epci.index.tolist(), self.epci["nom"].tolist()):
-            full = _epci_full_forms(name)
+            full = epci_full_forms(name)
             for form in full:
                 _add(self.epci_full_names, form, siren)
-            for form in full | {_after_title(rest, level) for level, rest in map(_strip_title, full)
+            for form in full | {after_title(rest, level) for level, rest in map(strip_title, full)
                                 if level == "epci"}:
                 _add(self.epci_names, form, siren)
         self._epci_choices = list(self.epci_names)
@@ -214,7 +175,7 @@ class FrenchPlaces:
             return error
 
     def _resolve_uncached(self, name, departement, code, type_text) -> Collectivite:
-        level = _level_from_type(type_text)
+        level = level_from_type(type_text)
         if code and (found := self._from_code(code.strip(), level)):
             return found
         if not name:
@@ -293,14 +254,7 @@ class FrenchPlaces:
             return self.region_record(code.zfill(2))
         return None
 
-    @staticmethod
-    def _split_hint(name: str) -> tuple[str, str | None]:
-        """`Nancy (54)`, `Nyons (Drôme)`, `Nancy - 54` → (name, hint)."""
-        if m := _PAREN.search(name):
-            return name[: m.start()], m.group(1)
-        if m := _TRAILING_DEPT.search(name):
-            return name[: m.start()], m.group(1)
-        return name, None
+    _split_hint = staticmethod(split_hint)  # data/build_twinnings.py reads names with it
 
     def _readings(self, name: str, level: str | None, departement: str | None) -> list[Reading]:
         """The ways to read a name, most literal first; each later one rewrites more.
@@ -311,15 +265,15 @@ class FrenchPlaces:
         A name whose hint is a département is not matched approximately as written.
         """
         texts = [(name, departement, True)]
-        text, hint = self._split_hint(name)
+        text, hint = split_hint(name)
         if hint is not None and text.strip():
-            hinted = self.departement_code(hint) or self.departement_code(_strip_title(fold_place(hint))[1] or "")
+            hinted = self.departement_code(hint) or self.departement_code(strip_title(fold_place(hint))[1] or "")
             texts = [(name, departement, hinted is None), (text, departement or hinted, True)]
         readings = [Reading(fold_place(t), level, d, f) for t, d, f in texts]
         for t, d, f in texts:
-            title_level, rest = _strip_title(fold_place(t))
+            title_level, rest = strip_title(fold_place(t))
             if title_level:
-                readings.append(Reading(_after_title(rest, title_level), title_level, d, f))
+                readings.append(Reading(after_title(rest, title_level), title_level, d, f))
         return readings
 
     def _exact(self, reading: Reading, written: str) -> Collectivite | None:
@@ -400,46 +354,6 @@ class FrenchPlaces:
         if not found:
             return []
         return [e for name, score, _ in found if score >= found[0][1] - 1 for e in self.commune_names[name]]
-
-
-def _level_from_type(type_text: str | None) -> str | None:
-    if not type_text:
-        return None
-    folded = fold(type_text)
-    return next((level for word, level in TYPE_WORDS.items() if word in folded), None)
-
-
-def _strip_title(folded: str) -> tuple[str | None, str | None]:
-    """`ville de nancy` → (`commune`, `de nancy`); (None, None) without a title."""
-    words = folded.split()
-    for length in _TITLE_LENGTHS:
-        if len(words) > length and (level := _TITLES.get(" ".join(words[:length]))):
-            return level, " ".join(words[length:])
-    return None, None
-
-
-def _after_title(rest: str, level: str) -> str:
-    """What a title names: `de le coteau` → `le coteau`, `du havre` → `le havre` (communes
-    keep their article), `de l essonne` → `essonne`."""
-    if level != "commune":
-        return strip_articles(rest)
-    words = rest.split()
-    if words and words[0] in ("de", "d") and len(words) > 1:
-        return " ".join(words[1:])
-    if words and words[0] in ("du", "des") and len(words) > 1:
-        return " ".join(["le" if words[0] == "du" else "les"] + words[1:])
-    return rest
-
-
-def _epci_full_forms(name: str) -> set[str]:
-    """An EPCI's official name folded, with `CC`/`CA`/`CU` spelt out and without its acronym."""
-    forms = set()
-    for text in {name, _PAREN.sub("", name)}:
-        words = fold_place(text).split()
-        forms.add(" ".join(words))
-        if words and words[0] in EPCI_ABBREVIATIONS:
-            forms.add(" ".join(EPCI_ABBREVIATIONS[words[0]].split() + words[1:]))
-    return forms
 
 
 def _index_names(names: pd.Series) -> dict[str, str]:
