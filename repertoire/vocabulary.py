@@ -47,7 +47,8 @@ NEGATION_TAILS = {"longer", "more", "anymore", "mehr", "plus", "piu", "mais", "y
 ANSWERS = {"oui", "yes", "ja", "si", "sim", "non", "no", "nein", "nao", "not"}
 STOP_WORDS = frozenset(fold(w) for lang in LANGUAGES for w in stoplists[lang]) - NEGATIONS - ANSWERS
 _WORD = re.compile(r"[^\W\d_]+")
-MIN_PART = 4  # shortest piece of a compound that counts as a word
+MIN_PART = 4  # shortest stem, and shortest first part of a compound, that counts as a word
+LAST_PART = 6  # shortest last part of a compound that counts
 
 
 @lru_cache(maxsize=100_000)
@@ -57,9 +58,13 @@ def stems(word: str) -> frozenset[str]:
     a stem in the same language: `sanità` (it: sanit) is not `sanitation` (en: sanit)."""
     folded = fold(word).replace(" ", "")
     keys = {f"={folded}"}
-    for form in {word, folded}:
+    # Snowball Portuguese leaves the plural -ões of -ão nouns apart (intenções, intenção).
+    singular = word[:-3] + "ão" if word.endswith("ões") else word
+    for form in {word, singular, folded}:
         for lang, stemmer in STEMMERS:
-            keys.add(f"{lang}:{fold(stemmer.stemWord(form)).replace(' ', '')}")
+            stem = fold(stemmer.stemWord(form)).replace(" ", "")
+            if len(stem) >= MIN_PART or stem == folded:  # `par` of `paris` (pt) is no word
+                keys.add(f"{lang}:{stem}")
     return frozenset(keys)
 
 
@@ -223,21 +228,29 @@ class Rules:
     @lru_cache(maxsize=50_000)
     def _compound(self, word: str) -> str | None:
         """The first known word of a compound: `jugendbegegnungen` → `jugend`,
-        `trinkwasserversorgung` → `wasser`, `abfallwirtschaft` → `abfall`.
+        `trinkwasserversorgung` → `wasser`, `abfallwirtschaft` → `abfall`, `nahverkehr` → `verkehr`.
 
         German joins parts with an `s` or an `n` (`Gesundheitswesen`) and its first known part
-        says what the compound is about. A leading part counts when it is a word of the files,
-        a later one when its stems are, so that derived words (`mobilisation`) do not split."""
+        says what the compound is about. A part counts only when it is a whole word of the
+        files, at least 4 letters at the start, 6 at the end, so that French and English
+        derived words (`grandissante`, `informations`, `département`) do not split."""
         if any(stem in self.index for stem in stems(word)):
             return word
-        for cut in range(len(word) - MIN_PART, MIN_PART - 1, -1):
+        if head := self._leading(word, MIN_PART):
+            return head
+        for cut in range(3, len(word) - LAST_PART + 1):  # `in|formation` is no compound
+            tail = word[cut:]
+            if tail in self.words or (head := self._leading(tail, LAST_PART)):
+                return tail if tail in self.words else head
+        return None
+
+    def _leading(self, word: str, shortest: int) -> str | None:
+        """The longest word of the files `word` starts with (then an `s` or `n` may join)."""
+        for cut in range(len(word) - MIN_PART, shortest - 1, -1):
             head = word[:cut]
             for joined in (head, head[:-1] if head[-1] in "sn" else None):
-                if joined in self.words:
+                if joined and len(joined) >= shortest and joined in self.words:
                     return joined
-        for cut in range(2, len(word) - MIN_PART):
-            if part := self._compound(word[cut:]):
-                return part
         return None
 
 
