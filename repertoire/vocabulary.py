@@ -55,7 +55,9 @@ LAST_PART = 6  # shortest last part of a compound that counts
 def stems(word: str) -> frozenset[str]:
     """A lower-case word as its folded stem in each of the six languages, tagged with the
     language (`fr:echang`), and as itself (`=echanges`). Two words are one when they share
-    a stem in the same language: `sanità` (it: sanit) is not `sanitation` (en: sanit)."""
+    a stem in the same language: `sanità` (it: sanit) is not `sanitation` (en: sanit). Each
+    stemmer also meets the other languages' words (the French one makes both `sanit`), so a
+    word listed as itself wins over a stem (`Rules._hits`)."""
     folded = fold(word).replace(" ", "")
     keys = {f"={folded}"}
     # Snowball Portuguese leaves the plural -ões of -ão nouns apart (intenções, intenção).
@@ -178,10 +180,12 @@ class Rules:
         candidates: dict[int, dict[int, set[int]]] = {}
         for position, key in enumerate(keys):
             negated = position > 0 and keys[position - 1] == {NEGATION}
+            found = [hit for stem in key for hit in self.index.get(stem, ())]
             # A word listed as itself is not read through a stem it shares with another
             # language's word: `sanità` (listed, health) is not `sanitation` (water).
-            found = [self.index.get(k, ()) for k in key if k.startswith("=")][0] if key != {NEGATION} else ()
-            found = found or [hit for stem in key for hit in self.index.get(stem, ())]
+            if listed := [hit for k in key if k.startswith("=") for hit in self.index.get(k, ())]:
+                codes = {self.rules[number].code for number, _ in listed}
+                found = [hit for hit in found if self.rules[hit[0]].code in codes]
             for number, slot in found:
                 rule_key = self.rules[number].tokens
                 # A denied word is not the word: `actif` never matches the `actif` of `pas actif`.
