@@ -13,12 +13,16 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
+from rapidfuzz import fuzz
+
 from .gazetteer import Gazetteer
 from .registry import Registry, now
+from .text import fold
 
 # The columns of `repertoire unplaced --format csv` (the CLI contract).
 UNPLACED_COLUMNS = ("country", "partner", "partner_region", "partnerships", "collectivites", "partner_key")
 DECIMALS = 5  # about a metre: more is noise from a click
+SIMILAR = 80  # rapidfuzz partial ratio between a suggested place's name and the part of the name it answers
 _PARTS = re.compile(r"[,;/()\[\]]+")
 
 Inside = Callable[[str, float, float], bool]
@@ -141,7 +145,9 @@ def suggestions(registry: Registry, country: str, key: str, gazetteer: Gazetteer
     for text in texts:
         parts = [p.strip() for p in _PARTS.split(text) if len(p.strip()) > 2]
         for part in dict.fromkeys([text] + parts):
-            if (locality := gazetteer.place(part, country)) is not None:
+            locality = gazetteer.place(part, country)
+            # a guess from a close spelling must still look like what was written
+            if locality is not None and fuzz.partial_ratio(fold(locality.name), fold(part)) >= SIMILAR:
                 offer(locality.name, locality.lat, locality.lon, "gazetteer")
     return list(found.values())[:limit]
 

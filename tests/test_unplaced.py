@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import shutil
 import threading
 
@@ -142,10 +143,24 @@ def test_a_point_placed_by_staff_survives_a_later_survey_of_that_link(lost, tmp_
     assert (after["partner_lat"], after["partner_lon"]) == (lat, lon)  # and kept staff's point
 
 
-def test_suggestions_are_inside_the_country_and_include_a_point_known_for_the_partner(lost, references):
+def test_suggestions_are_inside_the_country_and_look_like_a_part_of_the_name(lost, references):
+    from rapidfuzz import fuzz
+    from repertoire.text import fold
+    registry = lost[0]
+    offered = 0
+    for partner in unplaced.unplaced(registry).partners:
+        parts = [fold(p) for p in re.split(r"[,;/()]+", partner.name + "," + (partner.region or "")) if p.strip()]
+        for suggestion in unplaced.suggestions(registry, partner.country, partner.key, references.gazetteer, inside):
+            offered += 1
+            assert inside(partner.country, suggestion.lat, suggestion.lon), (partner, suggestion)
+            if suggestion.origin == "gazetteer":
+                assert max(fuzz.partial_ratio(fold(suggestion.name), p) for p in parts) >= unplaced.SIMILAR
+    assert offered >= 1  # the partner the fixture unplaced is found again, at least
+
+
+def test_a_point_known_for_the_partner_is_offered_first(lost, references):
     registry, record = lost
     country, key = record["partner_country"], record["partner_key"]
-    assert all(inside(country, s.lat, s.lon) for s in unplaced.suggestions(registry, country, key, references.gazetteer, inside))
     # another collectivité twinned with the same partner, placed: its point is offered
     other = dict(record, id="p-test000001", french_id="commune:00000", partner_lat=record["point"][0],
                  partner_lon=record["point"][1])

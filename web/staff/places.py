@@ -14,6 +14,7 @@ from wtforms.validators import InputRequired, Length
 
 from index import labels
 from repertoire import unplaced
+from repertoire.outlines import inside
 
 from ..labels import lang
 from . import after_change, references, registry, staff
@@ -80,6 +81,6 @@ def place_partner(country: str, key: str):
             return redirect(url_for("staff.unplaced_partners", pays=country))
     if form.errors:
         flash(_("Point refusé : voyez le message sous les champs."), "error")
-    offered = unplaced.suggestions(reg, country, key, references().gazetteer)
+    offered = unplaced.suggestions(reg, country, key, references().gazetteer, inside)
     return render_template("staff/place.html", records=records, country=country, key=key, form=form,
                            placed=placed, suggestions=offered), 400 if form.errors else 200
