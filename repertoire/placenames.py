@@ -92,17 +92,23 @@ def native_name(geonameid: int | None, written: str | None = None) -> str | None
 
 
 def other_names(partner_name: str | None, partner_key: str | None, geonameid: int | None) -> list[str]:
-    """Names a search finds a partner by besides the one shown: the survey's spelling
-    (folded: the partnership's key, `warsaw` for Varsovie) and the place's local, main and
-    French names (`Köln` for a survey that wrote Cologne), each once.
+    """Names a search finds a placed partner by besides the one shown: the survey's spelling
+    when the French name is shown instead (folded: the partnership's key, `warsaw` for
+    Varsovie) and the place's local, main and French names (`Köln` for a survey that wrote
+    Cologne), each once.
 
     >>> other_names("Varsovie", "warsaw", 756135)
     ['warsaw', 'Warszawa']
     """
     names = names_of(geonameid)
+    if names is None:
+        return []
     seen = {fold(partner_name or "")}
+    # the key is the survey's spelling when the French name took its place (not after a
+    # staff rename, which should no longer find the old name)
+    shown_french = bool(names.french) and fold(partner_name or "") == fold(names.french)
     found = []
-    for name in (partner_key, *((names.local, names.name, names.french) if names else ())):
+    for name in (partner_key if shown_french else None, names.local, names.name, names.french):
         if name and fold(name) not in seen:
             seen.add(fold(name))
             found.append(name)
