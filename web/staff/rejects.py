@@ -35,7 +35,7 @@ REASONS: tuple[tuple[re.Pattern, str], ...] = tuple((re.compile(p), m) for p, m 
     (r"unknown collectivité ['\"](?P<x>.*)['\"] in département (?P<d>\S+)$",
      _l("collectivité inconnue : %(x)s (département %(d)s)")),
     (r"unknown collectivité ['\"](?P<x>.*)['\"]$", _l("collectivité inconnue : %(x)s")),
-    (r"ambiguous collectivité ['\"](?P<x>.*?)['\"]: (?P<y>.*); give the département$",
+    (r"ambiguous (?:collectivité|intercommunalité) ['\"](?P<x>.*?)['\"]: (?P<y>.*); give the [^;]*$",
      _l("homonymes de « %(x)s » : %(y)s ; précisez la collectivité")),
     (r"unknown French code (?P<x>.*)$", _l("code de collectivité inconnu : %(x)s")),
     (r"unknown département ['\"](?P<x>.*)['\"]$", _l("département inconnu : %(x)s")),
