@@ -442,6 +442,10 @@ def test_staff_pages_show_hostile_names_and_raw_values_as_text(staff_visitor, ho
     visitor.page.set_input_files("#files", str(survey))
     with visitor.page.expect_navigation():
         visitor.page.click("form.stacked button[type=submit]")
+    assert "/staff/import/" in visitor.page.url  # the mapping first: its sample values read as text
+    visitor.check("/staff/import/<upload>", shows=["hostile-2025.csv", f"Mainz ({SVG})", SCRIPT, IMG])
+    with visitor.page.expect_navigation():
+        visitor.page.click("button[value=ingest]")
     assert "/staff/travaux/" in visitor.page.url
     wait_for_job(visitor)
     job = visitor.page.url.removeprefix(visitor.base)
