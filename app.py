@@ -28,6 +28,8 @@ from index.facets import FACET_NAMES
 from repertoire.columns import ColumnMap
 from repertoire.export import FORMATS, REJECT_COLUMNS, export_rows, to_csv, write
 from repertoire.ingest import References, ingest_files
+from repertoire.inspect import inspect_files
+from repertoire.templates import TemplateStore
 from repertoire.normalize import Vocabulary
 from repertoire import unplaced
 from repertoire.countries import Countries
@@ -46,6 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
         INDEX_DIR=str(instance / "index"),
         CACHE_DIR=str(instance / "cache"),
         COLUMNS=str(instance / "columns.toml"),
+        TEMPLATES=str(instance / "templates.json"),  # column mappings staff saved (repertoire/templates.py)
         CHAPTERS_DIR=str(instance / "chapters"),
         JOBS=str(instance / "jobs.sqlite3"),
         MAX_CONTENT_LENGTH=100 * 1024 * 1024,  # survey uploads (web/staff/upload.py)
@@ -104,6 +107,56 @@ def ingest_command(files: tuple[str, ...], job: str | None) -> None:
         raise SystemExit(1)
 
 
+def survey_references() -> References:
+    """Reference data for reading surveys, with the instance's extra vocabulary."""
+    return References(vocabulary=Vocabulary(extra=Path(current_app.instance_path) / "vocabulary"))
+
+
+def survey_columns() -> ColumnMap:
+    """How survey columns are read: the instance's extra headers and its saved template mappings."""
+    return ColumnMap.load(current_app.config["COLUMNS"], templates=TemplateStore(current_app.config["TEMPLATES"]))
+
+
+@cli.command("inspect")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the inspection as JSON (what the upload page shows).")
+def inspect_command(files: tuple[str, ...], as_json: bool) -> None:
+    """Show how survey files would be read, writing nothing: per sheet, each column's field with its
+    confidence and sample values, the questions, and what the rows would become."""
+    results = inspect_files(files, survey_references(), survey_columns(), get_registry())
+    if as_json:
+        click.echo(_json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=1))
+    else:
+        for result in results:
+            click.echo(format_inspection(result))
+    if any(result.error for result in results):
+        raise SystemExit(1)
+
+
+def format_inspection(result) -> str:
+    """An inspection as text: one line per column, the questions, the predicted verdicts."""
+    lines = [result.source]
+    for sheet in result.sheets:
+        saved = ", saved template" if sheet.layout.saved else ""
+        where = f"sheet {sheet.sheet!r}, " if sheet.sheet else ""
+        lines.append(f"  {where}header on row {sheet.header_row} (signature {sheet.layout.signature}{saved})")
+        for column in sheet.layout.columns:
+            field = (f"{column.field} [{column.label}]" if column.label else column.field) or "-"
+            sample = " | ".join(value[:25] for value in column.sample)
+            lines.append(f"    {column.name[:38]:38} → {field:22} {column.confidence:4.2f}  {sample}")
+        for question in sheet.layout.questions:
+            guesses = ", ".join(f"{name}? ({score:.2f})" for name, score in question.alternatives[:3])
+            lines.append(f"    question: {question.name!r} ({' | '.join(question.sample)}): {guesses}")
+        if not sheet.problem:
+            lines.append(f"    rows: {sheet.read} read → {sheet.accepted} accepted, {sheet.merged} merged, "
+                         f"{sheet.rejected} rejected" + (f", {sheet.unchanged} unchanged" if sheet.unchanged else ""))
+            for reason, count in sorted(sheet.reasons.items(), key=lambda r: -r[1]):
+                lines.append(f"      {count:6} {reason}")
+    if result.error:
+        lines.append(f"  ERROR — {result.error}")
+    return "\n".join(lines)
+
+
 def after_ingest(registry: Registry) -> None:
     """What follows a change of the registry: the hooks of the sections below (the index)."""
     for hook in current_app.extensions.get("after_ingest", []):
@@ -113,8 +166,8 @@ def after_ingest(registry: Registry) -> None:
 def ingest_with_progress(files: tuple[str, ...], tracker: Tracker) -> list:
     """Ingest file after file under a progress bar over the bytes read; print each report."""
     registry = get_registry()
-    columns = ColumnMap.load(current_app.config["COLUMNS"])
-    references = References(vocabulary=Vocabulary(extra=Path(current_app.instance_path) / "vocabulary"))
+    columns = survey_columns()
+    references = survey_references()
     sizes = {path: Path(path).stat().st_size if Path(path).is_file() else 0 for path in files}
     total = sum(sizes.values()) or 1
     with click.progressbar(length=total, label="Ingestion", file=sys.stderr) as bar:

@@ -209,9 +209,12 @@ class ColumnMap:
     def _score_header(self, text: str) -> dict[str, float]:
         unnumbered = _NUMBERING.sub("", text)
         main = fold(_QUALIFIER.sub(" ", unnumbered)) or fold(unnumbered)
-        classes = self._classes(main)
-        totals = {name: sum(table.get(c, self.unlisted) for c in classes) for name, table in self.weights.items()}
+        totals = self._totals(main)
         scores = {name: min(1.0, total) for name, total in totals.items() if total > 0}
+        if (whole := fold(unnumbered)) != main:  # the qualifier counts too: `Département (France)`
+            for name, total in self._totals(whole).items():
+                if total > 0 and 0.9 * min(1.0, total) > scores.get(name, 0.0):
+                    scores[name] = 0.9 * min(1.0, total)
         for key in dict.fromkeys((main, fold(unnumbered))):
             tokens = key.split()
             for a in range(len(tokens)):
@@ -228,6 +231,11 @@ class ColumnMap:
                             score = 0.6 + 0.3 * share
                         scores[name] = max(scores.get(name, 0.0), score)
         return scores
+
+    def _totals(self, folded: str) -> dict[str, float]:
+        """Field → the sum of the weights of the header's word classes (may be negative)."""
+        classes = self._classes(folded)
+        return {name: sum(table.get(c, self.unlisted) for c in classes) for name, table in self.weights.items()}
 
     def _classes(self, folded: str) -> set[str]:
         """The word classes of a folded header: words as listed, a plural `s` dropped, German
@@ -302,23 +310,29 @@ class ColumnMap:
         scores = np.zeros((width, len(SURVEY_FIELDS)))
         sources: dict[tuple[int, int], str] = {}
         prefixes = [self._flag_prefix(c.header) for c in choices]
+        heard = [self._heard(c.header, groups[i]) for i, c in enumerate(choices)]
+        _untie(heard)
         for i, choice in enumerate(choices):
             if (label := self.theme_flag(choice.header, prefixes.count(prefixes[i]) if prefixes[i] else 0)) is not None:
                 choice.field, choice.label, choice.confidence, choice.source = "theme_flag", label, 1.0, "header"
                 continue
-            heard = dict(self.header_scores(choice.header))
-            if groups[i]:
-                for name, score in self.header_scores(f"{groups[i]} {choice.header}").items():
-                    heard[name] = max(heard.get(name, 0.0), 0.85 * score)
             seen = content_scores(profiles[i]) if profiles[i] else {}
             strongest = max(seen.values(), default=0.0)
             for j, name in enumerate(SURVEY_FIELDS):
-                h, c = heard.get(name, 0.0), seen.get(name, 0.0)
+                h, c = heard[i].get(name, 0.0), seen.get(name, 0.0)
                 if name in TYPED and c < 0.15 and strongest >= 0.7 and profiles[i].count >= 5:
                     h *= 0.6  # a header naming a field over values of another shape
                 scores[i, j] = 1.0 - (1.0 - 0.9 * h) * (1.0 - 0.9 * c)
                 sources[i, j] = "header+content" if h >= 0.3 and c >= 0.3 else "header" if h >= c else "content"
         return self._assign(choices, scores, sources, sign)
+
+    def _heard(self, header: str, group: str | None) -> dict[str, float]:
+        """Header scores of a column, its group heading's words counting for a little less."""
+        heard = dict(self.header_scores(header))
+        if group:
+            for name, score in self.header_scores(f"{group} {header}").items():
+                heard[name] = max(heard.get(name, 0.0), 0.85 * score)
+        return heard
 
     def _profiles(self, samples: list[list], profiler: Profiler | None) -> list[Profile | None]:
         if profiler is None or not any(any(v not in (None, "") for v in s) for s in samples):
@@ -351,7 +365,9 @@ class ColumnMap:
             choice.alternatives = [(SURVEY_FIELDS[k], float(row[k])) for k in order if k != j][:3]
             if j is None or row[j] < ASK:
                 continue
-            rival = max([row[k] for k in range(len(SURVEY_FIELDS)) if k != j] + [0.0])
+            # another field for this column, unless a column that fits it better has it
+            rival = max([row[k] for k in range(len(SURVEY_FIELDS))
+                         if k != j and (k not in owner or scores[owner[k], k] < row[k])] + [0.0])
             for other in free:  # another column that would rather be this field
                 mine = owner.get(j)
                 if other != i and other != mine and scores[other, j] > 0:
@@ -359,7 +375,7 @@ class ColumnMap:
                     if theirs is None or scores[other, theirs] < scores[other, j]:
                         rival = max(rival, scores[other, j])
             ratio = min(1.0, rival / row[j])
-            confidence = float(row[j]) * (1.0 - 0.5 * ratio * ratio)
+            confidence = float(row[j]) * (1.0 - 0.5 * ratio ** 3)
             choice.confidence, choice.source = confidence, sources.get((i, j), "")
             if confidence >= ACCEPT:
                 choice.field = SURVEY_FIELDS[j]
@@ -383,6 +399,17 @@ class ColumnMap:
         layout = Layout(choices, sign, saved=True)
         layout.missing = _missing(choices)
         return layout
+
+
+def _untie(heard: list[dict[str, float]]) -> None:
+    """Headers that say one field equally (`Partenaire (1)`, `Partenaire (2)`) do not tell the
+    columns apart: they count for half, and the values decide."""
+    for name in {name for scores in heard for name in scores}:
+        top = max(scores.get(name, 0.0) for scores in heard)
+        tied = [scores for scores in heard if top >= 0.5 and scores.get(name, 0.0) >= top - 0.1]
+        if len(tied) > 1:
+            for scores in tied:
+                scores[name] *= 0.5
 
 
 def _missing(columns: list[ColumnChoice]) -> list[str]:

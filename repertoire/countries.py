@@ -24,7 +24,7 @@ class Countries:
         table = pd.read_csv(data / "countries.csv", dtype=str, keep_default_na=False)
         self.table = table.set_index("code")
         self.names: dict[str, str] = {}
-        for locale in ("fr", "en"):
+        for locale in ("fr", "en", "de", "es", "it", "pt"):  # the languages surveys come in (issue 10)
             for code, label in Locale(locale).territories.items():
                 if len(code) == 2 and code.isalpha():
                     self.names.setdefault(fold(label), code)

@@ -96,8 +96,12 @@ class Profiler:
                 counts[signal] += 1
         placed = self.gazetteer is not None and any(codes)
         if placed:
-            counts["gazetteer"] = sum(1 for text, code in zip(values, codes)
-                                      if code and "locality" in self._signals(text) and self._placed(text, code))
+            try:
+                counts["gazetteer"] = sum(1 for text, code in zip(values, codes)
+                                          if code and "locality" in self._signals(text)
+                                          and self.gazetteer.place(text, code) is not None)
+            except Exception:  # a gazetteer that fails must not stop reading a survey: no signal
+                placed = False
         counts["counter"] = len(values) * _is_counter(values)
         total = len(values)
         return Profile(total, {k: v / total for k, v in counts.items() if v}, len(set(values)) / total,
@@ -109,12 +113,6 @@ class Profiler:
         if _INTEGER.match(text):
             return True
         return bool(self._signals(text) & _VALUES)
-
-    def _placed(self, text: str, code: str) -> bool:
-        try:
-            return self.gazetteer.place(text, code) is not None
-        except Exception:  # a gazetteer being rebuilt must not stop reading a survey
-            return False
 
     def _value_signals(self, text: str) -> frozenset[str]:
         """The signals one value gives, cached: surveys repeat the same values."""
@@ -220,7 +218,7 @@ def content_scores(profile: Profile) -> dict[str, float]:
     locality = s("locality") * (1.0 - s("country"))
     placed = s("gazetteer")
     partner = locality * (0.45 + 0.55 * distinct) * (1.0 - s("admin"))
-    region = min(1.0, locality * repeats * 1.2 + s("admin"))
+    region = min(1.0, locality * repeats * 1.5 + s("admin"))
     if profile.placed and s("locality"):  # names are found in their country's gazetteer, regions less
         partner = 0.5 * partner + 0.5 * min(1.0, placed / max(s("locality"), 1e-9))
         region *= 1.0 - 0.5 * min(1.0, placed / max(s("locality"), 1e-9))
@@ -231,7 +229,7 @@ def content_scores(profile: Profile) -> dict[str, float]:
         "departement": 0.75 * s("departement") * (1.0 - s("counter")) * (1.0 - year) * (1.0 - s("insee")),
         "french_type": 0.8 * s("french_type"),
         "partner_name": 0.7 * partner,
-        "partner_region": 0.5 * region,
+        "partner_region": 0.7 * region,
         "kind": 0.9 * s("kind"),
         "status": 0.85 * s("status") * (1.0 - s("checkbox")),
         "themes": 0.9 * s("theme"),

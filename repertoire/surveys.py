@@ -358,7 +358,7 @@ def _locate_header(rows: list[list], columns: ColumnMap, profiler: Profiler) -> 
     data = [_data_cells(row, profiler) for row in rows]
     best = None
     for index, score in enumerate(evidence):
-        if score >= 2.5 and data[index] <= max(1, filled[index] // 3) and (best is None or score > evidence[best]):
+        if score >= 2.5 and filled[index] >= 2 and data[index] <= max(1, filled[index] // 3) and (best is None or score > evidence[best]):
             best = index
     if best is not None:
         below = best + 1

@@ -13,7 +13,7 @@ import pytest
 from app import cli
 
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
-OWN_COMMANDS = ["ingest", "export", "rejects", "duplicates", "merge", "index", "search", "map", "pdf", "serve", "user"]
+OWN_COMMANDS = ["ingest", "inspect", "export", "rejects", "duplicates", "merge", "index", "search", "map", "pdf", "serve", "user"]
 
 
 @pytest.mark.parametrize("name", OWN_COMMANDS)
