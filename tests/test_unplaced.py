@@ -258,6 +258,11 @@ def served(writable):
 @pytest.mark.browser
 def test_a_click_on_the_map_fills_the_point_and_saving_places_the_partner(writable, served, offline_page, tmp_path):
     page, record = offline_page, writable.lost
+    hostile = record["partner_name"] + ' <img src=x onerror="window.__xss=1">'  # a name from a survey is text
+    registry = Registry(writable.config["REGISTRY"])
+    registry.db.execute("UPDATE partnerships SET partner_name = ? WHERE id = ?", (hostile, record["id"]))
+    registry.db.commit()
+    registry.close()
     page.goto(served + "/connexion")
     page.fill("input[name=email]", STAFF[0])
     page.fill("input[name=password]", STAFF[1])
@@ -271,6 +276,9 @@ def test_a_click_on_the_map_fills_the_point_and_saving_places_the_partner(writab
     lat, lon = float(page.input_value("#lat")), float(page.input_value("#lon"))
     assert inside("DE", lat, lon)
     assert page.locator("#place-map .leaflet-interactive").count() >= 1  # the point is drawn
+    page.mouse.move(box["x"] + box["width"] / 2 + 1, box["y"] + box["height"] / 2)  # its tooltip: the name
+    page.wait_for_selector(".leaflet-tooltip")
+    assert hostile in page.inner_text(".leaflet-tooltip") and page.evaluate("typeof window.__xss") == "undefined"
     page.screenshot(path=str(tmp_path / "localiser.png"))
     shutil.copy(tmp_path / "localiser.png", "/tmp/localiser.png")
     page.click("form.place-point button[type=submit]")

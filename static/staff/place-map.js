@@ -11,6 +11,13 @@
   map.setView([20, 0], 2);
   var marker = null;
 
+  // Leaflet puts a string tooltip in as HTML: names from surveys go in as text.
+  function text(value) {
+    var span = document.createElement("span");
+    span.textContent = value || "";
+    return span;
+  }
+
   function number(input) {
     var value = parseFloat((input.value || "").replace(",", "."));
     return isFinite(value) ? value : null;
@@ -19,7 +26,7 @@
   function show(point) {
     if (marker) { marker.setLatLng(point); return; }
     marker = L.circleMarker(point, { radius: 8, color: "#b3261e", weight: 3, fillOpacity: 0.6 })
-      .bindTooltip(box.getAttribute("data-label") || "").addTo(map);
+      .bindTooltip(text(box.getAttribute("data-label"))).addTo(map);
   }
 
   function put(latlng) {
@@ -56,7 +63,7 @@
   Array.prototype.forEach.call(document.querySelectorAll(".suggestion"), function (node) {
     var point = [parseFloat(node.getAttribute("data-lat")), parseFloat(node.getAttribute("data-lon"))];
     L.circleMarker(point, { radius: 6, color: "#1d5fa8", weight: 2, fillOpacity: 0.3 })
-      .bindTooltip(node.textContent).on("click", function (event) {
+      .bindTooltip(text(node.textContent)).on("click", function (event) {
         L.DomEvent.stopPropagation(event);
         put(L.latLng(point));
       }).addTo(map);
