@@ -21,7 +21,8 @@ Rules:
 * **French name**: the ``fr`` name of the place, kept when it is written in Latin letters,
   starts with a capital, differs from the GeoNames main name or is tagged in French as the
   same, and is not a description built on the local name ("Berlin-Zehlendorf",
-  "District de Sants-Montjuïc"). Whether it replaces a survey's spelling is decided at
+  "District de Sants-Montjuïc") nor the name of a division ("Province de Mantoue" tagged
+  for Mantua). Whether it replaces a survey's spelling is decided at
   run time (repertoire/placenames.py), with the place's names folded (`keys`): only a
   survey spelling that is one of them gives way.
 * **Local name**, for places with a French name: the name tagged in the country's own
@@ -88,6 +89,12 @@ MIN_RESEMBLANCE_HAN = 70
 # Untagged names that disagree: those reading this much like the main name must agree.
 CLOSE_READING = 90
 CHINESE_SUFFIX = re.compile(r"(shi|qu|xian|zhen|xiang|cun)$")
+# French words of administrative status: a French name starting with one names a division
+# ("Province de Mantoue", "Préfecture de Nagchu", "Xian de Pingyao"), not the town.
+FRENCH_DIVISION_WORDS = frozenset({
+    "province", "prefecture", "district", "region", "departement", "comte", "canton", "xian",
+    "arrondissement", "municipalite", "commune", "ville", "gouvernorat", "etat", "oblast",
+    "raion", "borough", "quartier", "agglomeration", "metropole", "wilaya", "subdivision"})
 # Latin-script languages plaincities also tags: evidence that a place is tagged at all.
 OTHER_TAGGED_LANGUAGES = ("es", "tr")
 # Japanese administrative suffixes: 金沢 and 金沢市, 東京 and 東京都 name the same place.
@@ -305,6 +312,8 @@ def french_for(city: dict) -> str:
         return french if any(n and is_latin(n) and fold(n) != fold(main) for n in others) else ""
     if f" {fold(main)} " in f" {fold(french)} ":
         return ""  # "Berlin-Zehlendorf", "District londonien d'Islington": a description
+    if fold(french).split()[0] in FRENCH_DIVISION_WORDS:
+        return ""  # "Province de Mantoue" tagged for Mantua: the name of another entity
     return french
 
 

@@ -59,8 +59,9 @@ def french_name(geonameid: int | None, written: str | None = None) -> str | None
     """The usual French name of a place, to show instead of the survey's spelling, or None.
 
     With `written` (the survey's spelling), None when the survey already writes it so
-    (folded), or when `written` is not one of the place's names as written: the survey
-    then names something else than the town it was placed on.
+    (folded), or says more ("Landau in der Pfalz" for Landau), or when `written` is not one
+    of the place's names as written: the survey then names something else than the town
+    it was placed on.
 
     >>> french_name(756135, "Warszawa")
     'Varsovie'
@@ -72,6 +73,8 @@ def french_name(geonameid: int | None, written: str | None = None) -> str | None
         return names.french
     if fold(written) == fold(names.french) or not names.is_named(written):
         return None
+    if f" {fold(names.french)} " in f" {fold(written)} ":
+        return None  # "Landau in der Pfalz", "Bridgend County Borough": more precise as written
     return names.french
 
 
