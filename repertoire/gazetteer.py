@@ -126,6 +126,7 @@ class Country:
         self.population = self.places["population"].to_numpy(float)
         self.is_area = (self.places["kind"] == "area").to_numpy()
         self.admin1 = self.places["admin1"].to_numpy(object)
+        self.columns = {name: self.places[name].to_numpy(object) for name in ("geonameid", "name", "native")}
         variants = self.places["names"].str.split("|").explode().astype(str)
         self.index: dict[str, list[int]] = {}
         for key, position in zip(fold_many(variants).to_numpy(), variants.index.to_numpy()):
@@ -135,6 +136,7 @@ class Country:
                     found.append(int(position))
         self._inside = np.full(len(self.places), -1, dtype=np.int8)  # -1: not checked yet
         self._numbered: dict[tuple[str, int], list[int]] | None = None
+        self.keys: list[str] | None = None  # the index's keys as a list, for close spellings
 
     def usable(self, positions) -> tuple[int, ...]:
         """The positions whose point lies inside the country (outlines.py), checked once each."""
@@ -168,7 +170,6 @@ class Gazetteer:
         self._known: dict[tuple[str, str], tuple[float, float, str]] | None = None
         self._twinned: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] | None = None
         self._admin1_names: dict[tuple[str, str], str] | None = None
-        self._region_keys: dict[str, dict[str, set[str]]] | None = None
 
     # ---- loading -------------------------------------------------------------------------
 
@@ -207,13 +208,25 @@ class Gazetteer:
         """
         if not name or not country:
             return None
+        settled = self._settled(name, country, region or None)
+        if settled is None:
+            return None
+        chosen, positions, prefer_area, region = settled
+        if french_id and len(positions) > 1 and self.twinned_points(french_id, country) is not None:
+            return self._choose(country, positions, prefer_area, region, french_id)
+        return chosen
+
+    @lru_cache(maxsize=200_000)
+    def _settled(self, name: str, country: str, region: str | None) -> tuple | None:
+        """The place chosen without the French side, and what a French side could change."""
         name, carried = self._split_region(name, country)
         region = region or carried
         found = self._candidates(name, country)
         if found is None:
-            return self._from_known_pairs(name, country)
+            known = self._from_known_pairs(name, country)
+            return (known, (), False, region) if known else None
         positions, prefer_area = found
-        return self._choose(country, positions, prefer_area, region or None, french_id or None)
+        return self._choose(country, positions, prefer_area, region, None), positions, prefer_area, region
 
     @lru_cache(maxsize=100_000)
     def _candidates(self, name: str, country: str) -> tuple[tuple[int, ...], bool] | None:
@@ -243,6 +256,8 @@ class Gazetteer:
 
     def _split_region(self, name: str, country: str) -> tuple[str, str | None]:
         """`Springfield (Illinois)`, `Arlington, Texas`: the name, and the region it carries."""
+        if "(" not in name and "," not in name and "[" not in name:
+            return name, None
         match = re.match(r"^(?P<name>[^()\[\],]+?)\s*(?:[(\[](?P<inner>[^()\[\]]+)[)\]]|,\s*(?P<tail>[^,]+))\s*$", name)
         if match:
             region = (match["inner"] or match["tail"]).strip()
@@ -296,7 +311,9 @@ class Gazetteer:
         """A close spelling ("Kanazwa"), only when one candidate stands clearly first."""
         if len(key) < 5:
             return None
-        found = process.extract(key, list(places.index), scorer=fuzz.ratio, score_cutoff=90, limit=2)
+        if places.keys is None:
+            places.keys = list(places.index)
+        found = process.extract(key, places.keys, scorer=fuzz.ratio, score_cutoff=90, limit=2)
         if found and (len(found) == 1 or found[0][1] - found[1][1] >= 3 or
                       set(places.index[found[0][0]]) == set(places.index[found[1][0]])):
             return self._usable(places, places.index[found[0][0]]) or None
@@ -323,11 +340,13 @@ class Gazetteer:
 
         return self._locality(country, max(pool, key=rank))
 
+    @lru_cache(maxsize=100_000)
     def _locality(self, country: str, position: int) -> Locality:
-        row = self._country(country).places.iloc[position]
-        admin1 = row["admin1"]
-        return Locality(int(row["geonameid"]), row["name"], admin1, float(row["lat"]), float(row["lon"]),
-                        row["native"] or None, self.admin1_name(country, admin1))
+        places = self._country(country)
+        admin1 = places.admin1[position]
+        return Locality(int(places.columns["geonameid"][position]), places.columns["name"][position], admin1,
+                        float(places.lat[position]), float(places.lon[position]),
+                        places.columns["native"][position] or None, self.admin1_name(country, admin1))
 
     # ---- context -------------------------------------------------------------------------
 
@@ -345,35 +364,49 @@ class Gazetteer:
 
     @lru_cache(maxsize=10_000)
     def _region_codes_cached(self, country: str, region: str) -> frozenset[str]:
-        if self._region_keys is None:
-            keys: dict[str, dict[str, set[str]]] = {}
-            self.admin1_name("", "")
-            for (code, admin1), name in self._admin1_names.items():
-                keys.setdefault(code, {}).setdefault(fold(name), set()).add(admin1)
-            for code, group in self._load().items():
-                for names, admin1 in group.loc[group["kind"] == "area", ["names", "admin1"]].itertuples(index=False):
-                    for name in names.split("|"):
-                        keys.setdefault(code, {}).setdefault(fold(name), set()).add(admin1)
-            self._region_keys = keys
-        known = self._region_keys.get(country, {})
+        known, bare = self._region_names(country)
         for key in name_keys(region):
             if key in known:
                 return frozenset(known[key])
-            stripped = " ".join(ADMIN_WORDS.sub(" ", key).split())
-            for name, codes in known.items():
-                if stripped and " ".join(ADMIN_WORDS.sub(" ", name).split()) == stripped:
-                    return frozenset(codes)
+        stripped = " ".join(ADMIN_WORDS.sub(" ", region).split())
+        found = bare.get(stripped)
+        if stripped and found:
+            return frozenset(found)
         return frozenset()
+
+    @lru_cache(maxsize=400)
+    def _region_names(self, country: str) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+        """Folded names of a country's first-level divisions and areas → admin1 codes."""
+        self.admin1_name("", "")
+        known: dict[str, set[str]] = {}
+        for (code, admin1), name in self._admin1_names.items():
+            if code == country:
+                known.setdefault(fold(name), set()).add(admin1)
+        places = self._load().get(country)
+        if places is not None:
+            for names, admin1 in places.loc[places["kind"] == "area", ["names", "admin1"]].itertuples(index=False):
+                for name in names.split("|"):
+                    known.setdefault(fold(name), set()).add(admin1)
+        return known, self._bare_keys(known)
+
+    @staticmethod
+    def _bare_keys(known: dict[str, set[str]]) -> dict[str, set[str]]:
+        """Region names without their administrative words ("Gomel Oblast" → gomel)."""
+        bare: dict[str, set[str]] = {}
+        for name, codes in known.items():
+            bare.setdefault(" ".join(ADMIN_WORDS.sub(" ", name).split()), set()).update(codes)
+        return bare
 
     def twinned_points(self, french_id: str, country: str) -> tuple[np.ndarray, np.ndarray] | None:
         """Points of the partners a public list says this French commune is twinned with."""
         if self._twinned is None:
             pairs = pd.read_csv(self.pairs, dtype=str, keep_default_na=False)
             pairs = pairs[(pairs["partner_lat"] != "") & (pairs["partner_lon"] != "")]
-            self._twinned = {
-                (f"commune:{insee}", code): (group["partner_lat"].astype(float).to_numpy(),
-                                             group["partner_lon"].astype(float).to_numpy())
-                for (insee, code), group in pairs.groupby(["insee", "country"])}
+            points: dict[tuple[str, str], list[tuple[float, float]]] = {}
+            for insee, code, lat, lon in pairs[["insee", "country", "partner_lat", "partner_lon"]].itertuples(index=False):
+                points.setdefault((f"commune:{insee}", code), []).append((float(lat), float(lon)))
+            self._twinned = {key: (np.array([p[0] for p in value]), np.array([p[1] for p in value]))
+                             for key, value in points.items()}
         return self._twinned.get((french_id, country))
 
     def _from_known_pairs(self, name: str, country: str) -> Locality | None:

@@ -44,18 +44,29 @@ class Outlines:
 
     def __init__(self, path: Path = OUTLINES, claims: Path = CLAIMS):
         drawn = gpd.read_file(path)
-        drawn = drawn[drawn["iso"] != ""][["iso", "geometry"]]
+        drawn = drawn[drawn["iso"] != ""][["iso", "geometry"]].reset_index(drop=True)
         drawn["geometry"] = drawn.geometry.make_valid()
         # Natural Earth's drawing alone tells which land is another country's.
-        self.drawn: gpd.GeoDataFrame = drawn.dissolve("iso").reset_index()
-        shapes = drawn
+        self.drawn: gpd.GeoDataFrame = drawn
+        parts = drawn
         if claims.exists():
-            shapes = pd.concat([drawn, gpd.read_file(claims)[["iso", "geometry"]]], ignore_index=True)
-        self.shapes: gpd.GeoSeries = shapes.dissolve("iso").geometry.make_valid()
+            parts = pd.concat([drawn, gpd.read_file(claims)[["iso", "geometry"]]], ignore_index=True)
+        self._parts: dict[str, list] = {}
+        for iso, geometry in zip(parts["iso"], parts.geometry):
+            self._parts.setdefault(iso, []).append(geometry)
+        self._shapes: dict[str, object] = {}
 
     def known(self, country: str) -> bool:
         """Tell whether the country has an outline to check against."""
-        return country in self.shapes.index
+        return country in self._parts
+
+    def shape(self, country: str):
+        """The country's outline with its claims, as one valid (prepared) shapely geometry."""
+        if country not in self._shapes:
+            shape = shapely.make_valid(shapely.union_all(self._parts[country]))
+            shapely.prepare(shape)
+            self._shapes[country] = shape
+        return self._shapes[country]
 
     def inside_many(self, countries: Iterable[str], lats: Iterable[float], lons: Iterable[float]) -> np.ndarray:
         """For each point, whether it lies in its country (see the module's rules).
@@ -68,14 +79,13 @@ class Outlines:
         lons = np.asarray(list(lons), dtype=float)
         result = ~(np.isnan(lats) | np.isnan(lons) | ((lats == 0) & (lons == 0)))
         strays = []
-        for country in pd.unique(countries):
-            if country not in self.shapes.index:
+        for country in (set(countries) if len(countries) > 1 else countries):
+            if country not in self._parts:
                 continue
             rows = np.flatnonzero((countries == country) & result)
             if not len(rows):
                 continue
-            shape = self.shapes[country]
-            shapely.prepare(shape)
+            shape = self.shape(country)
             inside = shapely.contains_xy(shape, lons[rows], lats[rows])
             off = rows[~inside]
             if len(off):
@@ -83,7 +93,7 @@ class Outlines:
                 strays.extend((row, country) for row in off[~near])
         if strays:
             rows = np.array([row for row, _ in strays])
-            own = gpd.GeoSeries([self.shapes[country] for _, country in strays])
+            own = gpd.GeoSeries([self.shape(country) for _, country in strays])
             points = gpd.GeoSeries(gpd.points_from_xy(lons[rows], lats[rows]))
             # Distances in degrees, on purpose (the tolerances are in degrees): no CRS, no warning.
             distance = own.distance(points).to_numpy()
