@@ -340,11 +340,12 @@ class ColumnMap:
         profiles = [profiler.profile(s) for s in samples]
         # a column of countries lets the gazetteer tell partner names (places) from regions
         best = max(range(len(profiles)), key=lambda i: profiles[i].share("country"))
-        if profiler.gazetteer is not None and profiles[best].share("country") >= 0.7:
+        # (asked only when two columns look like localities: a gazetteer costs an index per country)
+        places = [i for i, p in enumerate(profiles) if p.share("locality") >= 0.3 and i != best]
+        if profiler.gazetteer is not None and profiles[best].share("country") >= 0.7 and len(places) > 1:
             codes = [profiler.countries.code(v) if v else None for v in samples[best]]
-            for i, profile in enumerate(profiles):
-                if profile.share("locality") >= 0.3 and i != best:
-                    profiles[i] = profiler.profile(samples[i], codes)
+            for i in places:
+                profiles[i] = profiler.profile(samples[i], codes)
         return profiles
 
     def _assign(self, choices: list[ColumnChoice], scores: np.ndarray, sources: dict, sign: str) -> Layout:
@@ -362,7 +363,7 @@ class ColumnMap:
             choice, row = choices[i], scores[i]
             order = [j for j in np.argsort(-row) if row[j] >= 0.2]
             j = assigned.get(i)
-            choice.alternatives = [(SURVEY_FIELDS[k], float(row[k])) for k in order if k != j][:3]
+            choice.alternatives = [(SURVEY_FIELDS[k], round(float(row[k]), 4)) for k in order if k != j][:3]
             if j is None or row[j] < ASK:
                 continue
             # another field for this column, unless a column that fits it better has it
@@ -376,11 +377,11 @@ class ColumnMap:
                         rival = max(rival, scores[other, j])
             ratio = min(1.0, rival / row[j])
             confidence = float(row[j]) * (1.0 - 0.5 * ratio ** 3)
-            choice.confidence, choice.source = confidence, sources.get((i, j), "")
+            choice.confidence, choice.source = round(float(confidence), 4), sources.get((i, j), "")
             if confidence >= ACCEPT:
                 choice.field = SURVEY_FIELDS[j]
             else:
-                choice.alternatives.insert(0, (SURVEY_FIELDS[j], float(row[j])))
+                choice.alternatives.insert(0, (SURVEY_FIELDS[j], round(float(row[j]), 4)))
                 layout.questions.append(choice)
         layout.missing = _missing(layout.columns)
         return layout

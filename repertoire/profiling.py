@@ -10,6 +10,7 @@ folded French place name, a vocabulary word), so that profiling costs the same o
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -19,6 +20,7 @@ from .places import PREFIXES, TYPE_WORDS, fold_place
 from .text import clean, fold, split_values, strip_articles
 
 SAMPLE_VALUES = 200  # non-empty values profiled per column
+GAZETTEER_VALUES = 40  # values looked up in the gazetteer per column
 SMALL_SAMPLE = 10  # below this many values, repetition says nothing (a 3-row file)
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.I)
@@ -38,7 +40,7 @@ _VALUES = frozenset({"year", "timestamp", "country", "french_place", "email", "p
 # The signals a profile measures: each is a share of the sampled values.
 SIGNALS = ("country", "french_place", "departement", "insee", "year", "timestamp", "kind",
            "status", "theme", "email", "phone", "long_text", "locality", "admin", "checkbox",
-           "french_type", "counter", "gazetteer")
+           "french_type", "counter")
 
 
 @dataclass
@@ -49,7 +51,7 @@ class Profile:
     shares: dict[str, float] = field(default_factory=dict)
     distinct: float = 1.0
     samples: list[str] = field(default_factory=list)
-    placed: bool = False  # the gazetteer was asked (a country column is known)
+    placed: float | None = None  # share of localities the gazetteer finds (a country column is known)
 
     def share(self, signal: str) -> float:
         return self.shares.get(signal, 0.0)
@@ -94,18 +96,25 @@ class Profiler:
         for text in values:
             for signal in self._signals(text):
                 counts[signal] += 1
-        placed = self.gazetteer is not None and any(codes)
-        if placed:
-            try:
-                counts["gazetteer"] = sum(1 for text, code in zip(values, codes)
-                                          if code and "locality" in self._signals(text)
-                                          and self.gazetteer.place(text, code) is not None)
-            except Exception:  # a gazetteer that fails must not stop reading a survey: no signal
-                placed = False
+        placed = self._placed(values, codes) if self.gazetteer is not None and any(codes) else None
         counts["counter"] = len(values) * _is_counter(values)
         total = len(values)
         return Profile(total, {k: v / total for k, v in counts.items() if v}, len(set(values)) / total,
                        list(dict.fromkeys(values))[:3], placed)
+
+    def _placed(self, values: list[str], codes: list[str | None]) -> float | None:
+        """The share of locality-like values the gazetteer finds in their row's country, on
+        the three commonest countries and GAZETTEER_VALUES values at most (each country asked
+        costs an index)."""
+        common = [c for c, _ in Counter(c for c in codes if c).most_common(3)]
+        asked = [(text, code) for text, code in zip(values, codes)
+                 if code in common and "locality" in self._signals(text)][:GAZETTEER_VALUES]
+        if not asked:
+            return None
+        try:
+            return sum(1 for text, code in asked if self.gazetteer.place(text, code) is not None) / len(asked)
+        except Exception:  # a gazetteer that fails must not stop reading a survey: no signal
+            return None
 
     def is_value(self, text: str) -> bool:
         """A cell that is data, not a header: a number, a date, a country, a French place, an address."""
@@ -216,12 +225,11 @@ def content_scores(profile: Profile) -> dict[str, float]:
     repeats = 0.0 if small else 1.0 - profile.distinct
     year = max(0.0, s("year") - s("timestamp") - s("counter"))
     locality = s("locality") * (1.0 - s("country"))
-    placed = s("gazetteer")
     partner = locality * (0.45 + 0.55 * distinct) * (1.0 - s("admin"))
     region = min(1.0, locality * repeats * 1.5 + s("admin"))
-    if profile.placed and s("locality"):  # names are found in their country's gazetteer, regions less
-        partner = 0.5 * partner + 0.5 * min(1.0, placed / max(s("locality"), 1e-9))
-        region *= 1.0 - 0.5 * min(1.0, placed / max(s("locality"), 1e-9))
+    if profile.placed is not None:  # names are found in their country's gazetteer, regions less
+        partner = 0.5 * partner + 0.5 * locality * profile.placed
+        region *= 1.0 - 0.5 * profile.placed
     return {
         "partner_country": s("country"),
         "french_name": 0.95 * s("french_place") * (1.0 - s("country")) * (1.0 - s("counter")),
