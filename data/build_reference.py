@@ -684,7 +684,7 @@ def build_claims(places: pd.DataFrame) -> str:
 
     outlines = Outlines(claims=Path("/nonexistent"))
     inside = outlines.inside_many(places["country"], places["lat"], places["lon"])
-    strays = places[~inside & places["country"].isin(outlines.shapes.index)]
+    strays = places[~inside & places["country"].map(outlines.known)]
     points = gpd.GeoSeries(gpd.points_from_xy(strays["lon"], strays["lat"]))
     discs = gpd.GeoDataFrame({"iso": strays["country"].to_numpy()}, geometry=points.buffer(0.15, 8).to_numpy(),
                              crs="EPSG:4326").dissolve("iso").reset_index()
