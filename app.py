@@ -256,7 +256,9 @@ def duplicates_command(fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "csv"]), default="text", show_default=True)
 def unplaced_command(country: str | None, fmt: str) -> None:
     """List the partners without a point on the map, to place by hand (/staff/localiser)."""
-    code = (Countries().code(country) or country.upper()) if country else None
+    code = Countries().code(country) if country else None
+    if country and not code:
+        raise click.ClickException(f"unknown country: {country} (an ISO code such as DE, or a name)")
     report = unplaced.unplaced(get_registry(), code)
     if fmt == "csv":
         click.echo(to_csv([p.row() for p in report.partners], unplaced.UNPLACED_COLUMNS), nl=False)

@@ -62,6 +62,11 @@ def test_unplaced_as_csv_for_one_country_given_by_code_or_name(runner, sample_re
     assert f"{len(table)} partners of {len(expected)} partnerships unplaced" in by_code.stderr
 
 
+def test_an_unknown_country_is_said_not_listed_empty(runner):
+    result = runner.invoke(cli, ["unplaced", "--country", "Narnia"])
+    assert result.exit_code == 1 and "unknown country: Narnia" in result.output
+
+
 def test_a_partner_named_several_ways_is_one_line_with_its_partnerships_counted(tmp_path, sample_registry):
     registry = copy_registry(sample_registry, tmp_path)
     twice = registry.iter_rows("SELECT partner_country, partner_key FROM partnerships GROUP BY 1, 2 "
