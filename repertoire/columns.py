@@ -321,10 +321,13 @@ class ColumnMap:
             for j, name in enumerate(SURVEY_FIELDS):
                 h, c = heard[i].get(name, 0.0), seen.get(name, 0.0)
                 if name in TYPED and c < 0.15 and strongest >= 0.7 and profiles[i].count >= 5:
-                    h *= 0.6  # a header naming a field over values of another shape
+                    h *= 0.4  # a header naming a field over values of another shape
                 scores[i, j] = 1.0 - (1.0 - 0.9 * h) * (1.0 - 0.9 * c)
                 sources[i, j] = "header+content" if h >= 0.3 and c >= 0.3 else "header" if h >= c else "content"
-        return self._assign(choices, scores, sources, sign)
+        layout = self._assign(choices, scores, sources, sign)
+        if profiler is not None:
+            _check_code(layout, samples, profiler)
+        return layout
 
     def _heard(self, header: str, group: str | None) -> dict[str, float]:
         """Header scores of a column, its group heading's words counting for a little less."""
@@ -400,6 +403,21 @@ class ColumnMap:
         layout = Layout(choices, sign, saved=True)
         layout.missing = _missing(choices)
         return layout
+
+
+def _check_code(layout: Layout, samples: list[list], profiler: Profiler) -> None:
+    """A French code that names another collectivité than the row's name is not its code
+    (record ids that look like INSEE codes): the column becomes a question."""
+    by_field = {c.field: c for c in layout.columns if c.field}
+    code, name = by_field.get("french_code"), by_field.get("french_name")
+    if code is None or name is None:
+        return
+    agreement = profiler.agreement(samples[code.index], samples[name.index])
+    if agreement is not None and agreement < 0.5:
+        code.field = None
+        code.alternatives.insert(0, ("french_code", round(code.confidence * agreement, 4)))
+        code.confidence = round(code.confidence * agreement, 4)
+        layout.questions.append(code)
 
 
 def _untie(heard: list[dict[str, float]]) -> None:

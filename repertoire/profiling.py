@@ -26,6 +26,7 @@ SMALL_SAMPLE = 10  # below this many values, repetition says nothing (a 3-row fi
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.I)
 _PHONE = re.compile(r"^\+?[\d\s().\-/]{8,20}$")
 _TIMESTAMP = re.compile(r"^(\d{4}-\d\d-\d\d|\d{1,2}/\d{1,2}/\d{4})[ T]\d{1,2}:\d\d")
+_MIDNIGHT = re.compile(r"[ T]00:00(?::00)?$")
 _HINT = re.compile(r"\s*(?:[(\[][^)\]]*[)\]]|[-,]\s*\d[\dab]\d?)\s*$", re.I)
 _INSEE = re.compile(r"^(\d[\dab]\d{3}|\d{9})$", re.I)
 _INTEGER = re.compile(r"^\d{1,6}(?:\.0+)?$")
@@ -123,13 +124,30 @@ class Profiler:
             return True
         return bool(self._signals(text) & _VALUES)
 
+    def agreement(self, codes: list, names: list) -> float | None:
+        """The share of rows whose French code names the French collectivité of the row (None
+        when no row gives both): a column of record ids that happen to be INSEE codes is not
+        the collectivité's code."""
+        pairs = [(clean(c), clean(n)) for c, n in zip(codes, names) if clean(c) and clean(n)][:SAMPLE_VALUES]
+        if not pairs:
+            return None
+        agree = 0
+        for code, name in pairs:
+            try:
+                place = self.places.resolve(None, None, code)
+            except Exception:  # an unknown code: no agreement
+                continue
+            folded = fold_place(_HINT.sub("", name))
+            agree += fold_place(place.name) in folded or folded in fold_place(place.name)
+        return agree / len(pairs)
+
     def _value_signals(self, text: str) -> frozenset[str]:
         """The signals one value gives, cached: surveys repeat the same values."""
         signals = set()
         folded = fold(text)
         if not folded and not any(c.isalpha() for c in text):
             return frozenset()
-        if _TIMESTAMP.match(text):
+        if _TIMESTAMP.match(text) and not _MIDNIGHT.search(text):  # a date cell shows 00:00:00
             signals.add("timestamp")
         if fold(text) in self.checked:
             signals.add("checkbox")
@@ -203,12 +221,14 @@ class Profiler:
 
 
 def _is_counter(values: list[str]) -> bool:
-    """Row numbers (1, 2, 3…): small integers that mostly go up by one."""
+    """Row numbers or record ids (1, 2, 3… or 41007, 41014…): integers that mostly go up by
+    one same step, whatever they happen to look like (a département, an INSEE code)."""
     numbers = [int(float(v)) for v in values if _INTEGER.match(v)]
     if len(numbers) < max(3, len(values) * 0.9):
         return False
-    steps = sum(1 for a, b in zip(numbers, numbers[1:]) if b == a + 1)
-    return steps >= 0.8 * (len(numbers) - 1)
+    steps = [b - a for a, b in zip(numbers, numbers[1:])]
+    common = max(set(steps), key=steps.count)
+    return common > 0 and steps.count(common) >= 0.8 * len(steps)
 
 
 def content_scores(profile: Profile) -> dict[str, float]:
@@ -233,7 +253,7 @@ def content_scores(profile: Profile) -> dict[str, float]:
     return {
         "partner_country": s("country"),
         "french_name": 0.95 * s("french_place") * (1.0 - s("country")) * (1.0 - s("counter")),
-        "french_code": s("insee"),
+        "french_code": s("insee") * (1.0 - s("counter")),
         "departement": 0.75 * s("departement") * (1.0 - s("counter")) * (1.0 - year) * (1.0 - s("insee")),
         "french_type": 0.8 * s("french_type"),
         "partner_name": 0.7 * partner,
