@@ -13,15 +13,19 @@ alone.
 """
 from __future__ import annotations
 
+import csv
+import gzip
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import pandas as pd
-
-from .text import fold
+from .text import fold as _fold
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "placenames.csv.gz"
+
+
+# Names repeat across a registry (and an index build asks for every partnership's names).
+fold = lru_cache(maxsize=200_000)(_fold)
 
 
 @dataclass(frozen=True)
@@ -33,21 +37,23 @@ class PlaceNames:
     french: str | None
     native: str | None
     native_source: str | None  # the language tag of the native name, or `agree`
-    keys: frozenset[str]  # the place's names, folded
+    keys: str  # the place's names, folded, |-joined
 
     def is_named(self, written: str) -> bool:
         """Whether a survey's spelling is one of this place's names as written (folded)."""
         key = fold(written)
-        return key in self.keys or key in {fold(n) for n in (self.name, self.local, self.french) if n}
+        return key in self.keys.split("|") or key in {fold(n) for n in (self.name, self.local, self.french) if n}
 
 
 @lru_cache(maxsize=1)
 def _table(path: Path = DATA) -> dict[int, PlaceNames]:
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    return {int(gid): PlaceNames(name, local or None, french or None, native or None, source or None,
-                                 frozenset(filter(None, keys.split("|"))))
-            for gid, name, local, french, native, source, keys in
-            table[["geonameid", "name", "local", "french", "native", "native_source", "keys"]].itertuples(index=False)}
+    with gzip.open(path, "rt", encoding="utf-8", newline="") as handle:
+        rows = csv.reader(handle)
+        at = {column: i for i, column in enumerate(next(rows))}
+        gid, name, local, french, native, source, keys = (at[c] for c in (
+            "geonameid", "name", "local", "french", "native", "native_source", "keys"))
+        return {int(r[gid]): PlaceNames(r[name], r[local] or None, r[french] or None, r[native] or None,
+                                        r[source] or None, r[keys]) for r in rows}
 
 
 def names_of(geonameid: int | None) -> PlaceNames | None:
