@@ -47,7 +47,8 @@ ADMIN_WORDS = re.compile(
     r"commune rurale de|commune de|commune|prefecture|ken|shi|machi|cho|mura|obec|mesto|"
     r"opstina|okres|rajon|oblast|region|province de|province of|province|state of|"
     r"council|metropolitan|council area|unitary authority|regional council|samtgemeinde|"
-    r"verbandsgemeinde|komitat|megye|varmegye|kraj|judetul|judet|zupanija|voivodeship)\b"
+    r"verbandsgemeinde|komitat|megye|varmegye|kraj|judetul|judet|zupanija|voivodeship|"
+    r"bundesland|land|freistaat)\b"
 )
 # Abbreviations of German place names ("Karlstein a. d. Thaya", "Steszew b. Posen").
 _ABBREVIATIONS = ((re.compile(r"\b([ai]) d\b"), r"\1n der"), (re.compile(r"\ba\b"), "am"),
@@ -299,8 +300,8 @@ class Gazetteer:
                 lats, lons = places.lat[cities], places.lon[cities]
                 parts = list(places.usable(parts))
                 near = [p for p in parts if (km(places.lat[p], places.lon[p], lats, lons) <= NEAR_KM).any()]
-                if near:
-                    return tuple(near)
+                if near or (parts and reading.number is not None):  # "City XIII": its name says whose
+                    return tuple(near or parts)
             if not fallback:
                 bracketed = reading.district and name.rstrip().endswith((")", "]")) and \
                     name.startswith(reading.district)

@@ -1,0 +1,234 @@
+"""Foreign partners placed: villages, areas, city districts, homonyms by context, inside their country."""
+from __future__ import annotations
+
+import math
+import random
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from repertoire import districts
+from repertoire.gazetteer import Gazetteer, name_keys
+from repertoire.ingest import place_partner
+from repertoire.outlines import inside, inside_many
+from repertoire.text import fold
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+def km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    p1, p2 = math.radians(a[0]), math.radians(b[0])
+    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(b[1] - a[1]) / 2) ** 2
+    return 12742 * math.asin(math.sqrt(h))
+
+
+@pytest.fixture(scope="module")
+def gazetteer() -> Gazetteer:
+    return Gazetteer()
+
+
+def read(name: str) -> pd.DataFrame:
+    return pd.read_csv(DATA / name, dtype=str, keep_default_na=False)
+
+
+def unique_names(gazetteer: Gazetteer, country: str) -> set[str]:
+    """Folded names that designate one place only in the country."""
+    index = gazetteer._country(country).index
+    return {key for key, positions in index.items() if len(positions) == 1}
+
+
+# ---- villages -------------------------------------------------------------------------
+
+def test_villages_of_500_to_999_inhabitants_are_placed_on_their_own_point(gazetteer):
+    villages = read("gazetteer-villages.csv.gz")
+    sample = villages.sample(400, random_state=5)
+    checked = 0
+    for row in sample.itertuples():
+        if fold(row.name) not in unique_names(gazetteer, row.country):
+            continue  # a homonym: size or context decides, tested below
+        found = gazetteer.place(row.name, row.country)
+        assert found is not None and found.geonameid == int(row.geonameid), row
+        checked += 1
+    assert checked > 150
+
+
+def test_the_reference_files_of_the_gazetteer_stay_under_5_mb():
+    for name in ("gazetteer.csv.gz", "gazetteer-villages.csv.gz", "admin-areas.csv.gz", "admin1.csv",
+                 "claims.geojson"):
+        assert (DATA / name).stat().st_size < 5_000_000, name
+
+
+# ---- administrative areas -------------------------------------------------------------
+
+@pytest.mark.parametrize("kind", ["council area", "london borough", "unitary authority", "two-tier county"])
+def test_british_areas_are_placed_near_their_point_however_written(gazetteer, kind):
+    areas = read("admin-areas.csv.gz")
+    areas = areas[(areas["country"] == "GB") & (areas["type"] == kind)]
+    assert len(areas) > 5
+    shapes = ["{}", "{} Council", "City of {}", "Borough of {}", "{} County Council"]
+    for position, row in enumerate(areas.itertuples()):
+        written = shapes[position % len(shapes)].format(row.name)
+        found = gazetteer.place(written, "GB")
+        assert found is not None and km((found.lat, found.lon), (float(row.lat), float(row.lon))) < 30, written
+
+
+def test_a_name_that_says_it_is_an_area_prefers_the_area(gazetteer):
+    pest = gazetteer.place("Komitat Pest", "HU")
+    assert pest.geonameid == 0 and "Pest" in pest.name  # the county, not the half of Budapest
+    assert gazetteer.place("Pest", "HU").geonameid != 0
+
+
+# ---- city districts -------------------------------------------------------------------
+
+@pytest.mark.parametrize("written, country, district", [
+    ("Wien-Favoriten", "AT", "Favoriten"),
+    ("Berlin-Kreuzberg", "DE", "Kreuzberg"),
+    ("Warszawa – Mokotów", "PL", "Mokotów"),
+    ("Mokotów (Warszawa)", "PL", "Mokotów"),
+    ("Köln-Porz", "DE", "Porz am Rhein"),
+    ("Budapest XIII. kerület", "HU", "Budapest XIII. kerület"),
+    ("Budapest 13. kerület", "HU", "Budapest XIII. kerület"),
+    ("Budapest, XIII. kerület", "HU", "Budapest XIII. kerület"),
+])
+def test_a_district_written_with_its_city_is_placed_on_the_district(gazetteer, written, country, district):
+    assert gazetteer.place(written, country).name == district
+
+
+@pytest.mark.parametrize("written, country, city", [
+    ("Praha 6", "CZ", "Prague"), ("Wien 10. Bezirk", "AT", "Vienna"), ("Wien – Nirgendwo", "AT", "Vienna"),
+])
+def test_a_district_the_gazetteer_lacks_is_placed_on_its_city(gazetteer, written, country, city):
+    assert gazetteer.place(written, country).name == city
+
+
+def test_every_numbered_district_is_found_with_its_number_in_arabic_digits(gazetteer):
+    towns = read("gazetteer.csv.gz")
+    villages = read("gazetteer-villages.csv.gz")
+    checked = 0
+    for row in pd.concat([towns, villages]).itertuples():
+        words = row.name.split()
+        if len(words) < 2 or not (reading := districts.numbered(row.name)):
+            continue
+        if fold(reading.city) not in gazetteer._country(row.country).index:
+            continue  # "Umberto I" is a king's name, not a district of a town
+        if districts.roman(words[len(reading.city.split())].rstrip(".").lower()) is None:
+            continue  # only the Roman-numbered ones: rewrite their number in digits
+        written = f"{reading.city} {reading.number}. " + " ".join(words[len(reading.city.split()) + 1:])
+        found = gazetteer.place(written, row.country)
+        assert found is not None and km((found.lat, found.lon), (float(row.lat), float(row.lon))) < 1, written
+        checked += 1
+    assert checked >= 20
+
+
+def test_a_hyphenated_town_is_not_read_as_a_district(gazetteer):
+    for name, country in (("Castrop-Rauxel", "DE"), ("Baden-Baden", "DE"), ("Stratford-upon-Avon", "GB")):
+        assert fold(gazetteer.place(name, country).name) == fold(name)
+
+
+def test_the_district_shapes_are_read_into_city_and_district():
+    assert districts.Reading("Warszawa", "Mokotów") in districts.readings("Warszawa – Mokotów")
+    assert districts.Reading("Warszawa", "Mokotów") in districts.readings("Mokotów (Warszawa)")
+    assert districts.numbered("Budapest XIII. kerület") == districts.Reading("Budapest", number=13)
+    assert districts.numbered("Praha 6") == districts.Reading("Praha", number=6)
+    assert districts.numbered("Saint Louis") is None
+    assert [districts.roman(r) for r in ("iv", "xiii", "xxiii", "mix", "il")] == [4, 13, 23, None, None]
+
+
+# ---- homonyms by context --------------------------------------------------------------
+
+@pytest.mark.parametrize("region, admin1", [("Illinois", "IL"), ("Massachusetts", "MA"), ("Missouri", "MO")])
+def test_the_partners_region_settles_a_homonym(gazetteer, region, admin1):
+    assert gazetteer.place("Springfield", "US", region=region).admin1 == admin1
+    assert gazetteer.place(f"Springfield ({region})", "US").admin1 == admin1
+    assert gazetteer.place(f"Springfield, {region}", "US").admin1 == admin1
+
+
+def test_a_region_is_understood_in_the_countrys_language_too(gazetteer):
+    oder = gazetteer.place("Frankfurt", "DE", region="Brandenburg")
+    assert oder.lon > 14  # Frankfurt (Oder), not Frankfurt am Main
+    assert gazetteer.place("Frankfurt", "DE").lon < 9
+    assert gazetteer.place("Neustadt", "DE", region="Freistaat Thüringen").region == "Thuringia"
+    assert gazetteer.place("Neustadt", "DE", region="Land Niedersachsen").region == "Lower Saxony"
+
+
+def test_a_known_twinning_of_the_french_side_settles_a_homonym(gazetteer):
+    """Every pair of the public lists whose partner name has homonyms, the known one not the largest."""
+    pairs = read("twinnings.csv.gz")
+    pairs = pairs[pairs["partner_lat"] != ""]
+    checked = 0
+    for row in pairs.itertuples():
+        truth = (float(row.partner_lat), float(row.partner_lon))
+        alone = gazetteer.place(row.partner_name, row.country)
+        if alone is None or km((alone.lat, alone.lon), truth) < 30:
+            continue
+        places = gazetteer._country(row.country)
+        twinned = list(zip(*gazetteer.twinned_points(f"commune:{row.insee}", row.country)))
+        near = [p for p in places.index.get(fold(row.partner_name), ()) if places.usable([p]) and
+                any(km((places.lat[p], places.lon[p]), point) < 30 for point in twinned)]
+        if len(near) != 1 or km((places.lat[near[0]], places.lon[near[0]]), truth) >= 30:
+            continue  # no candidate, or several, near the commune's known partners: nothing to settle
+        found = gazetteer.place(row.partner_name, row.country, french_id=f"commune:{row.insee}")
+        assert km((found.lat, found.lon), truth) < 30, row
+        checked += 1
+    assert checked >= 5
+
+
+def test_without_context_the_largest_place_wins(gazetteer):
+    assert gazetteer.place("Springfield", "US").admin1 == "MO"  # Springfield, Missouri: the largest
+
+
+def test_a_name_nobody_knows_stays_unplaced(gazetteer):
+    assert gazetteer.place("Nowhere-im-Nirgendwo", "DE") is None
+    assert gazetteer.place("Nirgendwo (Bayern)", "DE") is None
+    assert gazetteer.place("", "DE") is None
+
+
+def test_administrative_titles_are_set_aside_when_matching():
+    assert "camden" in name_keys("London Borough of Camden")
+    assert "fife" in name_keys("Fife Council")
+    assert "karlstein an der thaya" in name_keys("Karlstein a. d. Thaya")
+
+
+# ---- outlines -------------------------------------------------------------------------
+
+def test_a_point_is_inside_its_country_and_not_inside_its_neighbour():
+    assert inside("DE", 52.52, 13.40) and not inside("DE", 48.85, 2.35) and not inside("FR", 52.52, 13.40)
+    assert inside("GB", 51.5, 0.05)  # on the Thames, near the simplified coast
+    assert inside("CO", 12.58, -81.70)  # San Andrés, an island left out at 1:50m
+    assert not inside("GH", 0.0, 0.0)  # a missing coordinate turned into (0, 0)
+
+
+def test_the_towns_geonames_gives_a_country_are_inside_it():
+    towns = read("gazetteer.csv.gz").sample(20_000, random_state=3)
+    assert inside_many(towns["country"], towns["lat"].astype(float), towns["lon"].astype(float)).all()
+
+
+def test_the_vectorised_check_agrees_with_the_single_one():
+    rng = random.Random(4)
+    points = [(rng.choice(["DE", "JP", "BR", "MA", "UA", "NZ"]), rng.uniform(-60, 70), rng.uniform(-180, 180))
+              for _ in range(300)]
+    many = inside_many([p[0] for p in points], [p[1] for p in points], [p[2] for p in points])
+    assert list(many) == [inside(*p) for p in points]
+    assert many.any() and not many.all()
+
+
+def test_a_candidate_outside_its_country_is_not_used(gazetteer):
+    areas = read("admin-areas.csv.gz")
+    outside = areas[~inside_many(areas["country"], areas["lat"].astype(float), areas["lon"].astype(float))]
+    assert len(outside) > 5  # e.g. points with a wrong sign, territories listed under another country
+    for row in outside.itertuples():
+        found = gazetteer.place(row.name, row.country)
+        assert found is None or (found.lat, found.lon) != (float(row.lat), float(row.lon)), row
+
+
+# ---- ingest ---------------------------------------------------------------------------
+
+def test_ingest_places_a_partner_with_its_rows_context_and_records_its_region(gazetteer):
+    record = {"partner_name": "Springfield", "partner_country": "US", "partner_region": "Illinois",
+              "french_id": "commune:75056"}
+    place_partner(record, gazetteer)
+    assert abs(record["partner_lon"] - -89.6) < 0.5 and record["partner_region"] == "Illinois"
+    record = {"partner_name": "Wien-Favoriten", "partner_country": "AT", "french_id": None}
+    place_partner(record, gazetteer)
+    assert record["partner_region"] == "Vienna" and record["partner_geonameid"]
