@@ -98,6 +98,13 @@ def romanized(text: str | None) -> str:
     return latin if latin and latin.lower() != fold_accents(text).lower() else ""
 
 
+# Raw token → its terms, for `analyze` (unstemmed, stemmed): texts repeat their words (a
+# newsletter's word frequencies are Zipf's), and a dict lookup is a fifth of an lru_cache
+# call. Emptied past this many tokens.
+TOKENS_KEPT = 500_000
+_TERMS: tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]] = ({}, {})
+
+
 def analyze(text: str, stemmed: bool = True) -> list[str]:
     """The terms `french` (or `folded`) gives for a text, as plain strings, for building.
 
@@ -108,10 +115,17 @@ def analyze(text: str, stemmed: bool = True) -> list[str]:
     >>> analyze("Jumelage avec l'Arménie")
     ['jumelag', 'armen']
     """
-    terms: list[str] = []
-    for word in TOKEN.findall(text):
-        terms.extend(normalize(word, stemmed))
-    return terms
+    words = TOKEN.findall(text)
+    known = _TERMS[stemmed]
+    try:
+        return [term for word in words for term in known[word]]
+    except KeyError:
+        if len(known) > TOKENS_KEPT:
+            known.clear()
+        for word in words:
+            if word not in known:
+                known[word] = normalize(word, stemmed)
+        return [term for word in words for term in known[word]]
 
 
 @lru_cache(maxsize=200_000)

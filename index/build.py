@@ -15,6 +15,7 @@ a killed run left: generations neither live nor previous, temporary tables of co
 from __future__ import annotations
 
 import fcntl
+import gc
 import json
 import multiprocessing
 import os
@@ -27,13 +28,13 @@ from pathlib import Path
 from typing import Iterator
 
 from whoosh import index as whoosh_index
-from whoosh.writing import SegmentWriter
 
 from repertoire.places import Countries
 from repertoire.registry import Registry
 
 from .query import VOCABULARY, Vocabulary
 from .schema import SCHEMA, document
+from .segment import BulkWriter
 
 STATE = "state.json"
 LOCK = "LOCK"
@@ -41,8 +42,6 @@ LOCK = "LOCK"
 ORPHAN_CHECK = 500
 # Below this many documents a second process costs more than it saves.
 PARALLEL_FROM = 20_000
-# Postings a writer keeps in memory before sorting them into a file.
-LIMIT_MB = 256
 
 
 @dataclass
@@ -145,11 +144,12 @@ def _write_documents(ix, rows: list[dict], countries: Countries, procs: int) -> 
         process.start()
         sending.close()
         workers.append((process, receiving))
-    writer = ix.writer(limitmb=LIMIT_MB)
+    writer = BulkWriter(ix)
     vocabulary: Counter = Counter()
     segments = []
     try:
-        _add_documents(writer, shares[-1], countries, vocabulary)
+        with _collector_paused():
+            _add_documents(writer, shares[-1], countries, vocabulary)
         for process, receiving in workers:
             try:
                 outcome = receiving.recv()
@@ -167,8 +167,23 @@ def _write_documents(ix, rows: list[dict], countries: Countries, procs: int) -> 
             process.join()
         raise
     # A merge policy that adds the other processes' segments before the writer's own.
-    writer.commit(mergetype=lambda _, existing: existing + segments)
+    with _collector_paused():
+        writer.commit(mergetype=lambda _, existing: existing + segments)
     return vocabulary
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while documents are added and written: they make
+    millions of objects and no cycle, and each full collection walked them all (a sixth of
+    a build)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _write_segment(ix, rows: list[dict], countries: Countries, pipe: tuple, parent: int) -> None:
@@ -180,12 +195,14 @@ def _write_segment(ix, rows: list[dict], countries: Countries, pipe: tuple, pare
     receiving, connection = pipe
     receiving.close()
     try:
-        writer = SegmentWriter(ix, _lk=False, limitmb=LIMIT_MB)
+        writer = BulkWriter(ix, _lk=False)
         vocabulary: Counter = Counter()
-        _add_documents(writer, rows, countries, vocabulary, parent)
-        # Finished here, committed by the parent: as whoosh/multiproc.py's SubWriterTask does
-        # with multisegment=True.
-        connection.send((writer._finalize_segment(), vocabulary))
+        with _collector_paused():
+            _add_documents(writer, rows, countries, vocabulary, parent)
+            # Finished here, committed by the parent: as whoosh/multiproc.py's SubWriterTask
+            # does with multisegment=True.
+            segment = writer._finalize_segment()
+        connection.send((segment, vocabulary))
     except Exception as error:
         try:
             connection.send(f"{type(error).__name__}: {error}")
@@ -224,11 +241,17 @@ def _update(registry: Registry, index_dir: Path, countries: Countries | None) ->
         return BuildReport(0, time.perf_counter() - start, generation.name, False)
     # Stamps are to the microsecond and taken inside the registry's write lock, so a write
     # that commits after this read is stamped after every row it sees.
-    changed = registry.partnerships("updated_at > ? OR updated_at IS NULL", (state.get("updated", ""),), order="id")
+    where, since = "updated_at > ? OR updated_at IS NULL", (state.get("updated", ""),)
+    count = registry.iter_rows(f"SELECT count(*) FROM partnerships WHERE {where}", since).fetchone()[0]
+    if count >= PARALLEL_FROM and 2 * count >= registry.count():
+        # A large update (a big survey ingested): a parallel build aside costs no more than
+        # adding that many documents here, and leaves no deleted documents behind.
+        return _build(registry, index_dir, None, countries)
+    changed = registry.partnerships(where, since, order="id")
     live = {row[0].encode() for row in registry.iter_rows("SELECT id FROM partnerships")}
     countries = countries or Countries()
     ix = whoosh_index.open_dir(generation)
-    writer = ix.writer()
+    writer = BulkWriter(ix)
     # Words only add up, as they did in a Whoosh field until segments merged: a replaced
     # document's words stay known until the next full build.
     vocabulary = Counter(Vocabulary.load(generation).frequency)
@@ -240,10 +263,12 @@ def _update(registry: Registry, index_dir: Path, countries: Countries | None) ->
         for docnum, pid in enumerate(reader.column_reader("id")):
             if pid in ids or pid not in live:
                 writer.delete_document(docnum)
-    _add_documents(writer, changed, countries, vocabulary)
+    with _collector_paused():
+        _add_documents(writer, changed, countries, vocabulary)
     # Saved before the commit: a search that sees the new documents sees their words.
     Vocabulary(dict(vocabulary)).save(generation)
-    writer.commit()
+    with _collector_paused():
+        writer.commit()
     _write_state(generation, version, changed, previous=state.get("updated", ""))
     return BuildReport(len(changed), time.perf_counter() - start, generation.name, False)
 

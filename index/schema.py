@@ -33,12 +33,25 @@ class AnalysedText(TEXT):
     def index(self, value, **kwargs):
         if isinstance(value, str):
             return super().index(value, **kwargs)
-        positions: dict[str, list[int]] = {}
-        for position, term in enumerate(value):
-            positions.setdefault(term, []).append(position)
         boost = self.format.field_boost
         return [(term.encode("utf-8"), len(p), len(p) * boost, _encode_positions(tuple(p)))
-                for term, p in positions.items()]
+                for term, p in self.term_positions(value).items()]
+
+    @staticmethod
+    def term_positions(terms: list[str]) -> dict[str, list[int]]:
+        """Each term of a document's term list → its positions (index/segment.py takes these)."""
+        positions: dict[str, list[int]] = {}
+        for position, term in enumerate(terms):
+            found = positions.get(term)
+            if found is None:
+                positions[term] = [position]
+            else:
+                found.append(position)
+        return positions
+
+    @staticmethod
+    def encode_positions(positions: tuple[int, ...]) -> bytes:
+        return _encode_positions(positions)
 
 
 @lru_cache(maxsize=100_000)

@@ -251,3 +251,72 @@ def test_an_update_follows_writes_made_right_after_it_and_merges(tmp_path):
     update_index(registry, tmp_path / "index")
     ids = [hit["id"] for hit in SearchIndex(tmp_path / "index").search(SearchParams("*")).hits]
     assert ids == ["p-1"]
+
+
+def _segment_files(folder) -> dict[str, bytes]:
+    """The files inside each segment of an index folder, by name without the segment's id."""
+    from whoosh.filedb.compound import CompoundStorage
+    from whoosh.filedb.filestore import FileStorage
+    storage = FileStorage(str(folder))
+    files = {}
+    for n, segment in enumerate(sorted(storage.list())):
+        if segment.endswith(".seg"):
+            inside = CompoundStorage(storage.open_file(segment), use_mmap=False)
+            key = segment.split("_")[1].split(".")[0]
+            files.update({f"{n}:{name.replace(key, '')}": inside.open_file(name).read() for name in inside.list()})
+    return files
+
+
+def _contents(folder) -> tuple:
+    """Every term's postings (docnum, weight, value, block lengths), the columns and lengths."""
+    from whoosh import index as whoosh_index
+    reader = whoosh_index.open_dir(str(folder)).reader()
+    postings = []
+    for field, term in reader.all_terms():
+        m = reader.postings(field, term)
+        while m.is_active():
+            postings.append((field, term, m.id(), m.weight(), m.value(), m.block_min_length(), m.block_max_length()))
+            m.next()
+    columns = {name: list(reader.column_reader(name)) for name in ("id", "year", "sortname", "country", "themes")}
+    lengths = [reader.doc_field_length(d, "text") for d in range(reader.doc_count_all())]
+    return postings, columns, lengths, reader.field_length("text"), sorted(reader.all_doc_ids())
+
+
+def test_the_bulk_writer_writes_the_files_whoosh_writes(tmp_path, sample_registry):
+    from whoosh import index as whoosh_index
+    from whoosh.writing import SegmentWriter
+    from index.segment import BulkWriter
+    documents = [document(p, countries())[0] for p in sample_registry.partnerships(order="id")]
+    for name, writer_class in (("whoosh", SegmentWriter), ("bulk", BulkWriter)):
+        (tmp_path / name).mkdir()
+        writer = writer_class(whoosh_index.create_in(tmp_path / name, SCHEMA))
+        for fields in documents:
+            writer.add_document(**fields)
+        writer.commit()
+    files = _segment_files(tmp_path / "whoosh")
+    assert len(files) > 10 and files == _segment_files(tmp_path / "bulk")
+
+
+def test_the_bulk_writer_merges_segments_and_deletes_as_whoosh_does(tmp_path, sample_registry):
+    """Segments merged at commit (their postings and columns after the new documents'),
+    deleted documents left out."""
+    from whoosh import index as whoosh_index
+    from whoosh.writing import SegmentWriter
+    from index.segment import BulkWriter
+    documents = [document(p, countries())[0] for p in sample_registry.partnerships(order="id")[:600]]
+    for name, writer_class in (("whoosh", SegmentWriter), ("bulk", BulkWriter)):
+        (tmp_path / name).mkdir()
+        ix = whoosh_index.create_in(tmp_path / name, SCHEMA)
+        for start in range(0, 500, 100):  # five small segments, then one commit that merges them
+            writer = writer_class(ix)
+            for fields in documents[start:start + 100]:
+                writer.add_document(**fields)
+            writer.commit(merge=False)
+        writer = writer_class(ix)
+        for docnum in range(0, 500, 7):
+            writer.delete_document(docnum)
+        for fields in documents[500:]:
+            writer.add_document(**fields)
+        writer.commit(optimize=True)
+        assert len(ix._segments()) == 1
+    assert _contents(tmp_path / "whoosh") == _contents(tmp_path / "bulk")
