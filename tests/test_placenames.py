@@ -46,21 +46,22 @@ def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 @lru_cache(maxsize=1)
-def _places_by_name() -> dict[tuple[str, str], list[tuple[int, float, float]]]:
+def _gazetteer() -> pd.DataFrame:
     table = pd.read_csv(GAZETTEER, dtype=str, keep_default_na=False)
-    found: dict[tuple[str, str], list[tuple[int, float, float]]] = {}
-    for gid, country, names, lat, lon in table[["geonameid", "country", "names", "lat", "lon"]].itertuples(index=False):
-        for key in {fold(n) for n in names.split("|")}:
-            found.setdefault((country, key), []).append((int(gid), float(lat), float(lon)))
-    return found
+    return table.astype({"lat": float, "lon": float})
 
 
 def _place(country: str, names: tuple[str, ...], lat: float, lon: float) -> int | None:
     """The gazetteer place of a time zone's city: one of its names, within 30 km of the zone's point."""
-    near = [(_km(lat, lon, plat, plon), gid) for name in names
-            for gid, plat, plon in _places_by_name().get((country, fold(name)), [])]
-    near = [n for n in near if n[0] <= 30]
-    return min(near)[1] if near else None
+    table = _gazetteer()
+    near = table[(table["country"] == country) & ((table["lat"] - lat).abs() < 0.5)
+                 & ((table["lon"] - lon).abs() < 0.5 / max(0.1, math.cos(lat * math.pi / 180)))]
+    keys = {fold(n) for n in names}
+    found = [(_km(lat, lon, plat, plon), int(gid)) for gid, plat, plon, all_names in
+             near[["geonameid", "lat", "lon", "names"]].itertuples(index=False)
+             if keys & {fold(n) for n in all_names.split("|")}]
+    found = [f for f in found if f[0] <= 30]
+    return min(found)[1] if found else None
 
 
 def time_zone_cities():
