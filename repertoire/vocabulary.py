@@ -35,7 +35,7 @@ from .text import fold, split_values
 DEFAULT_FOLDER = Path(__file__).resolve().parent.parent / "data" / "vocabulary"
 LANGUAGES = {"fr": "french", "en": "english", "de": "german", "es": "spanish", "it": "italian",
              "pt": "portuguese"}
-STEMMERS = tuple((lang, snowballstemmer.stemmer(name)) for lang, name in LANGUAGES.items())
+STEMMERS = tuple(snowballstemmer.stemmer(name) for name in LANGUAGES.values())
 NEGATION = "¬"  # the one key every negation word becomes
 NEGATIONS = {"non", "no", "not", "pas", "plus", "nicht", "kein", "keine", "keinen", "nao", "sem", "sin",
              "senza", "sans", "ni", "ne", "aucun", "aucune", "none", "nessun", "nessuna", "ninguna",
@@ -46,27 +46,26 @@ NEGATION_TAILS = {"longer", "more", "anymore", "mehr", "plus", "piu", "mais", "y
                   "atualmente", "momento", "moment"}
 ANSWERS = {"oui", "yes", "ja", "si", "sim", "non", "no", "nein", "nao", "not"}
 STOP_WORDS = frozenset(fold(w) for lang in LANGUAGES for w in stoplists[lang]) - NEGATIONS - ANSWERS
-_WORD = re.compile(r"[^\W\d_]+")
+_WORD_OR_STOP = re.compile(r"[^\W\d_]+|[,;:.!?()]")
 MIN_PART = 4  # shortest stem, and shortest first part of a compound, that counts as a word
 LAST_PART = 6  # shortest last part of a compound that counts
 
 
 @lru_cache(maxsize=100_000)
 def stems(word: str) -> frozenset[str]:
-    """A lower-case word as its folded stem in each of the six languages, tagged with the
-    language (`fr:echang`), and as itself (`=echanges`). Two words are one when they share
-    a stem in the same language: `sanità` (it: sanit) is not `sanitation` (en: sanit). Each
-    stemmer also meets the other languages' words (the French one makes both `sanit`), so a
-    word listed as itself wins over a stem (`Rules._hits`)."""
+    """A lower-case word as its folded stems by the six languages' stemmers (`~echang`) and
+    as itself (`=echanges`). Two words are one when they share a stem, which also joins
+    cognates (`cooperação`, `cooperation`: `~cooper`). Where that joins two different words
+    (`sanità`, `sanitation`: `~sanit`), the word listed as itself wins (`Rules._hits`)."""
     folded = fold(word).replace(" ", "")
     keys = {f"={folded}"}
     # Snowball Portuguese leaves the plural -ões of -ão nouns apart (intenções, intenção).
     singular = word[:-3] + "ão" if word.endswith("ões") else word
     for form in {word, singular, folded}:
-        for lang, stemmer in STEMMERS:
+        for stemmer in STEMMERS:
             stem = fold(stemmer.stemWord(form)).replace(" ", "")
             if len(stem) >= MIN_PART or stem == folded:  # `par` of `paris` (pt) is no word
-                keys.add(f"{lang}:{stem}")
+                keys.add(f"~{stem}")
     return frozenset(keys)
 
 
@@ -74,11 +73,15 @@ def stems(word: str) -> frozenset[str]:
 def tokens(text: str) -> tuple[frozenset[str], ...]:
     """A text as its content tokens, in order: each a set of stems, a negation as `¬`.
 
-    >>> [sorted(k for k in t if k[0] in "¬=" or k[:3] == "fr:") for t in tokens("Pas d'échanges scolaires")]
-    [['¬'], ['=echanges', 'fr:echang'], ['=scolaires', 'fr:scolair']]
+    >>> [sorted(t) for t in tokens("Pas d'échanges scolaires")]
+    [['¬'], ['=echanges', '~echang', '~echanges'], ['=scolaires', '~scola', '~scolair', '~scolaires']]
     """
     result: list[frozenset[str]] = []
-    for word in _WORD.findall(text.lower()):
+    for word in _WORD_OR_STOP.findall(text.lower()):
+        if not word[0].isalpha():  # a comma ends what a negation denies: `Non, il est en sommeil`
+            if result and result[-1] == {NEGATION}:
+                result.pop()
+            continue
         folded = fold(word)
         if folded in NEGATIONS:
             if not (result and result[-1] == {NEGATION}):
@@ -160,7 +163,7 @@ class Rules:
         if (code := self.exact.get(fold(text))) is not None:
             return (code,)
         chosen, taken = [], set()
-        for _, _, number, slots in self._hits(text):
+        for _, _, _, number, slots in self._hits(text):
             if (positions := self._place(self.rules[number], slots, taken)) is not None:
                 taken.update(positions)
                 chosen.append((min(positions), self.rules[number].code))
@@ -171,36 +174,40 @@ class Rules:
         if (code := self.exact.get(fold(text))) is not None:
             return code
         hits = self._hits(text)
-        return self.rules[hits[0][2]].code if hits else None
+        return self.rules[hits[0][3]].code if hits else None
 
-    def _hits(self, text: str) -> list[tuple[int, int, int, dict[int, set[int]]]]:
-        """(−rule length, first position, rule order, {rule slot: text positions}) of every rule
-        the text contains, best first."""
+    def _hits(self, text: str) -> list[tuple[int, int, int, int, dict[int, dict[int, int]]]]:
+        """(−rule length, first position, −closeness, rule order, {rule slot: {text position:
+        closeness}}) of every rule the text contains, best first. Closeness is the length of
+        the longest stem a word shares with the rule's: `sanitaria` is nearer `sanitario`
+        (sanitar) than `sanitation` (sanit)."""
         keys = self._split_compounds(tokens(text))
-        candidates: dict[int, dict[int, set[int]]] = {}
+        candidates: dict[int, dict[int, dict[int, int]]] = {}
         for position, key in enumerate(keys):
             negated = position > 0 and keys[position - 1] == {NEGATION}
-            found = [hit for stem in key for hit in self.index.get(stem, ())]
+            found = [(hit, len(stem)) for stem in key for hit in self.index.get(stem, ())]
             # A word listed as itself is not read through a stem it shares with another
             # language's word: `sanità` (listed, health) is not `sanitation` (water).
             if listed := [hit for k in key if k.startswith("=") for hit in self.index.get(k, ())]:
                 codes = {self.rules[number].code for number, _ in listed}
-                found = [hit for hit in found if self.rules[hit[0]].code in codes]
-            for number, slot in found:
+                found = [(hit, size) for hit, size in found if self.rules[hit[0]].code in codes]
+            for (number, slot), size in found:
                 rule_key = self.rules[number].tokens
                 # A denied word is not the word: `actif` never matches the `actif` of `pas actif`.
                 if negated and not (slot > 0 and rule_key[slot - 1] == {NEGATION}):
                     continue
-                candidates.setdefault(number, {}).setdefault(slot, set()).add(position)
+                places = candidates.setdefault(number, {}).setdefault(slot, {})
+                places[position] = max(places.get(position, 0), size)
         hits = []
         for number, slots in candidates.items():
             rule = self.rules[number]
             if len(slots) == len(rule.tokens) and (positions := self._place(rule, slots, set())) is not None:
-                hits.append((-len(rule.tokens), min(positions), number, slots))
-        return sorted(hits, key=lambda hit: hit[:3])
+                closeness = sum(max(places.values()) for places in slots.values())
+                hits.append((-len(rule.tokens), min(positions), -closeness, number, slots))
+        return sorted(hits, key=lambda hit: hit[:4])
 
     @staticmethod
-    def _place(rule: Rule, slots: dict[int, set[int]], taken: set[int]) -> list[int] | None:
+    def _place(rule: Rule, slots: dict[int, dict[int, int]], taken: set[int]) -> list[int] | None:
         """Distinct text positions, not yet taken, for the rule's words; a negation right
         before its word."""
         used: list[int] = []
@@ -249,10 +256,11 @@ class Rules:
         return None
 
     def _leading(self, word: str, shortest: int) -> str | None:
-        """The longest word of the files `word` starts with (then an `s` or `n` may join)."""
+        """The longest word of the files `word` starts with, as German joins it: with an `s` or
+        an `n` added (`Gesundheits-`), or its last `e` dropped (`Schule` → `Schul-`)."""
         for cut in range(len(word) - MIN_PART, shortest - 1, -1):
             head = word[:cut]
-            for joined in (head, head[:-1] if head[-1] in "sn" else None):
+            for joined in (head, head[:-1] if head[-1] in "sn" else None, head + "e"):
                 if joined and len(joined) >= shortest and joined in self.words:
                     return joined
         return None
