@@ -130,4 +130,6 @@ def report_result(report: FileReport) -> dict:
     return {"source": report.source, "read": report.read, "accepted": report.accepted, "merged": report.merged,
             "rejected": report.rejected, "unchanged": report.unchanged, "error": report.error,
             "rejects": [{"sheet": r.sheet, "row": r.row, "reason": r.reason, "raw": r.raw}
-                        for r in report.rejects[:REPORTED_REJECTS]]}
+                        for r in report.rejects[:REPORTED_REJECTS]],
+            # words of kinds, statuses and themes the vocabularies do not know yet (staff may add them)
+            "unmapped": {field: counts.most_common(10) for field, counts in report.unmapped.items() if counts}}

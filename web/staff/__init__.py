@@ -57,7 +57,8 @@ def after_change(reg: Registry) -> None:
 @staff.context_processor
 def job_labels() -> dict:
     return {"job_states": {"queued": _("en attente"), "running": _("en cours"), "done": _("terminé"),
-                           "failed": _("échoué"), "interrupted": _("interrompu")}}
+                           "failed": _("échoué"), "interrupted": _("interrompu")},
+            "unmapped_fields": {"kind": _("Type de partenariat"), "status": _("Statut"), "themes": _("Thématiques")}}
 
 
 @staff.route("/")
