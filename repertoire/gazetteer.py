@@ -70,6 +70,7 @@ _AREA_WORDS = re.compile(
 _BRACKETS = re.compile(r"\s*[(\[].*?[)\]]\s*")
 NEAR_KM = 30  # a district within this distance of its city; a twinning point this close
 AREA_RANK = 1_000  # an area ranks as a place of this size (below towns, above villages)
+BIG_CITY = 100_000  # a city this large is known by its alternate names too
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,7 @@ class Country:
         self.is_area = (self.places["kind"] == "area").to_numpy()
         self.admin1 = self.places["admin1"].to_numpy(object)
         self.columns = {name: self.places[name].to_numpy(object) for name in ("geonameid", "name", "native")}
+        self.main = fold_many(self.places["name"].astype(str)).to_numpy(object)  # folded main names
         variants = self.places["names"].str.split("|").explode().astype(str)
         self.index: dict[str, list[int]] = {}
         for key, position in zip(fold_many(variants).to_numpy(), variants.index.to_numpy()):
@@ -212,9 +214,9 @@ class Gazetteer:
         settled = self._settled(name, country, region or None)
         if settled is None:
             return None
-        chosen, positions, prefer_area, region = settled
+        chosen, positions, prefer_area, key, region = settled
         if french_id and len(positions) > 1 and self.twinned_points(french_id, country) is not None:
-            return self._choose(country, positions, prefer_area, region, french_id)
+            return self._choose(country, positions, prefer_area, key, region, french_id)
         return chosen
 
     @lru_cache(maxsize=200_000)
@@ -225,12 +227,12 @@ class Gazetteer:
         found = self._candidates(name, country)
         if found is None:
             known = self._from_known_pairs(name, country)
-            return (known, (), False, region) if known else None
-        positions, prefer_area = found
-        return self._choose(country, positions, prefer_area, region, None), positions, prefer_area, region
+            return (known, (), False, None, region) if known else None
+        positions, prefer_area, key = found
+        return self._choose(country, positions, prefer_area, key, region, None), positions, prefer_area, key, region
 
     @lru_cache(maxsize=100_000)
-    def _candidates(self, name: str, country: str) -> tuple[tuple[int, ...], bool] | None:
+    def _candidates(self, name: str, country: str) -> tuple[tuple[int, ...], bool, str | None] | None:
         """Positions of the places a name may designate (inside their country), or None.
 
         The whole name first (a hyphenated town is not a district), then the shapes of a
@@ -244,16 +246,16 @@ class Gazetteer:
         keys = name_keys(name)
         found = self._usable(places, places.index.get(keys[0], ()))
         if found:
-            return found, prefer_area
+            return found, prefer_area, keys[0]
         district = self._district(places, name)
         if district:
-            return district, False
+            return district, False, None
         for key in keys[1:]:
             found = self._usable(places, places.index.get(key, ()))
             if found:
-                return found, prefer_area
+                return found, prefer_area, key
         found = self._close_spelling(places, keys[-1])
-        return (found, prefer_area) if found else None
+        return (found, prefer_area, None) if found else None
 
     def _split_region(self, name: str, country: str) -> tuple[str, str | None]:
         """`Springfield (Illinois)`, `Arlington, Texas`: the name, and the region it carries."""
@@ -320,7 +322,7 @@ class Gazetteer:
             return self._usable(places, places.index[found[0][0]]) or None
         return None
 
-    def _choose(self, country: str, positions: tuple[int, ...], prefer_area: bool,
+    def _choose(self, country: str, positions: tuple[int, ...], prefer_area: bool, key: str | None,
                 region: str | None, french_id: str | None) -> Locality:
         places = self._country(country)
         pool = list(positions)
@@ -337,7 +339,11 @@ class Gazetteer:
         def rank(p: int) -> tuple:
             area = bool(places.is_area[p])
             size = AREA_RANK if area else places.population[p]
-            return (area == prefer_area if prefer_area else True, size)
+            # A place called so before a place also called so: "Marion" is the village of that
+            # name, not Reseda (once Marion), unless the other is a city whose old or foreign
+            # names are in common use ("Köln" for Cologne).
+            called = key is None or places.main[p] == key or size >= BIG_CITY
+            return (area == prefer_area if prefer_area else True, called, size)
 
         return self._locality(country, max(pool, key=rank))
 
