@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from .layout import ColumnChoice, Layout, column_names, missing_fields
 from .model import SURVEY_FIELDS
 from .profiling import Profile, Profiler, content_scores
 from .templates import TemplateStore, signature
@@ -31,94 +32,9 @@ _FLAG = re.compile(r"^(.*?)\s*[\[(](.+)[\])]\s*$")
 _QUALIFIER = re.compile(r"\s*[(\[][^)\]]*[)\]]\s*")
 ACCEPT = 0.5  # a column is mapped from this confidence on; below, it is a question
 ASK = 0.3  # a column whose best field scores less than this is simply left out
-REQUIRED = (("french_name", "french_code"), ("partner_name",), ("partner_country",))
-REQUIRED_LABELS = {"french_name": "French collectivité", "partner_name": "partner",
-                   "partner_country": "partner country"}
 # Fields whose values have one clear shape: a header naming them over values of another
 # shape counts for less.
 TYPED = {"partner_country", "french_code", "since", "until", "contacts", "submitted"}
-
-
-@dataclass
-class ColumnChoice:
-    """One column as recognised: its field (None: left out) and how sure that is."""
-
-    index: int
-    name: str  # the column as `repertoire inspect` and saved mappings name it
-    header: str
-    field: str | None = None
-    label: str | None = None  # a theme checkbox column's theme
-    confidence: float = 0.0
-    source: str = ""  # "template", "header", "content", "header+content"
-    alternatives: list[tuple[str, float]] = _field(default_factory=list)
-    sample: list[str] = _field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        return {"index": self.index, "name": self.name, "header": self.header, "field": self.field,
-                "label": self.label, "confidence": round(self.confidence, 2), "source": self.source,
-                "alternatives": [{"field": f, "score": round(s, 2)} for f, s in self.alternatives],
-                "sample": self.sample}
-
-
-@dataclass
-class Layout:
-    """The columns of a sheet, what each is, what is asked, and the required fields not found."""
-
-    columns: list[ColumnChoice]
-    signature: str
-    saved: bool = False
-    questions: list[ColumnChoice] = _field(default_factory=list)
-    missing: list[str] = _field(default_factory=list)  # required fields not found (first of each group)
-
-    def mapping(self) -> dict[int, tuple[str, str | None]]:
-        """Column index → (field, theme label) of the mapped columns, for surveys.rows_chunk."""
-        return {c.index: (c.field, c.label) for c in self.columns if c.field}
-
-    def found(self) -> int:
-        """How many of the required fields (French side, partner, country) are found or asked."""
-        fields = {c.field for c in self.columns} | {q.alternatives[0][0] for q in self.questions if q.alternatives}
-        return sum(1 for group in REQUIRED if fields & set(group))
-
-    def problem(self) -> str | None:
-        """One message for a sheet whose required fields are missing or uncertain, naming the
-        columns seen with sample values; None when the sheet can be read."""
-        if not self.missing:
-            return None
-        fields = " and ".join(REQUIRED_LABELS[f] for f in self.missing)
-        seen = "; ".join(_seen(c) for c in self.columns[:30])
-        more = f" (and {len(self.columns) - 30} more)" if len(self.columns) > 30 else ""
-        return (f"no column recognised as the {fields} (required). Columns seen: {seen}{more}. "
-                "Correct the mapping and save it as a template (`repertoire inspect` shows it), "
-                "or add the header to columns.toml in the instance folder")
-
-    def to_dict(self) -> dict:
-        return {"signature": self.signature, "saved": self.saved,
-                "columns": [c.to_dict() for c in self.columns],
-                "questions": [q.to_dict() for q in self.questions], "missing": self.missing}
-
-
-def _seen(column: ColumnChoice) -> str:
-    values = ", ".join(v[:30] for v in column.sample) or "empty"
-    what = column.field or (f"{column.alternatives[0][0]}?" if column.alternatives else "not recognised")
-    return f"{column.name!r} ({values}) → {what}"
-
-
-def column_names(header: list, width: int | None = None) -> list[str]:
-    """Columns named as written; `column N` when empty; ` (1)` after a repeated name."""
-    width = max(width or 0, len(header))
-    names = [str(h).strip() if h not in (None, "") and str(h).strip() else f"column {i + 1}"
-             for i, h in enumerate(header)]
-    names += [f"column {i + 1}" for i in range(len(names), width)]
-    seen: dict[str, int] = {}
-    result = []
-    for name in names:
-        if name in seen:
-            seen[name] += 1
-            name = f"{name} ({seen[name]})"
-        else:
-            seen[name] = 0
-        result.append(name)
-    return result
 
 
 @dataclass
@@ -268,7 +184,13 @@ class ColumnMap:
 
     def map_header(self, cells: list[object]) -> dict[int, tuple[str, str | None]]:
         """Column index → meaning from the headers alone (each field once): how review.py
-        rebuilds a row whose file it no longer has."""
+        rebuilds a row whose file it no longer has (its non-empty cells under their headers;
+        a saved mapping that names all of them is used as it is)."""
+        names = column_names(list(cells))
+        for saved in self.templates.mappings() if self.templates else ():
+            if set(names) <= set(saved):
+                return {i: (saved[n], self.theme_flag(n) or n if saved[n] == "theme_flag" else None)
+                        for i, n in enumerate(names) if saved[n]}
         return self.layout(list(cells)).mapping()
 
     def row_evidence(self, cells: list[object]) -> float:
@@ -386,7 +308,7 @@ class ColumnMap:
             else:
                 choice.alternatives.insert(0, (SURVEY_FIELDS[j], round(float(row[j]), 4)))
                 layout.questions.append(choice)
-        layout.missing = _missing(layout.columns)
+        layout.missing = missing_fields(layout.columns)
         return layout
 
     def _saved_layout(self, header: list, names: list[str], samples: list[list], saved: dict[str, str],
@@ -401,7 +323,7 @@ class ColumnMap:
                                         field_, label, 1.0 if field_ else 0.0, "template" if field_ else "",
                                         sample=_first(samples[i])))
         layout = Layout(choices, sign, saved=True)
-        layout.missing = _missing(choices)
+        layout.missing = missing_fields(choices)
         return layout
 
 
@@ -429,11 +351,6 @@ def _untie(heard: list[dict[str, float]]) -> None:
         if len(tied) > 1:
             for scores in tied:
                 scores[name] *= 0.5
-
-
-def _missing(columns: list[ColumnChoice]) -> list[str]:
-    fields = {c.field for c in columns}
-    return [group[0] for group in REQUIRED if not fields & set(group)]
 
 
 def _first(cells: list, count: int = 3) -> list[str]:

@@ -19,21 +19,18 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain, islice
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 
 from .columns import ColumnMap, Layout, column_names
+from .tables import HEADER_SEARCH_CELLS, PROFILE_ROWS, locate_header, profile_rows, regularity, sheet_layout
 from .filecheck import (MAX_CELLS, OLE_MAGIC, PROTECTED, WORKBOOK_SUFFIXES, SurveyError, check_file, check_workbook,
                         not_a_workbook)
 from .profiling import Profiler
-from .templates import signature
 from .text import fold
 
 HEADER_SEARCH_ROWS = 30
-PROFILE_ROWS = 200  # data rows under the header whose values are profiled (profiling.py)
-PROFILE_CELLS = 50_000  # and fewer when rows are wide: profiling costs the same on any file
-DATA_CELLS = 50  # cells of a row looked at to tell data from a header
-HEADER_SEARCH_CELLS = 1_000  # cells of a row looked at for a header (10,000 columns took 13 s)
 CHUNK_ROWS = 50_000
 CHUNK_CELLS = 2_000_000  # and fewer rows per block when rows are wide (10,000 columns: 200 rows)
 CHUNK_CHARS = 16_000_000  # or long: a block takes ~10 bytes a character once ingested (2 KB rows: 8,000)
@@ -125,16 +122,15 @@ def _profiler(references, columns: ColumnMap) -> Profiler:
 
 
 @lru_cache(maxsize=1)
-def _default_references():
+def _default_references() -> SimpleNamespace:
     """Reference data for profiling when the caller gives none (loaded once, ~0.6 s)."""
     from .countries import Countries
     from .gazetteer import Gazetteer
     from .normalize import Vocabulary
     from .places import FrenchPlaces
 
-    class _References:
-        places, countries, gazetteer, vocabulary = FrenchPlaces(), Countries(), Gazetteer(), Vocabulary()
-    return _References
+    return SimpleNamespace(places=FrenchPlaces(), countries=Countries(), gazetteer=Gazetteer(),
+                           vocabulary=Vocabulary())
 
 
 # --- workbooks -------------------------------------------------------------------------
@@ -164,12 +160,12 @@ def _read_workbook(path: Path, columns: ColumnMap, profiler: Profiler) -> Iterat
                               "a larger survey can be saved as CSV")
         rows = (list(map(_cell_text, row)) for row in sheet.iter_rows())  # converted one at a time
         head = list(islice(rows, HEADER_SEARCH_ROWS))
-        located = _locate_header(head, columns, profiler)
+        located = locate_header(head, columns, profiler)
         if located is None:
             continue  # an instructions or summary sheet
         header_index, group_index = located
-        head += islice(rows, max(0, header_index + 1 + _profile_rows(head[header_index]) - len(head)))
-        layout = _layout(head, header_index, group_index, columns, profiler)
+        head += islice(rows, max(0, header_index + 1 + profile_rows(head[header_index]) - len(head)))
+        layout = sheet_layout(head, header_index, group_index, columns, profiler)
         if layout.found() < 2:  # a table, but not of partnerships (a summary per country, members)
             skipped = skipped or f"sheet {name!r}: {layout.problem()}"
             continue
@@ -251,16 +247,16 @@ def _read_text(path: Path, columns: ColumnMap, profiler: Profiler) -> Iterator[T
     best = None
     for separator in SEPARATORS:
         rows = _head_rows(head_lines, separator)
-        located = _locate_header(rows, columns, profiler)
+        located = locate_header(rows, columns, profiler)
         if located:
-            score = (columns.row_evidence(rows[located[0]][:HEADER_SEARCH_CELLS]), _regularity(rows))
+            score = (columns.row_evidence(rows[located[0]][:HEADER_SEARCH_CELLS]), regularity(rows))
             if best is None or score > best[0]:
                 best = (score, separator, located)
     if best is None:
         raise SurveyError(_no_header_message(first_line=head_lines[0] if head_lines else ""))
     _, separator, (header_index, group_index) = best
     head = _head_rows(lines[:HEADER_SEARCH_ROWS + PROFILE_ROWS + 1], separator)
-    layout = _layout(head, header_index, group_index, columns, profiler)
+    layout = sheet_layout(head, header_index, group_index, columns, profiler)
     size = path.stat().st_size
     with open(path, encoding=encoding, errors=errors, newline="") as handle:
         lines = _Lines(handle)
@@ -273,15 +269,6 @@ def _read_text(path: Path, columns: ColumnMap, profiler: Profiler) -> Iterator[T
             raise SurveyError(f"line {reader.line_num}: a quote opened above the header row is never closed")
         yield Table(path.name, "", header_index + 1, header, layout, records, columns.checked,
                     lambda _: min(handle.buffer.tell() / size, 1.0))
-
-
-def _regularity(rows: list[list[str]]) -> int:
-    """How table-like rows split by a separator are: cells of the rows of the commonest width."""
-    widths = [len(r) for r in rows if len(r) > 1]
-    if not widths:
-        return 0
-    common = max(set(widths), key=widths.count)
-    return common * widths.count(common)
 
 
 def _head_rows(lines: list[str], separator: str) -> list[list[str]]:
@@ -339,62 +326,6 @@ def _records(reader, lines: _Lines) -> Iterator[list[str]]:
 
 
 # --- shared ----------------------------------------------------------------------------
-
-def _locate_header(rows: list[list], columns: ColumnMap, profiler: Profiler) -> tuple[int, int | None] | None:
-    """(header row index, heading row index above it or None), or None when no table is found.
-
-    The row whose headers best name partnership fields, when one does; the row under it
-    instead when that row is also a header with more cells (a group heading above the real
-    header: `Partenaire` spanning `Nom`, `Pays`); else, for headers of no known word (`q1`,
-    `Column7`), the first wide row that is not data: its columns are then read by content.
-    A saved template's header row is taken first.
-    """
-    if columns.templates is not None:
-        for index, row in enumerate(rows):
-            if len(_filled(row)) >= 2 and columns.templates.get(signature(row)) is not None:
-                return index, None
-    evidence = [columns.row_evidence(row[:HEADER_SEARCH_CELLS]) for row in rows]
-    filled = [len(_filled(row[:HEADER_SEARCH_CELLS])) for row in rows]
-    data = [_data_cells(row, profiler) for row in rows]
-    best = None
-    for index, score in enumerate(evidence):
-        if score >= 2.5 and filled[index] >= 2 and data[index] <= max(1, filled[index] // 3) and (best is None or score > evidence[best]):
-            best = index
-    if best is not None:
-        below = best + 1
-        if (below < len(rows) and filled[below] > filled[best] and data[below] == 0
-                and any(columns.header_scores(c) for c in _filled(rows[below]))):
-            return below, best
-        return best, None
-    widest = max(filled, default=0)
-    for index, count in enumerate(filled):
-        if count >= max(2, 0.6 * widest) and data[index] <= count // 4 and index + 1 < len(rows):
-            return index, None
-    return None
-
-
-def _filled(row: list) -> list[str]:
-    return [c for c in row if c is not None and str(c).strip()]
-
-
-def _data_cells(row: list, profiler: Profiler) -> int:
-    """Cells of a row that are values rather than headers: years, countries, French places…"""
-    return sum(1 for cell in _filled(row[:DATA_CELLS]) if profiler.is_value(str(cell)))
-
-
-def _profile_rows(header: list) -> int:
-    return max(5, min(PROFILE_ROWS, PROFILE_CELLS // max(1, min(len(header), HEADER_SEARCH_CELLS))))
-
-
-def _layout(head: list[list], header_index: int, group_index: int | None, columns: ColumnMap,
-            profiler: Profiler) -> Layout:
-    """Recognise the columns of a table from its header and a sample of the rows under it."""
-    header = head[header_index]
-    sample = [row[:HEADER_SEARCH_CELLS] for row in head[header_index + 1:] if _filled(row)]
-    sample = sample[:_profile_rows(header)]
-    group = head[group_index] if group_index is not None else None
-    return columns.layout(header[:HEADER_SEARCH_CELLS], sample, profiler, group)
-
 
 def _no_header_message(workbook_sheets: list[str] | None = None, first_line: str = "") -> str:
     where = f" in sheets {', '.join(workbook_sheets)}" if workbook_sheets else ""

@@ -95,6 +95,10 @@ class TemplateStore:
             json.dump(data, out, ensure_ascii=False, indent=1, sort_keys=True)
         os.replace(temporary, self.path)
 
+    def mappings(self) -> list[dict[str, str]]:
+        """Every saved mapping {column → field}."""
+        return [m for m in (self.get(sign) for sign in self.signatures()) if m is not None]
+
     def signatures(self) -> list[str]:
         """The shapes that have a saved mapping."""
         return sorted(self._load())

@@ -202,3 +202,13 @@ def test_should_refuse_to_save_an_unknown_field(tmp_path):
 def test_signature_ignores_case_accents_and_trailing_empty_cells():
     assert signature(["Pays", "Collectivité"]) == signature(["PAYS", "collectivite", None, ""])
     assert signature(["Pays", "Collectivité"]) != signature(["Collectivité", "Pays"])
+
+
+def test_a_rejected_row_is_rebuilt_with_the_saved_mapping_of_its_file(tmp_path):
+    store = TemplateStore(tmp_path / "templates.json")
+    store.save(signature(["A", "B", "C", "D"]), {"A": "french_name", "B": "partner_name", "C": "", "D": "partner_country"})
+    columns = ColumnMap.load(templates=store)
+    # review.py rebuilds a row from its non-empty cells under their headers (here C was empty)
+    assert columns.map_header(["A", "B", "D"]) == {0: ("french_name", None), 1: ("partner_name", None),
+                                                  2: ("partner_country", None)}
+    assert columns.map_header(["A", "Z"]) == {}
