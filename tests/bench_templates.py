@@ -287,7 +287,6 @@ def main() -> int:
     ap.add_argument("--jobs", type=int, default=2, help="templates ingested at once (default 2)")
     args = ap.parse_args()
     expected = pd.read_csv(TEMPLATES / "expected.csv", dtype=str, keep_default_na=False)
-    notes = {}
     started = time.monotonic()
     todo = [(key, exp) for key, exp in expected.groupby("template", sort=True)
             if not args.only or key in args.only]
@@ -326,9 +325,6 @@ def main() -> int:
                 print(f"{key}: not accepted: {line}")
             for line in r["wrong"][: args.examples]:
                 print(f"{key}: wrong {line}")
-    for key, r in results.items():
-        if key != "overall" and r.get("cli"):
-            notes[key] = r["cli"]
     print(f"\n{time.monotonic() - started:.0f} s")
     if args.json:
         args.json.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
