@@ -50,8 +50,11 @@ class AnalysedText(TEXT):
         return positions
 
     @staticmethod
-    def encode_positions(positions: tuple[int, ...]) -> bytes:
-        return _encode_positions(positions)
+    def encode_positions(positions: list[int]) -> bytes:
+        """`formats.Positions.encode` of a term's positions in a document (cached)."""
+        if len(positions) == 1 and positions[0] < len(_ONE_POSITION):
+            return _ONE_POSITION[positions[0]]  # four postings in five
+        return _encode_positions(tuple(positions))
 
 
 @lru_cache(maxsize=100_000)
@@ -59,6 +62,9 @@ def _encode_positions(positions: tuple[int, ...]) -> bytes:
     """`formats.Positions.encode`: the count, then the pickled gaps (the same few repeat)."""
     gaps = [positions[0]] + [b - a for a, b in zip(positions, positions[1:])]
     return pack_uint(len(gaps)) + pickle.dumps(gaps, 2)
+
+
+_ONE_POSITION = [_encode_positions((position,)) for position in range(1024)]
 
 
 SCHEMA = Schema(

@@ -33,8 +33,9 @@ class BulkWriter(SegmentWriter):
         for name, field in self._fields:
             if field.vector or field.separate_spelling():
                 raise NotImplementedError(f"BulkWriter: field {name} has vectors or a spelling field")
-        # field → term (str for fields with term_positions, else bytes) → [docnums, weights, values]
-        self._postings: dict[str, dict] = {name: {} for name, field in self._fields if field.indexed}
+        # field → term (str for fields with term_positions, else bytes) → its postings, flat:
+        # [docnum, weight, value, docnum, weight, value, …] (one list a term, not three)
+        self._postings: dict[str, dict[str | bytes, list]] = {name: {} for name, field in self._fields if field.indexed}
         # field → ([docnums], [values]) not yet given to the column writers
         self._columns: dict[str, tuple[list, list]] = {}
 
@@ -79,14 +80,12 @@ class BulkWriter(SegmentWriter):
             weight = field.format.field_boost
             encode = field.encode_positions
             for term, positions in field.term_positions(value).items():
-                posting = terms.get(term)
-                if posting is None:
-                    posting = terms[term] = [[], [], []]
-                posting[0].append(docnum)
-                posting[1].append(len(positions) * weight * boost)
-                # Bytes, not the list: millions of small lists kept alive make every
-                # garbage collection walk them all.
-                posting[2].append(encode(tuple(positions)))
+                postings = terms.get(term)
+                if postings is None:
+                    postings = terms[term] = []
+                # The value as bytes, not the list: millions of small lists kept alive
+                # would make every garbage collection walk them all.
+                postings.extend((docnum, len(positions) * weight * boost, encode(positions)))
                 length += len(positions)
             return length if field.scorable else 0
         for tbytes, frequency, weight, vbytes in field.index(value):
@@ -96,10 +95,7 @@ class BulkWriter(SegmentWriter):
 
     def _add_posting(self, name: str, field, tbytes: bytes, docnum: int, weight: float, vbytes) -> None:
         term = tbytes.decode("utf-8") if hasattr(field, "term_positions") else tbytes
-        posting = self._postings[name].setdefault(term, [[], [], []])
-        posting[0].append(docnum)
-        posting[1].append(weight)
-        posting[2].append(vbytes)
+        self._postings[name].setdefault(term, []).extend((docnum, weight, vbytes))
 
     def add_postings_to_pool(self, reader, startdoc, docmap) -> None:
         """Postings of a segment merged in at commit (its documents numbered after ours)."""
@@ -156,7 +152,8 @@ def _write_terms(writer, terms: dict, lengths: list | None) -> None:
     postings = writer._postwriter
     limit = postings._blocklimit
     for term in sorted(terms):
-        docnums, weights, values = terms[term]
+        flat = terms[term]
+        docnums, weights, values = flat[0::3], flat[1::3], flat[2::3]
         writer.start_term(term.encode("utf-8") if isinstance(term, str) else term)
         count = len(docnums)
         for start in range(0, count, limit):
@@ -168,7 +165,7 @@ def _write_terms(writer, terms: dict, lengths: list | None) -> None:
             postings._weights = array("f", weights[start:end])
             postings._values = [v for v in values[start:end] if v]
             postings._maxweight = max(0, max(weights[start:end]))
-            known = [n for n in (lengths[d] for d in block) if n] if lengths else []
+            known = [n for n in map(lengths.__getitem__, block) if n] if lengths else []
             postings._minlength = min(known) if known else None
             postings._maxlength = max(known) if known else 0
             postings._write_block(last=end >= count)
