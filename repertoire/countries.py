@@ -5,6 +5,8 @@ data/vocabulary/country-aliases.txt adds what people write that the libraries la
 """
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -32,6 +34,8 @@ class Countries:
             for label in (row.name_fr, row.name_en, row.official_fr, row.code, row.alpha3):
                 if label:
                     self.names.setdefault(fold(label), row.code)
+        for label, code in _pycountry_names():
+            self.names.setdefault(fold(label), code)
         self.names.update(load_rules(data / "vocabulary" / "country-aliases.txt"))
         self.groups = _load_groups(data / "vocabulary" / "country-groups.txt")
 
@@ -54,6 +58,39 @@ class Countries:
 
     def groups_of(self, code: str) -> list[str]:
         return [group for group, codes in self.groups.items() if code in codes]
+
+
+SURVEY_LANGUAGES = ("fr", "en", "de", "es", "it", "pt")
+_BRACKETS = re.compile(r"\s*\[.*?\]")
+_JOINED = re.compile(r"\s+(?:and|et|und|y|e|ed)\s+(?:d')?")
+
+
+def _pycountry_names() -> Iterator[tuple[str, str]]:
+    """Names that CLDR's short names lack, from pycountry (ISO 3166) and its translations:
+    official names in the survey languages (`Bundesrepublik Deutschland`), the lands an official
+    name joins (`Great Britain`, `Irlande du Nord` of the United Kingdom; `Trinidad`), and the
+    constituent countries ISO lists as subdivisions (England, Scotland, Wales → GB)."""
+    import gettext
+
+    import pycountry
+
+    translations = [gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language], fallback=True)
+                    for language in SURVEY_LANGUAGES]
+    for country in pycountry.countries:
+        for attribute in ("name", "official_name", "common_name"):
+            label = getattr(country, attribute, None)
+            if not label:
+                continue
+            for translation in translations:
+                local = translation.gettext(label)
+                yield local, country.alpha_2
+                if attribute == "official_name" and " of " in local:
+                    lands = _JOINED.split(local.split(" of ", 1)[1])
+                    if len(lands) > 1:  # `… of Great Britain and Northern Ireland`, not `… of Korea`
+                        yield from ((land.removeprefix("the "), country.alpha_2) for land in lands)
+    for subdivision in pycountry.subdivisions:
+        if subdivision.type == "Country":
+            yield _BRACKETS.sub("", subdivision.name), subdivision.country_code
 
 
 def _load_groups(path: Path) -> dict[str, set[str]]:

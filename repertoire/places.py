@@ -16,6 +16,7 @@ they are collectivités of their own, `departement:<code>` (data/README.md).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -31,6 +32,9 @@ from .french_names import (PAREN, PREFIXES, TYPE_WORDS, after_title, epci_full_f
 from .text import ARTICLES, strip_articles
 
 DATA = Path(__file__).resolve().parent.parent / "data"
+_CODE_TOKEN = re.compile(r"(?<![\w-])(\d{2,3}|2[ab])(?![\w-])", re.I)
+_PART_SEPARATORS = re.compile(r"\s+[-–—/|:]\s+|[()\[\],;]")
+
 
 @dataclass(frozen=True)
 class Collectivite:
@@ -205,7 +209,25 @@ class FrenchPlaces:
         if len(value) == 3 and value.startswith("0") and value[1:] in self._rows["departement"]:
             return value[1:]
         folded = fold_place(text)
-        return self.departement_names.get(folded) or self.departement_names.get(strip_articles(folded))
+        return (self.departement_names.get(folded) or self.departement_names.get(strip_articles(folded))
+                or self._departement_from_parts(text))
+
+    def _departement_from_parts(self, text: str) -> str | None:
+        """A cell that holds a code and a name, with or without a title (`CD 66 - Pyrénées-Orientales`,
+        `54 - Meurthe-et-Moselle`, `Drôme (26)`, `Conseil départemental du Nord`): the département
+        when every part that names one names the same; None when they disagree or none does."""
+        found = set()
+        for code in _CODE_TOKEN.findall(text):
+            code = code.upper().zfill(2)
+            if code in self._rows["departement"]:
+                found.add(code)
+        for part in _PART_SEPARATORS.split(text):
+            folded = fold_place(part)
+            level, rest = strip_title(folded)
+            for key in (folded, rest if level == "departement" else None):
+                if key and (code := self.departement_names.get(key) or self.departement_names.get(strip_articles(key))):
+                    found.add(code)
+        return found.pop() if len(found) == 1 else None
 
     # --- records -------------------------------------------------------------------
 

@@ -117,6 +117,27 @@ def test_should_find_country_codes(references, written, code):
     assert references.countries.code(written) == code
 
 
+@pytest.mark.parametrize("written, code", [
+    # official names in the survey languages, the lands an official name joins, constituent countries
+    ("Bundesrepublik Deutschland", "DE"), ("República Federal de Alemania", "DE"), ("Great Britain", "GB"),
+    ("Irlande du Nord", "GB"), ("Scotland", "GB"), ("Wales", "GB"), ("Herzegovina", "BA"), ("Tobago", "TT"),
+    ("Vereinigtes Königreich", "GB"), ("Stati Uniti", "US"), ("Países Bajos", "NL"),
+    # an official name's last words alone are no country: `… Republic of Korea` gives no `Korea`
+    ("Korea", None), ("the United States", None),
+])
+def test_should_find_countries_by_official_names_and_their_parts(references, written, code):
+    assert references.countries.code(written) == code
+
+
+@pytest.mark.parametrize("cell, code", [
+    ("CD 66 - Pyrénées-Orientales", "66"), ("54 - Meurthe-et-Moselle", "54"), ("Drôme (26)", "26"),
+    ("Conseil départemental du Nord", "59"), ("2A - Corse-du-Sud", "2A"), ("976 Mayotte", "976"),
+    ("Département de la Loire", "42"), ("Nord - 62", None),  # a code and a name that disagree: none
+])
+def test_a_departement_cell_may_hold_a_code_a_name_and_a_title(places, cell, code):
+    assert places.departement_code(cell) == code
+
+
 def test_should_place_partners_by_alternate_names_and_typos(references):
     gazetteer = references.gazetteer
     assert gazetteer.place("Erevan", "AM").name == "Yerevan"
