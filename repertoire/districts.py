@@ -33,9 +33,10 @@ _BRACKETS = re.compile(r"^(?P<outer>[^()\[\]]+?)\s*[(\[](?P<inner>[^()\[\]]+)[)\
 class Reading:
     """One way to read a partner name: a district (or its number) within a city."""
 
-    city: str
+    city: str  # empty when only the number is written ("XIX. kerület")
     district: str | None = None
     number: int | None = None
+    loose: bool = False  # read from spaces alone ("Berlin Prenzlauer Berg"): only with the district found
 
 
 def roman(token: str) -> int | None:
@@ -61,13 +62,26 @@ def number_of(token: str) -> int | None:
 def numbered(name: str) -> Reading | None:
     """`City 6`, `City XIII. word`, `City 13. word`, `City, 6. word` → (City, number)."""
     words = re.sub(r"[,;]", " ", name).split()
-    for position in range(len(words) - 1, 0, -1):
+    for position in range(len(words) - 1, -1, -1):
         value = number_of(words[position])
         rest = [fold(w) for w in words[position + 1:]]
         if value and all(w in DISTRICT_WORDS for w in rest):
             city = " ".join(w for w in words[:position] if fold(w) not in DISTRICT_WORDS)
-            return Reading(city, number=value) if city else None
+            if city or (position == 0 and rest):  # "XIX. kerület": the number and the word alone
+                return Reading(city, number=value)
+            return None
     return None
+
+
+def without_district_words(key: str) -> str:
+    """A folded name without district words and the number before them
+    (`21 bezirk floridsdorf` → `floridsdorf`, `bezirk tempelhof` → `tempelhof`)."""
+    words = key.split()
+    if not any(w in DISTRICT_WORDS for w in words):
+        return key
+    kept = [w for i, w in enumerate(words) if w not in DISTRICT_WORDS and
+            not (number_of(w) and i + 1 < len(words) and words[i + 1] in DISTRICT_WORDS)]
+    return " ".join(kept)
 
 
 def readings(name: str) -> list[Reading]:
@@ -92,4 +106,7 @@ def readings(name: str) -> list[Reading]:
             found.append(Reading(right, left))
         if len(parts) > 1:
             break
-    return [r for r in dict.fromkeys(found) if r.city and (r.district or r.number)]
+    words = name.split()
+    for cut in range(1, len(words)):
+        found.append(Reading(" ".join(words[:cut]), " ".join(words[cut:]), loose=True))
+    return [r for r in dict.fromkeys(found) if (r.city or r.number) and (r.district or r.number)]

@@ -71,6 +71,7 @@ _BRACKETS = re.compile(r"\s*[(\[].*?[)\]]\s*")
 NEAR_KM = 30  # a district within this distance of its city; a twinning point this close
 AREA_RANK = 1_000  # an area ranks as a place of this size (below towns, above villages)
 BIG_CITY = 100_000  # a city this large is known by its alternate names too
+DISTRICT_CITY = 50_000  # a city this large has districts: "City – unknown district" is placed on it
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,8 @@ def name_keys(name: str) -> list[str]:
     expanded = plain
     for pattern, replacement in _ABBREVIATIONS:
         expanded = pattern.sub(replacement, expanded)
-    for key in (plain, titled, bare, expanded, plain.replace("saint ", "st "), plain.replace("st ", "saint ")):
+    for key in (plain, titled, bare, districts.without_district_words(plain), expanded,
+                plain.replace("saint ", "st "), plain.replace("st ", "saint ")):
         if key and key not in keys:
             keys.append(key)
     return keys
@@ -264,6 +266,8 @@ class Gazetteer:
         match = re.match(r"^(?P<name>[^()\[\],]+?)\s*(?:[(\[](?P<inner>[^()\[\]]+)[)\]]|,\s*(?P<tail>[^,]+))\s*$", name)
         if match:
             region = (match["inner"] or match["tail"]).strip()
+            if not ADMIN_WORDS.sub(" ", fold(region)).strip():  # "(Verbandsgemeinde)": a status, not a place
+                return match["name"].strip(), None
             if self._region_codes(country, region):
                 return match["name"].strip(), region
         return name, None
@@ -290,6 +294,13 @@ class Gazetteer:
         readings = districts.readings(name)
         fallback: tuple[int, ...] = ()
         for reading in readings:
+            if not reading.city:  # "XIX. kerület": the one city whose districts have numbers
+                parts = [p for (city, number), found in places.numbered().items() if number == reading.number
+                         for p in found]
+                if parts and len({districts.numbered(places.main[p]).city for p in parts
+                                  if districts.numbered(places.main[p])}) == 1:
+                    return places.usable(parts)
+                continue
             cities = [p for p in self._exact(places, reading.city) if not places.is_area[p]]
             if not cities:
                 continue
@@ -304,10 +315,15 @@ class Gazetteer:
                 near = [p for p in parts if (km(places.lat[p], places.lon[p], lats, lons) <= NEAR_KM).any()]
                 if near or (parts and reading.number is not None):  # "City XIII": its name says whose
                     return tuple(near or parts)
-            if not fallback:
+            if not fallback and not reading.loose:
                 bracketed = reading.district and name.rstrip().endswith((")", "]")) and \
                     name.startswith(reading.district)
-                fallback = tuple(parts) if bracketed and parts else (max(cities, key=lambda p: places.population[p]),)
+                city = max(cities, key=lambda p: places.population[p])
+                in_brackets = name.rstrip().endswith((")", "]")) and name.startswith(reading.district or "")
+                if bracketed and parts:
+                    fallback = tuple(parts)
+                elif in_brackets or places.population[city] >= DISTRICT_CITY:  # a city with districts,
+                    fallback = (city,)  # not a merged municipality ("Aue-Fallstein")
         return fallback
 
     def _close_spelling(self, places: Country, key: str) -> tuple[int, ...] | None:

@@ -90,6 +90,10 @@ def test_a_name_that_says_it_is_an_area_prefers_the_area(gazetteer):
     ("Budapest XIII. kerület", "HU", "Budapest XIII. kerület"),
     ("Budapest 13. kerület", "HU", "Budapest XIII. kerület"),
     ("Budapest, XIII. kerület", "HU", "Budapest XIII. kerület"),
+    ("XIX. kerület", "HU", "Budapest XIX. kerület"),  # the one city whose districts have numbers
+    ("21. Bezirk Floridsdorf", "AT", "Floridsdorf"),
+    ("Bezirk Tempelhof", "DE", "Tempelhof"),
+    ("Berlin Prenzlauer Berg", "DE", "Prenzlauer Berg"),
 ])
 def test_a_district_written_with_its_city_is_placed_on_the_district(gazetteer, written, country, district):
     assert gazetteer.place(written, country).name == district
@@ -119,6 +123,12 @@ def test_every_numbered_district_is_found_with_its_number_in_arabic_digits(gazet
         assert found is not None and km((found.lat, found.lon), (float(row.lat), float(row.lon))) < 1, written
         checked += 1
     assert checked >= 20
+
+
+def test_a_merged_municipality_of_two_small_towns_is_not_placed_on_one_of_them(gazetteer):
+    """`Aue-Fallstein` is neither Aue (Saxony, 200 km away) nor in the gazetteer: absent, not wrong."""
+    assert gazetteer.place("Aue-Fallstein (Verbandsgemeinde)", "DE") is None
+    assert gazetteer.place("Alphen-Chaam", "NL").name == "Chaam"  # both found, next to each other
 
 
 def test_a_hyphenated_town_is_not_read_as_a_district(gazetteer):
