@@ -114,6 +114,7 @@ class Rules:
     def __init__(self, pairs: Iterable[tuple[str, str]]):
         self.exact: dict[str, str] = {}
         self.words: set[str] = set()
+        self.word_codes: dict[str, set[str]] = {}  # a word that is a rule by itself → its codes
         chosen: dict[tuple[frozenset[str], ...], tuple[int, int, str]] = {}
         for order, (synonym, code) in enumerate(pairs):
             self.exact[fold(synonym)] = code
@@ -124,7 +125,10 @@ class Rules:
             rank = (len(fold(synonym).split()), -order, code)
             if keys not in chosen or rank < chosen[keys]:
                 chosen[keys] = rank
-            self.words.update(w for w in fold(synonym).split() if len(w) >= MIN_PART and w not in STOP_WORDS)
+            words = [w for w in fold(synonym).split() if len(w) >= MIN_PART and w not in STOP_WORDS]
+            self.words.update(words)
+            if len(keys) == 1 and len(words) == 1:  # a word that is a rule by itself
+                self.word_codes.setdefault(words[0], set()).add(code)
         self.rules = [Rule(code, keys, number)
                       for number, (keys, (_, _, code)) in enumerate(sorted(chosen.items(), key=lambda i: -i[1][1]))]
         self.index: dict[str, list[tuple[int, int]]] = {}
@@ -232,7 +236,7 @@ class Rules:
                 result.append(key)
                 continue
             word = next(k for k in key if k.startswith("="))[1:]
-            part = self._compound(word) if len(word) >= 2 * MIN_PART else None
+            part = self._compound(word) if len(word) >= 2 * MIN_PART else self._abbreviation(word)
             result.append(stems(part) if part else key)
         return tuple(result)
 
@@ -254,6 +258,17 @@ class Rules:
             if tail in self.words or (head := self._leading(tail, LAST_PART)):
                 return tail if tail in self.words else head
         return None
+
+    @lru_cache(maxsize=50_000)
+    def _abbreviation(self, word: str) -> str | None:
+        """A word cut short, as form exports code their choices (`coop_decentralisee`,
+        `agri_alim`, `educ`): the words of the files it begins, when they all say one code,
+        and the cut leaves out at least two letters."""
+        if not MIN_PART <= len(word) < 2 * MIN_PART:
+            return None
+        found = sorted(w for w in self.word_codes if w.startswith(word) and len(w) >= len(word) + 2)
+        codes = {code for w in found for code in self.word_codes[w]}
+        return found[0] if len(codes) == 1 else None
 
     def _leading(self, word: str, shortest: int) -> str | None:
         """The longest word of the files `word` starts with, as German joins it: with an `s` or

@@ -327,3 +327,17 @@ def test_a_german_compound_is_read_by_its_first_word_as_german_joins_it():
     assert VOCABULARY.themes.match("Schulaustausch") == ("education",)  # Schule → Schul-
     assert VOCABULARY.themes.match("Gesundheitsförderung") == ("sante",)  # Gesundheit + s
     assert VOCABULARY.themes.match("Informations") == ()  # in|formation is no compound
+
+
+@pytest.mark.parametrize("text, field, expected", [
+    # choices of form exports, cut short: the words they begin, when those say one code
+    ("coop_decentralisee", "kind", "cooperation"), ("agri_alim", "themes", ["agriculture"]),
+    ("educ", "themes", ["education"]), ("gouv_locale", "themes", ["gouvernance"]),
+    # a short word that begins words of several codes, or a place name, says nothing
+    ("Lyon", "themes", []), ("Mont Blanc", "themes", []),
+])
+def test_abbreviated_choices_read_as_the_words_they_begin(text, field, expected):
+    if field == "kind":
+        assert VOCABULARY.kind(text) == expected
+    else:
+        assert map_themes(text, VOCABULARY.themes)[0] == expected
