@@ -131,10 +131,11 @@ class Country:
         self.is_area = (self.places["kind"] == "area").to_numpy()
         self.admin1 = self.places["admin1"].to_numpy(object)
         self.columns = {name: self.places[name].to_numpy(object) for name in ("geonameid", "name", "native")}
-        self.main = fold_many(self.places["name"].astype(str)).to_numpy(object)  # folded main names
         variants = self.places["names"].str.split("|").explode().astype(str)
+        keys = fold_many(variants).to_numpy()
+        self.main = keys[~variants.index.duplicated()]  # folded main names: each place's first name
         self.index: dict[str, list[int]] = {}
-        for key, position in zip(fold_many(variants).to_numpy(), variants.index.to_numpy()):
+        for key, position in zip(keys, variants.index.to_numpy()):
             if key:
                 found = self.index.setdefault(key, [])
                 if not found or found[-1] != position:
