@@ -123,7 +123,8 @@ def survey_columns() -> ColumnMap:
 def inspect_command(files: tuple[str, ...], as_json: bool) -> None:
     """Show how survey files would be read, writing nothing: per sheet, each column's field with its
     confidence and sample values, the questions, and what the rows would become."""
-    results = inspect_files(files, survey_references(), survey_columns(), get_registry())
+    registry = get_registry() if Path(current_app.config["REGISTRY"]).exists() else None  # none made
+    results = inspect_files(files, survey_references(), survey_columns(), registry)
     if as_json:
         click.echo(_json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=1))
     else:

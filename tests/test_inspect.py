@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from app import cli
 from conftest import FIXTURES, SAMPLE_SURVEYS
@@ -83,6 +84,7 @@ def test_ingest_and_inspect_use_the_template_mappings_saved_in_the_instance(empt
     runner = empty_app.test_cli_runner()
     result = runner.invoke(cli, ["inspect", str(path)])
     assert "saved template" in result.output and "rows: 5 read → 5 accepted" in result.output
+    assert not Path(empty_app.config["REGISTRY"]).exists()  # inspecting made no registry
     result = runner.invoke(cli, ["ingest", str(path)])
     assert result.exit_code == 0, result.output
     registry = Registry(empty_app.config["REGISTRY"])
