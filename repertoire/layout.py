@@ -58,8 +58,9 @@ class Layout:
         seen = "; ".join(_seen(c) for c in self.columns[:30])
         more = f" (and {len(self.columns) - 30} more)" if len(self.columns) > 30 else ""
         return (f"no column recognised as the {fields} (required). Columns seen: {seen}{more}. "
-                "Correct the mapping and save it as a template (`repertoire inspect` shows it), "
-                "or add the header to columns.toml in the instance folder")
+                "Name the column on the staff upload page (the mapping is saved for files of this "
+                "shape; `repertoire inspect` shows it), or add its header to columns.toml in the "
+                "instance folder")
 
     def to_dict(self) -> dict:
         return {"signature": self.signature, "saved": self.saved,
