@@ -5,24 +5,26 @@ places of 1,000 inhabitants and more (`data/gazetteer.csv.gz`), villages of 500 
 (`data/gazetteer-villages.csv.gz`) and administrative areas — states, provinces, counties,
 districts, council areas, London boroughs — (`data/admin-areas.csv.gz`); see data/README.md.
 
-How a name is matched: as written, then its alternate names and transliterations, folded;
-administrative words (`Gmina`, `County Borough`, `London Borough of`, `Council`) set aside;
-then as a district of a city (districts.py: `City – District`, `District (City)`,
-`City 6`…): the district when it is found near its city, else the city; then a close
-spelling, when one place stands out; last, the point a public twinning list gives.
+How a name is matched: folded, against every name and transliteration of each place; then
+as a district of a city (districts.py: `City – District`, `District (City)`, `City 6`…):
+the district when it lies near one of the places its city may be, else the city when it is
+large enough to have districts; then with administrative words (`Gmina`, `County Borough`,
+`London Borough of`, `Council`, `Bezirk`) set aside; then a close spelling, when one place
+stands out; last, the point a public twinning list gives.
 
 How one candidate is chosen among homonyms: only candidates inside their country's outline
 (outlines.py) count; then the context the survey row gives — the partner's region (matched
-against the GeoNames first-level division of each candidate), then a known twinning of the
-French side near a candidate (`data/twinnings.csv.gz`) — then size. A name that says it is
-an area (`Kent County Council`) prefers an area; otherwise a town of 1,000 inhabitants or more
-comes before an area of the same name, and an area before a village.
+against the GeoNames first-level division of each candidate, in English or the country's
+language), then a known twinning of the French side near a candidate (`data/twinnings.csv.gz`)
+— then a place called by that very name before one that only has it as an alternate name,
+then size. A name that says it is an area (`Kent County Council`) prefers an area; otherwise
+a town of 1,000 inhabitants or more comes before an area of the same name, and an area
+before a village.
 
 A partner that cannot be placed stays without a point, never placed at random.
 """
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
