@@ -25,7 +25,7 @@ from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from whoosh import index as whoosh_index
 
@@ -99,23 +99,25 @@ def _build(registry: Registry, index_dir: Path, procs: int | None, countries: Co
     target = index_dir / name
     target.mkdir()
     countries = countries or Countries()
-    version = registry.version()  # before the rows: a write in between is indexed again, never missed
-    rows = registry.partnerships(order="id")
-    procs = procs or (2 if len(rows) >= PARALLEL_FROM else 1)
+    # Before the rows, in one snapshot: a write in between is indexed again, never missed.
+    [(version, updated)] = registry.iter_rows(
+        "SELECT (SELECT value FROM meta WHERE key = 'version'), (SELECT max(updated_at) FROM partnerships)").fetchall()
+    ids = [row[0] for row in registry.iter_rows("SELECT id FROM partnerships ORDER BY id")]
+    procs = procs or (2 if len(ids) >= PARALLEL_FROM else 1)
     ix = whoosh_index.create_in(target, SCHEMA)
     try:
-        vocabulary = _write_documents(ix, rows, countries, procs)
+        documents, vocabulary = _write_documents(ix, _shares(registry, ids, procs), countries)
     except BaseException:
         shutil.rmtree(target, ignore_errors=True)
         raise
     Vocabulary(dict(vocabulary)).save(target)
-    _write_state(target, version, rows)
+    _write_state(target, version or "0", updated or "")
     live = current_generation(index_dir)
     if live is not None:
         _write_pointer(index_dir, "PREVIOUS", live.name)
     _write_pointer(index_dir, "CURRENT", name)
     _remove_stale(index_dir)
-    return BuildReport(len(rows), time.perf_counter() - start, name, True)
+    return BuildReport(documents, time.perf_counter() - start, name, True)
 
 
 def _write_pointer(index_dir: Path, pointer: str, name: str) -> None:
@@ -124,17 +126,40 @@ def _write_pointer(index_dir: Path, pointer: str, name: str) -> None:
     os.replace(tmp, index_dir / pointer)
 
 
-def _write_documents(ix, rows: list[dict], countries: Countries, procs: int) -> Counter:
-    """Index `rows` in `procs` contiguous shares, one segment each; the words of their names.
+def _shares(registry: Registry, ids: list[str], procs: int) -> list[Callable[[], list[dict]]]:
+    """`procs` contiguous shares of the partnerships in id order, each read by the process
+    that indexes it (a registry file is opened anew there: a connection must not cross a
+    fork); an in-memory registry is read here and its rows shared out."""
+    bounds = [ids[len(ids) * i // procs:len(ids) * (i + 1) // procs] for i in range(procs)]
+    bounds = [(share[0], share[-1]) for share in bounds if share]
+    if not bounds:
+        return [list]
+    if registry.path is None:
+        rows = registry.partnerships(order="id")
+        shares = [[p for p in rows if first <= p["id"] <= last] for first, last in bounds]
+        return [lambda share=share: share for share in shares]
+    def reader(first: str, last: str, own: bool) -> Callable[[], list[dict]]:
+        def read() -> list[dict]:
+            source = registry if own else Registry(registry.path)
+            try:
+                return source.partnerships("id BETWEEN ? AND ?", (first, last), order="id")
+            finally:
+                if not own:
+                    source.close()
+        return read
+    return [reader(first, last, n == len(bounds) - 1) for n, (first, last) in enumerate(bounds)]
+
+
+def _write_documents(ix, shares: list[Callable[[], list[dict]]], countries: Countries) -> tuple[int, Counter]:
+    """Index the shares, one process and segment each; the number of documents, the words
+    of their names.
 
     Whoosh's own MpWriter has the parent build every document and pickle them to its
     processes in batches of 100, so the parent was the bottleneck. Here each forked process
-    takes its share of the rows from memory and the parent indexes the last share itself;
-    the segments are committed in order, so docnums follow the ids on every build (and
-    tied scores rank the same).
+    reads its share of the rows and the parent indexes the last share itself; the segments
+    are committed in order, so docnums follow the ids on every build (and tied scores rank
+    the same).
     """
-    shares = [rows[len(rows) * i // procs:len(rows) * (i + 1) // procs] for i in range(procs)]
-    shares = [share for share in shares if share] or [[]]
     context = multiprocessing.get_context("fork")
     workers = []
     for share in shares[:-1]:
@@ -149,7 +174,7 @@ def _write_documents(ix, rows: list[dict], countries: Countries, procs: int) -> 
     segments = []
     try:
         with _collector_paused():
-            _add_documents(writer, shares[-1], countries, vocabulary)
+            _add_documents(writer, shares[-1](), countries, vocabulary)
         for process, receiving in workers:
             try:
                 outcome = receiving.recv()
@@ -167,9 +192,10 @@ def _write_documents(ix, rows: list[dict], countries: Countries, procs: int) -> 
             process.join()
         raise
     # A merge policy that adds the other processes' segments before the writer's own.
+    documents = writer.docnum + sum(segment.doc_count_all() for segment in segments)
     with _collector_paused():
         writer.commit(mergetype=lambda _, existing: existing + segments)
-    return vocabulary
+    return documents, vocabulary
 
 
 @contextmanager
@@ -186,8 +212,9 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _write_segment(ix, rows: list[dict], countries: Countries, pipe: tuple, parent: int) -> None:
-    """In a forked process: index `rows` into a new segment; send back it and the words.
+def _write_segment(ix, share: Callable[[], list[dict]], countries: Countries, pipe: tuple, parent: int) -> None:
+    """In a forked process: index a share of the rows into a new segment; send back it and
+    the words.
 
     The pipe's receiving end, inherited, is closed first: so that a send to a parent killed
     meanwhile fails (EPIPE) instead of waiting forever on a full pipe, holding the lock.
@@ -197,6 +224,7 @@ def _write_segment(ix, rows: list[dict], countries: Countries, pipe: tuple, pare
     try:
         writer = BulkWriter(ix, _lk=False)
         vocabulary: Counter = Counter()
+        rows = share()
         with _collector_paused():
             _add_documents(writer, rows, countries, vocabulary, parent)
             # Finished here, committed by the parent: as whoosh/multiproc.py's SubWriterTask
@@ -269,7 +297,7 @@ def _update(registry: Registry, index_dir: Path, countries: Countries | None) ->
     Vocabulary(dict(vocabulary)).save(generation)
     with _collector_paused():
         writer.commit()
-    _write_state(generation, version, changed, previous=state.get("updated", ""))
+    _write_state(generation, version, max([state.get("updated", "")] + [p.get("updated_at") or "" for p in changed]))
     return BuildReport(len(changed), time.perf_counter() - start, generation.name, False)
 
 
@@ -281,9 +309,9 @@ def _read_state(generation: Path | None) -> dict | None:
         return None
 
 
-def _write_state(generation: Path, version: str, rows: list[dict], previous: str = "") -> None:
-    """Written aside then renamed: a process killed while writing leaves the one before."""
-    updated = max([previous] + [p.get("updated_at") or "" for p in rows])
+def _write_state(generation: Path, version: str, updated: str) -> None:
+    """What registry a generation holds (its version, its latest stamp). Written aside then
+    renamed: a process killed while writing leaves the one before."""
     tmp = generation / (STATE + ".tmp")
     tmp.write_text(json.dumps({"version": version, "updated": updated}))
     os.replace(tmp, generation / STATE)
