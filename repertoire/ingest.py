@@ -101,6 +101,7 @@ def _record_file(registry: Registry, path: Path, digest: str, references: Refere
     for chunk in read_survey(path, columns, references):
         if chunk.sheet not in report.sheets:
             report.sheets.append(chunk.sheet)
+            registry.save_layout(digest, chunk.sheet, chunk.layout)  # how a reject is rebuilt (review.py)
         if seen:  # a file ingested before: only rows not yet recorded are worked on
             fresh = [(chunk.sheet, row) not in seen for row in chunk.frame["row"]]
             report.read += len(fresh) - sum(fresh)

@@ -50,6 +50,12 @@ CREATE TABLE IF NOT EXISTS aliases (
     partnership_id TEXT NOT NULL REFERENCES partnerships (id),
     PRIMARY KEY (french_id, partner_country, partner_key)
 );
+-- how a file's sheet was read (column name → [field, theme label]), so that a rejected row is
+-- rebuilt as reading made it, content-recognised columns included (review.py)
+CREATE TABLE IF NOT EXISTS layouts (
+    file_hash TEXT NOT NULL, sheet TEXT NOT NULL, mapping TEXT NOT NULL,
+    PRIMARY KEY (file_hash, sheet)
+);
 """
 
 # Page cache of a writing transaction (KiB): an ingest inserts into five B-trees at random
@@ -285,6 +291,18 @@ class Registry:
             if sources or rejects or history:
                 self.db.execute("INSERT INTO meta VALUES ('version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                                 (hashlib.sha1(f"{self.version()}{now()}{len(sources)}".encode()).hexdigest()[:12],))
+
+    def save_layout(self, file_hash: str, sheet: str, mapping: dict[str, tuple[str, str | None]]) -> None:
+        """Record how a sheet's columns were read (in the caller's transaction)."""
+        with self.transaction():
+            self.db.execute("INSERT OR REPLACE INTO layouts VALUES (?,?,?)",
+                            (file_hash, sheet, json.dumps(mapping, ensure_ascii=False)))
+
+    def layout(self, file_hash: str, sheet: str) -> dict[str, tuple[str, str | None]] | None:
+        """How a sheet's columns were read, by column name; None for files read before it was kept."""
+        found = self.db.execute("SELECT mapping FROM layouts WHERE file_hash = ? AND sheet = ?",
+                                (file_hash, sheet)).fetchone()
+        return {name: tuple(meaning) for name, meaning in json.loads(found[0]).items()} if found else None
 
     def iter_rows(self, sql: str, params: Iterable = ()) -> Iterator[sqlite3.Row]:
         return self.db.execute(sql, tuple(params))

@@ -68,24 +68,26 @@ class Outcome:
 
 # --- reading rejects ---------------------------------------------------------------------
 
-def _reject(row) -> dict | None:
+def _reject(row, registry: Registry | None = None) -> dict | None:
     if row is None:
         return None
     found = dict(row)
     found["raw_json"] = found["raw"]
     found["raw"] = json.loads(found["raw"] or "{}")
     found["key"] = (found["file_hash"], found["sheet"], found["row"])
+    if registry is not None:  # how its sheet was read, to rebuild the row the same way
+        found["layout"] = registry.layout(found["file_hash"], found["sheet"])
     return found
 
 
 def reject(registry: Registry, rowid: int) -> dict | None:
     """A rejected row by its SQLite rowid (the staff pages' address for it), raw values parsed."""
-    return _reject(registry.iter_rows("SELECT rowid, * FROM rejects WHERE rowid = ?", (rowid,)).fetchone())
+    return _reject(registry.iter_rows("SELECT rowid, * FROM rejects WHERE rowid = ?", (rowid,)).fetchone(), registry)
 
 
 def reject_by_key(registry: Registry, key: RejectKey) -> dict | None:
     sql = "SELECT rowid, * FROM rejects WHERE file_hash = ? AND sheet = ? AND row = ?"
-    return _reject(registry.iter_rows(sql, key).fetchone())
+    return _reject(registry.iter_rows(sql, key).fetchone(), registry)
 
 
 def file_counts(registry: Registry) -> list[dict]:
@@ -119,13 +121,16 @@ def rejects_page(registry: Registry, source: str | None = None, page: int = 1, p
 def rebuild_frame(found: dict, columns: ColumnMap) -> pd.DataFrame:
     """The canonical one-row frame of a rejected row, as reading its file made it.
 
-    The raw values keep the original headers in order (empty cells left out), which is what
-    the column mapping reads.
+    The raw values keep the original headers in order (empty cells left out). The mapping is
+    the one ingest recorded for the row's sheet, columns recognised by their content included;
+    for a file read before mappings were kept, the headers alone.
     """
     header = list(found["raw"])
     values = [found["raw"][name] for name in header]
-    chunk = rows_chunk(found["source"], found["sheet"], header, [values], found["row"],
-                       columns.map_header(header), columns.checked)
+    layout = found.get("layout")
+    mapping = ({i: tuple(layout[name]) for i, name in enumerate(header) if name in layout} if layout
+               else columns.map_header(header))
+    chunk = rows_chunk(found["source"], found["sheet"], header, [values], found["row"], mapping, columns.checked)
     return chunk.frame.reset_index(drop=True)
 
 

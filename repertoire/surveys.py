@@ -16,6 +16,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from dataclasses import field as _field
 from functools import lru_cache
 from itertools import chain, islice
 from pathlib import Path
@@ -50,6 +51,7 @@ class SurveyChunk:
     frame: pd.DataFrame  # canonical columns + `row`
     raw: pd.DataFrame  # the original cells, headers as written, same index
     done: float = 1.0  # share of the file read once this chunk is worked on, for progress bars
+    layout: dict[str, tuple[str, str | None]] = _field(default_factory=dict)  # column name → (field, theme label)
 
 
 @dataclass
@@ -403,7 +405,8 @@ def rows_chunk(source: str, sheet: str, header: list, rows: list[list], first_ro
                      index=raw.index, dtype=bool)
     if flags:
         frame["theme_flags"] = _join_flags(flags, checked)
-    return SurveyChunk(source, sheet, frame[keep].reset_index(drop=True), raw[keep].reset_index(drop=True))
+    return SurveyChunk(source, sheet, frame[keep].reset_index(drop=True), raw[keep].reset_index(drop=True),
+                       layout={names[index]: meaning for index, meaning in mapping.items()})
 
 
 def _join_flags(flags: list[tuple[pd.Series, str]], checked: set[str]) -> list[str | None]:

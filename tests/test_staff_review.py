@@ -278,3 +278,23 @@ def test_the_rejects_list_filters_by_file_and_pages(writable, staff, monkeypatch
     monkeypatch.setattr(rejects, "PER_PAGE", 5)
     second = staff.get("/staff/rejets?page=2").get_data(as_text=True)
     assert "Page 2 sur 3" in second and len(re.findall(r"/staff/rejets/\d+", second)) == 5
+
+
+def test_a_reject_is_mended_with_the_columns_its_file_was_read_with(tmp_path, references):
+    # the partner's country sits under a header no vocabulary knows: only its content says what it is
+    survey = tmp_path / "reseau-2026.csv"
+    survey.write_text("Membre;Ville jumelée;Localisation;Année\n"
+                      + "".join(f"{town};{partner};{country};19{70 + i}\n" for i, (town, partner, country) in
+                                enumerate([("Nancy", "Karlsruhe", "Allemagne"), ("Caen", "Portsmouth", "Royaume-Uni"),
+                                           ("Metz", "Trèves", "Allemagne"), ("Lille", "Cologne", "Allemagne"),
+                                           ("Rennes", "Cork", "Irlande"), ("Bruges-sur-Nulle-Part", "Erfurt", "Allemagne")])),
+                      encoding="utf-8")
+    registry = Registry(tmp_path / "registry.sqlite3")
+    (report,) = ingest_files(registry, [survey], references)
+    assert report.accepted == 5 and report.rejected == 1
+    found = review.reject_by_key(registry, tuple(registry.iter_rows("SELECT file_hash, sheet, row FROM rejects").fetchone()))
+    assert found["layout"]["Localisation"][0] == "partner_country"
+    outcome = review.mend(registry, found["key"], references, ColumnMap.load(), french_id="commune:54395")
+    assert outcome.mended
+    mended = registry.partnership(outcome.partnership_id)
+    assert mended["partner_country"] == "DE" and mended["since"] == 1975
