@@ -14,6 +14,7 @@ from wtforms.validators import Length, Optional
 from index import labels
 from repertoire import review
 from repertoire.columns import ColumnMap
+from repertoire.templates import TemplateStore
 from repertoire.places import UnresolvedPlace
 
 from ..labels import lang
@@ -55,7 +56,9 @@ def reason_label(reason: str | None) -> str:
 
 
 def columns() -> ColumnMap:
-    return ColumnMap.load(current_app.config["COLUMNS"])
+    """The instance's extra headers and saved templates: rows of files read before ingest kept
+    each sheet's mapping are rebuilt from their headers with them."""
+    return ColumnMap.load(current_app.config["COLUMNS"], templates=TemplateStore(current_app.config["TEMPLATES"]))
 
 
 class MendForm(FlaskForm):
