@@ -45,6 +45,7 @@ FRENCH_TYPES: dict[str, tuple[str, str]] = {
     "departement": ("Département", "Département"),
     "region": ("Région", "Region"),
     "epci": ("Intercommunalité", "Inter-municipal body"),
+    "com": ("Collectivité d'outre-mer", "Overseas collectivity"),
 }
 
 # Columns of a partnership, in export order (the CLI contract of `repertoire export`).

@@ -239,7 +239,8 @@ class FrenchPlaces:
     @lru_cache(maxsize=None)
     def departement_record(self, code: str) -> Collectivite:
         name, region, lat, lon = self._rows["departement"][code]
-        return Collectivite(f"departement:{code}", name, "departement", code, region, lat, lon)
+        kind = "com" if code in self.com_codes else "departement"  # filed with the départements, named as what it is
+        return Collectivite(f"departement:{code}", name, kind, code, region, lat, lon)
 
     @lru_cache(maxsize=None)
     def region_record(self, code: str) -> Collectivite:

@@ -73,6 +73,12 @@ def test_should_resolve_french_collectivite(places, written, departement, expect
     assert places.resolve(written, departement).french_id == expected
 
 
+@pytest.mark.parametrize("written", ["Polynésie française", "Collectivité de Saint-Martin", "Wallis-et-Futuna"])
+def test_an_overseas_collectivity_is_named_as_what_it_is(places, written):
+    found = places.resolve(written)
+    assert found.french_id.startswith("departement:9") and found.type == "com"
+
+
 def test_should_use_the_insee_code_when_the_row_gives_one(places):
     assert places.resolve("Isle", None, "87075").french_id == "commune:87075"
     assert places.resolve(None, None, "1053").french_id == "commune:01053"  # leading zero lost
