@@ -141,6 +141,7 @@ def _record_file(registry: Registry, path: Path, digest: str, references: Refere
             touched[record["id"]] = record
             sources.append(source_entry(record["id"], (path.name, digest, chunk.sheet, row["row"]), survey_date,
                                         verdict, row, raw_json, stamp))
+        place_from_registry(registry, touched.values())
         registry.save(touched.values(), sources, rejects, history)
         if progress:
             progress(path, chunk.done)
@@ -236,6 +237,19 @@ def new_partnership(row: dict, survey_date: str, references: References, stamp: 
         record[name] = row.get(name)
     place_partner(record, references.gazetteer)
     return record
+
+
+def place_from_registry(registry: Registry, records: Iterable[dict]) -> None:
+    """A partner the gazetteer cannot place takes the point the registry already has for it
+    (placed by staff on /staff/localiser, or by an earlier survey): one click serves its
+    later links too."""
+    unplaced = [r for r in records if r.get("partner_lat") is None]
+    if not unplaced:
+        return
+    points = registry.partner_points({(r["partner_country"], r["partner_key"]) for r in unplaced})
+    for record in unplaced:
+        if point := points.get((record["partner_country"], record["partner_key"])):
+            record["partner_lat"], record["partner_lon"] = point
 
 
 def place_partner(record: dict, gazetteer: Gazetteer) -> None:

@@ -292,6 +292,21 @@ class Registry:
                 self.db.execute("INSERT INTO meta VALUES ('version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                                 (hashlib.sha1(f"{self.version()}{now()}{len(sources)}".encode()).hexdigest()[:12],))
 
+    def partner_points(self, partners: set[tuple[str, str]]) -> dict[tuple[str, str], tuple[float, float]]:
+        """The point already known for each (country, partner key), where one is."""
+        found: dict[tuple[str, str], tuple[float, float]] = {}
+        by_country: dict[str, list[str]] = {}
+        for country, key in partners:
+            by_country.setdefault(country, []).append(key)
+        for country, keys in by_country.items():  # the country's index, not a scan of the table
+            for start in range(0, len(keys), 400):  # SQLite's limit on bound parameters
+                block = sorted(keys)[start:start + 400]
+                sql = (f"SELECT partner_key, partner_lat, partner_lon FROM partnerships WHERE partner_country = ? "
+                       f"AND partner_lat IS NOT NULL AND partner_key IN ({','.join('?' * len(block))})")
+                for key, lat, lon in self.db.execute(sql, [country, *block]):
+                    found.setdefault((country, key), (lat, lon))
+        return found
+
     def save_layout(self, file_hash: str, sheet: str, mapping: dict[str, tuple[str, str | None]]) -> None:
         """Record how a sheet's columns were read (in the caller's transaction)."""
         with self.transaction():

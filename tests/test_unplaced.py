@@ -302,3 +302,22 @@ def test_the_command_has_help_and_is_in_the_readme(runner):
     assert result.exit_code == 0 and "Usage" in result.output
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     assert "repertoire unplaced" in readme and "/staff/localiser" in readme
+
+
+def test_a_later_link_to_a_partner_staff_placed_takes_its_point(tmp_path, references):
+    registry = Registry(tmp_path / "registry.sqlite3")
+    first = tmp_path / "enquete-2024.csv"
+    first.write_text("Commune;Département;Ville partenaire;Pays\nNancy;54;Oberwaldhausen-Neumühle;Allemagne\n",
+                     encoding="utf-8")
+    ingest_files(registry, [first], references)
+    [partner] = unplaced.unplaced(registry).partners  # no gazetteer knows it
+    unplaced.place(registry, "DE", partner.key, 49.51, 8.62, "agent@reseau.fr")
+    later = tmp_path / "enquete-2025.csv"  # another French collectivité reports the same partner
+    later.write_text("Commune;Département;Ville partenaire;Pays\nMetz;57;Oberwaldhausen-Neumühle;Allemagne\n",
+                     encoding="utf-8")
+    report, = ingest_files(registry, [later], references)
+    assert report.accepted == 1
+    assert unplaced.unplaced(registry).partners == []
+    [metz] = registry.partnerships("french_id = ?", ["commune:57463"])
+    assert (metz["partner_lat"], metz["partner_lon"]) == (49.51, 8.62)
+    registry.close()
