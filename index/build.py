@@ -169,12 +169,15 @@ def _write_documents(ix, shares: list[Callable[[], list[dict]]], countries: Coun
         process.start()
         sending.close()
         workers.append((process, receiving))
-    writer = BulkWriter(ix)
+    writer = BulkWriter(ix)  # commits every segment at the end, holding Whoosh's lock
+    own = BulkWriter(ix, _lk=False)
     vocabulary: Counter = Counter()
     segments = []
     try:
         with _collector_paused():
-            _add_documents(writer, shares[-1](), countries, vocabulary)
+            _add_documents(own, shares[-1](), countries, vocabulary)
+            # Written now, while the other processes write theirs (not after them, at commit).
+            last = [own._finalize_segment()] if own.docnum else own._close_segment() or []
         for process, receiving in workers:
             try:
                 outcome = receiving.recv()
@@ -187,14 +190,16 @@ def _write_documents(ix, shares: list[Callable[[], list[dict]]], countries: Coun
             vocabulary.update(outcome[1])
     except BaseException:
         writer.cancel()
+        if not own.is_closed:
+            own.cancel()
         for process, _ in workers:
             process.kill()
             process.join()
         raise
-    # A merge policy that adds the other processes' segments before the writer's own.
-    documents = writer.docnum + sum(segment.doc_count_all() for segment in segments)
-    with _collector_paused():
-        writer.commit(mergetype=lambda _, existing: existing + segments)
+    # A merge policy that adds the other processes' segments, then this one's.
+    segments += last
+    documents = sum(segment.doc_count_all() for segment in segments)
+    writer.commit(mergetype=lambda _, existing: existing + segments)
     return documents, vocabulary
 
 

@@ -259,11 +259,10 @@ def _segment_files(folder) -> dict[str, bytes]:
     from whoosh.filedb.filestore import FileStorage
     storage = FileStorage(str(folder))
     files = {}
-    for n, segment in enumerate(sorted(storage.list())):
-        if segment.endswith(".seg"):
-            inside = CompoundStorage(storage.open_file(segment), use_mmap=False)
-            key = segment.split("_")[1].split(".")[0]
-            files.update({f"{n}:{name.replace(key, '')}": inside.open_file(name).read() for name in inside.list()})
+    for n, segment in enumerate(sorted(name for name in storage.list() if name.endswith(".seg"))):
+        inside = CompoundStorage(storage.open_file(segment), use_mmap=False)
+        key = segment.split("_")[1].split(".")[0]
+        files.update({f"{n}:{name.replace(key, '')}": inside.open_file(name).read() for name in inside.list()})
     return files
 
 
