@@ -1,6 +1,9 @@
 """Shared fixtures: the sample surveys ingested once into a temporary instance folder."""
 from __future__ import annotations
 
+import shutil
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -103,16 +106,35 @@ def offline_page(chromium):
     page.close()
 
 
-@pytest.fixture(scope="session")
-def live_server(app):
-    """The sample app served on a free local port in a thread; yields its base URL."""
-    import threading
+@contextmanager
+def serving(app):
+    """An app served on a free local port in a thread, for a browser; yields its base URL."""
     from werkzeug.serving import make_server
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The sample app served on a free local port in a thread; yields its base URL."""
+    with serving(app) as url:
+        yield url
+
+
+def writable_copy(tmp_path: Path, sample_instance: Path, references: References):
+    """An app on a copy of the sample instance (registry and index), with a staff and a
+    member account; the session's reference data stands in for a fresh load."""
+    instance = tmp_path / "instance"
+    shutil.copytree(sample_instance, instance,
+                    ignore=shutil.ignore_patterns("cache", "chapters", "accounts.sqlite3*", "jobs.sqlite3*"))
+    app = create_app({"TESTING": True, "INSTANCE": str(instance)})
+    app.extensions["references"] = references
+    app.extensions["accounts"].add(*STAFF, "staff")
+    app.extensions["accounts"].add(*MEMBER, "member")
+    return app
 
 
 # --- search (issue 3) ------------------------------------------------------------------

@@ -7,20 +7,18 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 from datetime import date
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
-from app import create_app
 from repertoire import editing, review
 from repertoire.columns import ColumnMap
 from repertoire.ingest import ingest_files
 from repertoire.registry import Registry
 
-from conftest import MEMBER, STAFF, csrf_token, login
+from conftest import MEMBER, STAFF, csrf_token, login, writable_copy
 
 MONTIGNY_ROW = ("questionnaire-export.csv", 221)
 ATLANTIDE_ROW = ("enquete-partenariats-2024.xlsx", 1405)
@@ -29,16 +27,8 @@ MONTIGNY_45 = "p-4efbf2232e"  # Montigny (Loiret) – Johannesberg, from reponse
 
 @pytest.fixture
 def writable(tmp_path, sample_instance, sample_index, references):
-    """An app on a copy of the sample instance (registry and index), with a staff and a
-    member account; the session's reference data stands in for a fresh load."""
-    instance = tmp_path / "instance"
-    shutil.copytree(sample_instance, instance,
-                    ignore=shutil.ignore_patterns("cache", "chapters", "accounts.sqlite3*", "jobs.sqlite3*"))
-    app = create_app({"TESTING": True, "INSTANCE": str(instance)})
-    app.extensions["references"] = references
-    app.extensions["accounts"].add(*STAFF, "staff")
-    app.extensions["accounts"].add(*MEMBER, "member")
-    return app
+    """An app on a copy of the sample instance, with a staff and a member account."""
+    return writable_copy(tmp_path, sample_instance, references)
 
 
 @pytest.fixture

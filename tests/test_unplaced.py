@@ -5,19 +5,17 @@ from __future__ import annotations
 import csv
 import io
 import re
-import shutil
-import threading
 
 import pytest
 
-from app import cli, create_app
+from app import cli
 from repertoire import unplaced
 from repertoire.countries import Countries
 from repertoire.ingest import ingest_files
 from repertoire.outlines import inside
 from repertoire.registry import Registry
 
-from conftest import MEMBER, STAFF, csrf_token, login
+from conftest import MEMBER, STAFF, csrf_token, login, serving, writable_copy
 
 UNPLACED_SQL = "SELECT * FROM partnerships WHERE (partner_lat IS NULL OR partner_lon IS NULL)"
 
@@ -179,13 +177,7 @@ def test_a_point_known_for_the_partner_is_offered_first(lost, references):
 @pytest.fixture
 def writable(tmp_path, sample_instance, sample_index, references):
     """An app on a copy of the sample instance, one partner without its point."""
-    instance = tmp_path / "instance"
-    shutil.copytree(sample_instance, instance,
-                    ignore=shutil.ignore_patterns("cache", "chapters", "accounts.sqlite3*", "jobs.sqlite3*"))
-    app = create_app({"TESTING": True, "INSTANCE": str(instance)})
-    app.extensions["references"] = references
-    app.extensions["accounts"].add(*STAFF, "staff")
-    app.extensions["accounts"].add(*MEMBER, "member")
+    app = writable_copy(tmp_path, sample_instance, references)
     registry = Registry(app.config["REGISTRY"])
     record = dict(registry.iter_rows("SELECT * FROM partnerships WHERE partner_country = 'DE' AND partner_lat IS NOT NULL "
                                      "ORDER BY id LIMIT 1").fetchone())
@@ -252,12 +244,8 @@ def test_placing_by_post_saves_inside_and_refuses_outside_with_a_message(writabl
 
 @pytest.fixture
 def served(writable):
-    from werkzeug.serving import make_server
-    server = make_server("127.0.0.1", 0, writable, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with serving(writable) as url:
+        yield url
 
 
 @pytest.mark.browser
@@ -284,8 +272,6 @@ def test_a_click_on_the_map_fills_the_point_and_saving_places_the_partner(writab
     page.mouse.move(box["x"] + box["width"] / 2 + 1, box["y"] + box["height"] / 2)  # its tooltip: the name
     page.wait_for_selector(".leaflet-tooltip")
     assert hostile in page.inner_text(".leaflet-tooltip") and page.evaluate("typeof window.__xss") == "undefined"
-    page.screenshot(path=str(tmp_path / "localiser.png"))
-    shutil.copy(tmp_path / "localiser.png", "/tmp/localiser.png")
     page.click("form.place-point button[type=submit]")
     page.wait_for_url("**/staff/localiser?pays=DE")
     assert "placé" in page.inner_text("main")
