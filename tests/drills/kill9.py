@@ -490,8 +490,10 @@ def main() -> int:
         drill.ingest_kill("ingest: committed, update not begun", "update 1", pause="update")
         drill.ingest_kill("ingest: index update adding documents", "update 1",
                           delay=(m["commit 1"] - m["update 1"]) / 2)
-        drill.ingest_kill("ingest: index update, Whoosh commit", "commit 1",
-                          delay=(m["toc 1"] - m["commit 1"]) / 2)
+        # A large update is a build aside: its first table of contents comes before the commit.
+        commit_toc = min((at for name, at in m.items() if name.startswith("toc") and at >= m["commit 1"]),
+                         default=m["commit 1"])
+        drill.ingest_kill("ingest: index update, Whoosh commit", "commit 1", delay=(commit_toc - m["commit 1"]) / 2)
         drill.ingest_kill("ingest: update, table of contents unrenamed", "toc 1", pause="toc")
         drill.ingest_kill("ingest: update renamed, state not written", "finish 1", pause="finish")
         drill.prepare_index_drills()
