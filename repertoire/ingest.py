@@ -272,7 +272,7 @@ def place_partner(record: dict, gazetteer: Gazetteer) -> None:
 
 
 def _is_latin(text: str) -> bool:
-    return all(ord(c) < 0x0370 or 0x1E00 <= ord(c) <= 0x1EFF for c in text)
+    return text.isascii() or all(ord(c) < 0x0370 or 0x1E00 <= ord(c) <= 0x1EFF for c in text)
 
 
 def merge_into(record: dict, row: dict, survey_date: str, origin: tuple, stamp: str) -> list[tuple]:
