@@ -16,7 +16,7 @@ from .gazetteer import Gazetteer
 from .model import FileReport, Reject
 from .normalize import Vocabulary, count_unmapped, normalize_frame
 from .places import Countries, FrenchPlaces, UnresolvedPlace
-from .placenames import french_name, native_name
+from .placenames import french_name, french_region, native_name
 from .registry import Registry, now, partnership_id
 from .surveys import SurveyError, check_file, read_survey
 from .text import fold
@@ -262,8 +262,8 @@ def place_partner(record: dict, gazetteer: Gazetteer) -> None:
     if found:
         record["partner_lat"], record["partner_lon"] = found.lat, found.lon
         record["partner_geonameid"] = found.geonameid or None  # 0: an area, or a twinning list's point
-        if not record.get("partner_region") and found.region:
-            record["partner_region"] = found.region
+        if not record.get("partner_region"):
+            record["partner_region"] = french_region(record["partner_country"], found.region)
         record.setdefault("partner_native", None)
         if not record.get("partner_native"):  # only from a source tied to that place (placenames)
             record["partner_native"] = native_name(found.geonameid, name)

@@ -122,3 +122,23 @@ def other_names(partner_name: str | None, partner_key: str | None, geonameid: in
             seen.add(fold(name))
             found.append(name)
     return found
+
+
+@lru_cache(maxsize=1)
+def _region_names() -> dict[tuple[str, str], str]:
+    """(country, folded local name) → French name of first-level divisions, from ISO 3166-2
+    (pycountry) and its French translation: Bayern → Bavière, Wien → Vienne."""
+    import gettext
+
+    import pycountry
+
+    french = gettext.translation("iso3166-2", pycountry.LOCALES_DIR, languages=["fr"], fallback=True)
+    return {(s.country_code, fold(s.name)): french.gettext(s.name)
+            for s in pycountry.subdivisions if s.parent_code is None}
+
+
+def french_region(country: str, region: str | None) -> str | None:
+    """A gazetteer's region as a French book prints it, or None when ISO does not name it so:
+    GeoNames names some regions in English (Bavaria, Vienna), and those stay out of a French
+    page rather than be printed wrong."""
+    return _region_names().get((country, fold(region))) if region else None
