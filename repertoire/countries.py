@@ -91,6 +91,36 @@ def _pycountry_names() -> Iterator[tuple[str, str]]:
     for subdivision in pycountry.subdivisions:
         if subdivision.type == "Country":
             yield _BRACKETS.sub("", subdivision.name), subdivision.country_code
+    yield from _initials(translations)
+
+
+# Words an official name's initials leave out, and the heads of compounds they spell
+# (`Bundesrepublik` gives B and R).
+_SMALL_WORDS = {"of", "the", "and", "de", "du", "des", "d", "la", "le", "les", "et", "der", "die", "und",
+                "del", "y", "e", "di", "da", "do", "dos"}
+_COMPOUND_TAILS = ("republik", "republic", "staaten", "reich", "konigreich")
+
+
+def _initials(translations: list) -> Iterator[tuple[str, str]]:
+    """Initials of countries' names and official names in the survey languages (USA, RDC,
+    RFA, BRD, EAU, UAE), three letters or more; initials two countries share are left out."""
+    import pycountry
+
+    seen: dict[str, set[str]] = {}
+    for country in pycountry.countries:
+        for attribute in ("name", "official_name"):
+            if not (label := getattr(country, attribute, None)):
+                continue
+            for translation in translations:
+                letters = ""
+                for word in fold(translation.gettext(label)).split():
+                    if word in _SMALL_WORDS:
+                        continue
+                    head = next((word[:-len(t)] for t in _COMPOUND_TAILS if word.endswith(t) and len(word) > len(t) + 2), "")
+                    letters += (head[0] + word[len(head)]) if head else word[0]
+                if len(letters) >= 3:
+                    seen.setdefault(letters, set()).add(country.alpha_2)
+    return ((letters, codes.pop()) for letters, codes in seen.items() if len(codes) == 1)
 
 
 def _load_groups(path: Path) -> dict[str, set[str]]:

@@ -128,6 +128,8 @@ def test_should_find_country_codes(references, written, code):
     ("Bundesrepublik Deutschland", "DE"), ("República Federal de Alemania", "DE"), ("Great Britain", "GB"),
     ("Irlande du Nord", "GB"), ("Scotland", "GB"), ("Wales", "GB"), ("Herzegovina", "BA"), ("Tobago", "TT"),
     ("Vereinigtes Königreich", "GB"), ("Stati Uniti", "US"), ("Países Bajos", "NL"),
+    # initials of a name or an official name, in the survey languages
+    ("BRD", "DE"), ("RDC", "CD"), ("RFA", "DE"), ("EAU", "AE"), ("UAE", "AE"), ("RSA", "ZA"), ("EUA", "US"),
     # an official name's last words alone are no country: `… Republic of Korea` gives no `Korea`
     ("Korea", None), ("the United States", None),
 ])
