@@ -168,9 +168,14 @@ class Rules:
             return (code,)
         chosen, taken = [], set()
         for _, _, _, number, slots in self._hits(text):
-            if (positions := self._place(self.rules[number], slots, taken)) is not None:
+            rule = self.rules[number]
+            if (positions := self._place(rule, slots, taken)) is not None:
                 taken.update(positions)
-                chosen.append((min(positions), self.rules[number].code))
+                chosen.append((min(positions), rule.code))
+            elif rule.code in {code for _, code in chosen} and (positions := self._place(rule, slots, set())):
+                # another phrasing of a theme already read, overlapping it (`global citizenship` and
+                # `citizenship education` in `Global citizenship education`): its words are that theme's
+                taken.update(positions)
         return tuple(dict.fromkeys(code for _, code in sorted(chosen)))
 
     def _best(self, text: str) -> str | None:

@@ -341,3 +341,14 @@ def test_abbreviated_choices_read_as_the_words_they_begin(text, field, expected)
         assert VOCABULARY.kind(text) == expected
     else:
         assert map_themes(text, VOCABULARY.themes)[0] == expected
+
+
+@pytest.mark.parametrize("text, themes", [
+    # two phrasings of one theme overlapping in a cell: their words are that theme's, no other
+    ("Global citizenship education", ["ecsi"]), ("Education for global citizenship", ["ecsi"]),
+    ("Development education and global citizenship", ["ecsi"]),
+    # two themes side by side stay two
+    ("Education et culture", ["education", "culture"]), ("Educación para la ciudadanía global y salud", ["ecsi", "sante"]),
+])
+def test_overlapping_phrasings_of_a_theme_read_as_that_theme(text, themes):
+    assert map_themes(text, VOCABULARY.themes)[0] == themes
