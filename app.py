@@ -24,12 +24,11 @@ from web.accounts import ROLES, AccountError
 from web import auth
 from web.auth import role_required
 from web.jobs import Tracker, report_result
+from web.staff import columns as survey_columns, instance_vocabulary
 from index.facets import FACET_NAMES
-from repertoire.columns import ColumnMap
 from repertoire.export import FORMATS, REJECT_COLUMNS, export_rows, to_csv, write
 from repertoire.ingest import References, ingest_files
-from repertoire.inspect import inspect_files
-from repertoire.templates import TemplateStore
+from repertoire.inspect import format_inspection, inspect_files
 from repertoire.normalize import Vocabulary
 from repertoire import unplaced
 from repertoire.countries import Countries
@@ -109,12 +108,7 @@ def ingest_command(files: tuple[str, ...], job: str | None) -> None:
 
 def survey_references() -> References:
     """Reference data for reading surveys, with the instance's extra vocabulary."""
-    return References(vocabulary=Vocabulary(extra=Path(current_app.instance_path) / "vocabulary"))
-
-
-def survey_columns() -> ColumnMap:
-    """How survey columns are read: the instance's extra headers and its saved template mappings."""
-    return ColumnMap.load(current_app.config["COLUMNS"], templates=TemplateStore(current_app.config["TEMPLATES"]))
+    return References(vocabulary=instance_vocabulary())
 
 
 @cli.command("inspect")
@@ -132,30 +126,6 @@ def inspect_command(files: tuple[str, ...], as_json: bool) -> None:
             click.echo(format_inspection(result))
     if any(result.error for result in results):
         raise SystemExit(1)
-
-
-def format_inspection(result) -> str:
-    """An inspection as text: one line per column, the questions, the predicted verdicts."""
-    lines = [result.source]
-    for sheet in result.sheets:
-        saved = ", saved template" if sheet.layout.saved else ""
-        where = f"sheet {sheet.sheet!r}, " if sheet.sheet else ""
-        lines.append(f"  {where}header on row {sheet.header_row} (signature {sheet.layout.signature}{saved})")
-        for column in sheet.layout.columns:
-            field = (f"{column.field} [{column.label}]" if column.label else column.field) or "-"
-            sample = " | ".join(value[:25] for value in column.sample)
-            lines.append(f"    {column.name[:38]:38} → {field:22} {column.confidence:4.2f}  {sample}")
-        for question in sheet.layout.questions:
-            guesses = ", ".join(f"{name}? ({score:.2f})" for name, score in question.alternatives[:3])
-            lines.append(f"    question: {question.name!r} ({' | '.join(question.sample)}): {guesses}")
-        if not sheet.problem:
-            lines.append(f"    rows: {sheet.read} read → {sheet.accepted} accepted, {sheet.merged} merged, "
-                         f"{sheet.rejected} rejected" + (f", {sheet.unchanged} unchanged" if sheet.unchanged else ""))
-            for reason, count in sorted(sheet.reasons.items(), key=lambda r: -r[1]):
-                lines.append(f"      {count:6} {reason}")
-    if result.error:
-        lines.append(f"  ERROR — {result.error}")
-    return "\n".join(lines)
 
 
 def after_ingest(registry: Registry) -> None:

@@ -149,3 +149,27 @@ def _predict(frame, references: References, registry: Registry | None, earlier: 
         else:
             sheet.accepted += 1
             earlier.add(key)
+
+
+def format_inspection(result: FileInspection) -> str:
+    """An inspection as text: one line per column, the questions, the predicted verdicts."""
+    lines = [result.source]
+    for sheet in result.sheets:
+        saved = ", saved template" if sheet.layout.saved else ""
+        where = f"sheet {sheet.sheet!r}, " if sheet.sheet else ""
+        lines.append(f"  {where}header on row {sheet.header_row} (signature {sheet.layout.signature}{saved})")
+        for column in sheet.layout.columns:
+            field = (f"{column.field} [{column.label}]" if column.label else column.field) or "-"
+            sample = " | ".join(value[:25] for value in column.sample)
+            lines.append(f"    {column.name[:38]:38} → {field:22} {column.confidence:4.2f}  {sample}")
+        for question in sheet.layout.questions:
+            guesses = ", ".join(f"{name}? ({score:.2f})" for name, score in question.alternatives[:3])
+            lines.append(f"    question: {question.name!r} ({' | '.join(question.sample)}): {guesses}")
+        if not sheet.problem:
+            lines.append(f"    rows: {sheet.read} read → {sheet.accepted} accepted, {sheet.merged} merged, "
+                         f"{sheet.rejected} rejected" + (f", {sheet.unchanged} unchanged" if sheet.unchanged else ""))
+            for reason, count in sorted(sheet.reasons.items(), key=lambda r: -r[1]):
+                lines.append(f"      {count:6} {reason}")
+    if result.error:
+        lines.append(f"  ERROR — {result.error}")
+    return "\n".join(lines)

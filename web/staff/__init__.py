@@ -4,13 +4,17 @@ edit the répertoires' chapters. One guard for the whole blueprint, so no page c
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 from flask import Blueprint, current_app, render_template
 from flask_babel import gettext as _
 
 from index import labels
 from repertoire import unplaced
+from repertoire.columns import ColumnMap
 from repertoire.ingest import References
+from repertoire.normalize import Vocabulary
+from repertoire.templates import TemplateStore
 from repertoire.registry import Registry
 
 from ..auth import require
@@ -39,13 +43,30 @@ def jobs() -> Jobs:
 
 
 def references() -> References:
-    """Reference data, loaded once per app (a few seconds), sharing the places the labels use."""
+    """Reference data, loaded once per app (a few seconds), sharing the places the labels use;
+    the vocabularies with the instance's own words, as `repertoire ingest` reads them."""
     extensions = current_app.extensions
     if "references" not in extensions:
         with _loading:
             if "references" not in extensions:
-                extensions["references"] = References(places=labels.french_places(), countries=labels.countries())
+                extensions["references"] = References(places=labels.french_places(), countries=labels.countries(),
+                                                      vocabulary=instance_vocabulary())
     return extensions["references"]
+
+
+def instance_vocabulary() -> Vocabulary:
+    """The vocabularies, with the words staff added in the instance's `vocabulary/` folder."""
+    return Vocabulary(extra=Path(current_app.instance_path) / "vocabulary")
+
+
+def template_store() -> TemplateStore:
+    """The column mappings staff saved (repertoire/templates.py)."""
+    return TemplateStore(current_app.config["TEMPLATES"])
+
+
+def columns() -> ColumnMap:
+    """How survey columns are read in this instance: its extra headers and its saved mappings."""
+    return ColumnMap.load(current_app.config["COLUMNS"], templates=template_store())
 
 
 def after_change(reg: Registry) -> None:

@@ -13,12 +13,10 @@ from wtforms.validators import Length, Optional
 
 from index import labels
 from repertoire import review
-from repertoire.columns import ColumnMap
-from repertoire.templates import TemplateStore
 from repertoire.places import UnresolvedPlace
 
 from ..labels import lang
-from . import after_change, references, registry, staff
+from . import after_change, columns, references, registry, staff
 
 PER_PAGE = 50
 
@@ -53,12 +51,6 @@ def reason_label(reason: str | None) -> str:
         if m := pattern.match(reason or ""):
             return str(message) % m.groupdict() if m.groupdict() else str(message)
     return reason or ""
-
-
-def columns() -> ColumnMap:
-    """The instance's extra headers and saved templates: rows of files read before ingest kept
-    each sheet's mapping are rebuilt from their headers with them."""
-    return ColumnMap.load(current_app.config["COLUMNS"], templates=TemplateStore(current_app.config["TEMPLATES"]))
 
 
 class MendForm(FlaskForm):

@@ -20,12 +20,11 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from repertoire.columns import ColumnMap
 from repertoire.inspect import FileInspection, inspect_files
 from repertoire.model import SURVEY_FIELDS
-from repertoire.templates import TemplateError, TemplateStore
+from repertoire.templates import TemplateError
 
-from . import jobs, references, registry, staff
+from . import columns, jobs, references, registry, staff, template_store
 
 SURVEY_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".tsv", ".txt")
 MAX_FILES = 20
@@ -132,14 +131,9 @@ def pending(token: str) -> tuple[Path, dict]:
     return folder, json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
 
 
-def template_store() -> TemplateStore:
-    return TemplateStore(current_app.config.get("TEMPLATES") or Path(current_app.instance_path) / "templates.json")
-
-
 def inspect(paths: list[Path]) -> list[FileInspection]:
     """What ingesting the files would do, with the saved template mappings; nothing written."""
-    columns = ColumnMap.load(current_app.config["COLUMNS"], templates=template_store())
-    return inspect_files(paths, references(), columns, registry(), max_rows=PREVIEW_ROWS)
+    return inspect_files(paths, references(), columns(), registry(), max_rows=PREVIEW_ROWS)
 
 
 @staff.app_template_filter("field_label")
@@ -211,8 +205,8 @@ def save_templates(changed: list[tuple]) -> bool:
     """Keep staff's corrections as the template mappings of their sheet shapes; False (and a
     message) when the store cannot be written."""
     try:
-        for signature, columns, source in changed:
-            template_store().save(signature, columns, name=source)
+        for signature, chosen, source in changed:
+            template_store().save(signature, chosen, name=source)
     except (TemplateError, OSError) as error:  # the choices were checked: a store that cannot write
         flash(_("Modèle non enregistré : %(error)s", error=str(error)), "error")
         return False
