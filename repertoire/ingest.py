@@ -16,6 +16,7 @@ from .gazetteer import Gazetteer
 from .model import FileReport, Reject
 from .normalize import Vocabulary, count_unmapped, normalize_frame
 from .places import Countries, FrenchPlaces, UnresolvedPlace
+from .same_place import merge_same_places
 from .placenames import french_name, french_region, native_name
 from .registry import Registry, now, partnership_id
 from .surveys import SurveyError, check_file, read_survey
@@ -73,6 +74,7 @@ def ingest_files(registry: Registry, paths: Iterable[Path | str], references: Re
         except (OSError, UnicodeError, ValueError) as error:
             report.error = f"unreadable file ({error.__class__.__name__}: {error})"
         reports.append(report)
+    merge_same_places(registry)  # one link written twice, settled by a rule strong enough to apply alone
     return reports
 
 

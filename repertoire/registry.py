@@ -223,11 +223,12 @@ class Registry:
                 found[(row["french_id"], row["partner_country"], row["partner_key"])] = by_id.setdefault(row["id"], dict(row))
         return found
 
-    def merge(self, keep: str, other: str) -> dict:
+    def merge(self, keep: str, other: str, source: str = "repertoire merge") -> dict:
         """Merge partnership `other` into `keep` (two spellings of one link); returns `keep`.
 
         Its provenance and history move over, themes are united, empty fields filled; its
-        spelling becomes an alias, so that a later survey writing it merges too.
+        spelling becomes an alias, so that a later survey writing it merges too. `source`
+        names who merged in the history (staff, or the rule of same_place.py).
         """
         with self.transaction():  # read and written under the write lock: no lost update
             kept, gone = self.partnership(keep), self.partnership(other)
@@ -254,7 +255,7 @@ class Registry:
             self.db.execute("INSERT OR REPLACE INTO aliases VALUES (?,?,?,?)",
                             (gone["french_id"], gone["partner_country"], gone["partner_key"], keep))
             self.db.execute("DELETE FROM partnerships WHERE id = ?", (other,))
-            self.save([kept], [], [], [(*c, "repertoire merge", "", 0, stamp) for c in changes])
+            self.save([kept], [], [], [(*c, source, "", 0, stamp) for c in changes])
         return kept
 
     def probable_duplicates(self) -> list[tuple[dict, dict, str]]:

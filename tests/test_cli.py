@@ -89,13 +89,13 @@ def test_rejects_lists_file_sheet_row_reason_and_raw_values(runner, tmp_path):
 def test_duplicates_are_listed_and_a_merge_holds_on_the_next_survey(empty_app, tmp_path):
     survey = tmp_path / "twice.csv"
     survey.write_text("Collectivité;Département;Collectivité partenaire;Pays;Thématiques\n"
-                      "Bordeaux;33;Munich;Allemagne;culture\n"
-                      "Bordeaux;33;München;Allemagne;sport\n", encoding="utf-8")
+                      "Villeneuve-sur-Lot;47;Neustadt;Allemagne;culture\n"
+                      "Villeneuve-sur-Lot;47;Neustadt bei Coburg;Allemagne;sport\n", encoding="utf-8")
     runner = empty_app.test_cli_runner()
     runner.invoke(cli, ["ingest", str(survey)])
     listed = runner.invoke(cli, ["duplicates", "--format", "csv"])
     rows = list(csv.DictReader(io.StringIO(listed.output)))
-    assert len(rows) == 1 and rows[0]["why"] == "same place in the gazetteer"
+    assert len(rows) == 1 and rows[0]["why"] == "near-identical names"  # two places: staff decide
     result = runner.invoke(cli, ["merge", rows[0]["keep"], rows[0]["other"]])
     assert result.exit_code == 0, result.output
     registry = Registry(empty_app.config["REGISTRY"])
@@ -104,7 +104,7 @@ def test_duplicates_are_listed_and_a_merge_holds_on_the_next_survey(empty_app, t
     assert len(registry.sources(record["id"])) == 2
     later = tmp_path / "later-2026.csv"
     later.write_text("Collectivité;Département;Collectivité partenaire;Pays;Statut\n"
-                     "Bordeaux;33;München;Allemagne;Actif\n", encoding="utf-8")
+                     f"Villeneuve-sur-Lot;47;{rows[0]['other_partner']};Allemagne;Actif\n", encoding="utf-8")
     assert "0 accepted, 1 merged" in runner.invoke(cli, ["ingest", str(later)]).output
     assert registry.count() == 1
     assert runner.invoke(cli, ["merge", "p-nothing", record["id"]]).exit_code == 1

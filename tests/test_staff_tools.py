@@ -28,7 +28,7 @@ def test_duplicates_are_listed_and_merged_from_the_page(writable):
     client, registry = writable
     page = client.get("/staff/doublons").get_data(as_text=True)
     pairs = registry.probable_duplicates()
-    assert len(pairs) > 10 and f"{len(pairs)} paires" in page
+    assert len(pairs) >= 3 and f"{len(pairs)} paires" in page  # the same-place pairs merged at ingest
     keep, other, _ = pairs[0]
     before = registry.count()
     response = client.post("/staff/doublons/fusion", data={"keep": keep["id"], "other": other["id"],
