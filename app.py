@@ -41,7 +41,10 @@ def create_app(config: dict | None = None) -> Flask:
     instance = Path(os.environ.get("REPERTOIRE_INSTANCE", "instance")).resolve()
     if config and config.get("INSTANCE"):
         instance = Path(config["INSTANCE"]).resolve()
-    app = Flask(__name__, instance_path=str(instance), instance_relative_config=True)
+    # Pages, styles and translations are files of the web package (web/templates, web/static,
+    # web/translations), found from its own folder: an installed copy needs no checkout.
+    app = Flask(__name__, instance_path=str(instance), instance_relative_config=True,
+                template_folder=str(web.FOLDER / "templates"), static_folder=str(web.FOLDER / "static"))
     app.config.from_mapping(
         REGISTRY=str(instance / "registry.sqlite3"),
         INDEX_DIR=str(instance / "index"),
@@ -52,6 +55,7 @@ def create_app(config: dict | None = None) -> Flask:
         JOBS=str(instance / "jobs.sqlite3"),
         MAX_CONTENT_LENGTH=100 * 1024 * 1024,  # survey uploads (web/staff/upload.py)
         JSON_SORT_KEYS=False,
+        BABEL_TRANSLATION_DIRECTORIES=str(web.FOLDER / "translations"),
         **auth.CONFIG,
     )
     if config is None:
@@ -358,7 +362,8 @@ def serve_command(host: str, port: int) -> None:
 # extend the site's layout and speak the request's language (maps/web.py ui_strings).
 
 
-maps_blueprint = Blueprint("maps", __name__)
+# The files a map page loads (maps/browser/: vendored Leaflet, our scripts) at /static/maps/.
+maps_blueprint = Blueprint("maps", __name__, static_folder=str(maps.assets.BROWSER), static_url_path="/static/maps")
 MAP_LEVELS = ("pays", "regions", "departements")
 
 

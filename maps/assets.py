@@ -11,22 +11,23 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-STATIC = ROOT / "static"
-WORLD = ROOT / "data" / "world"
+from repertoire.datafiles import DATA
 
-# Paths under static/, in load order.
+BROWSER = Path(__file__).resolve().parent / "browser"  # served by the app at /static/maps/
+WORLD = DATA / "world"
+
+# Paths under maps/browser/, in load order.
 CSS: tuple[str, ...] = (
     "vendor/leaflet/leaflet.css",
     "vendor/leaflet.markercluster/MarkerCluster.css",
     "vendor/leaflet.markercluster/MarkerCluster.Default.css",
-    "maps/repertoire-map.css",
+    "repertoire-map.css",
 )
 JS: tuple[str, ...] = (
     "vendor/leaflet/leaflet.js",
     "vendor/leaflet.markercluster/leaflet.markercluster.js",
-    "maps/repertoire-arcs.js",
-    "maps/repertoire-map.js",
+    "repertoire-arcs.js",
+    "repertoire-map.js",
 )
 
 # Background outlines by name: the web map uses 1:110m, a country map the finer 1:50m.
@@ -62,7 +63,7 @@ def inline_css() -> str:
     """Every stylesheet as one text, its images (Leaflet's layers icon…) made data: URIs."""
     parts = []
     for path in CSS:
-        file = STATIC / path
+        file = BROWSER / path
         text = file.read_text(encoding="utf-8")
         text = re.sub(r'url\(["\']?(?!data:)([^"\')]+)["\']?\)', lambda m: _data_uri(m, file.parent), text)
         parts.append(f"/* {path} */\n{text}")
@@ -72,7 +73,7 @@ def inline_css() -> str:
 @lru_cache(maxsize=1)
 def inline_js() -> str:
     """Every script as one text, for a self-contained file (none contains `</script`)."""
-    return "\n;\n".join(f"/* {path} */\n" + (STATIC / path).read_text(encoding="utf-8") for path in JS)
+    return "\n;\n".join(f"/* {path} */\n" + (BROWSER / path).read_text(encoding="utf-8") for path in JS)
 
 
 @lru_cache(maxsize=8)

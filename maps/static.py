@@ -1,6 +1,6 @@
 """Static maps for print (the PDF répertoire): vector PDF or SVG drawn with plain matplotlib.
 
-The outlines are the shipped GeoJSON (data/world/), so print needs no geopandas and no tiles.
+The outlines are the shipped GeoJSON (repertoire/data/world/), so print needs no geopandas and no tiles.
 Both functions take partnerships as the registry's dicts and return the file's bytes:
 
     pdf = country_map(registry.partnerships("partner_country = ?", ["JP"]), "JP")

@@ -149,7 +149,7 @@ def choropleth_view(partnerships: Iterable[dict], level: str, *, area_url: str =
                     locale: str = "fr", translations: NullTranslations = FRENCH) -> dict:
     """Partnerships per partner country (`pays`), per French région (`regions`) or département.
 
-    The DROM are areas like the others (data/world/README.md); the page shows them in insets.
+    The DROM are areas like the others (repertoire/data/world/README.md); the page shows them in insets.
     """
     _ = translations.gettext
     values: Counter = counts(partnerships, level)

@@ -1,7 +1,7 @@
 """Recognising survey columns: a header score per field, a content score per field
 (profiling.py), and one best assignment of fields to columns, with a confidence per column.
 
-A header scores by its phrases and its words (`data/vocabulary/columns.toml`, six
+A header scores by its phrases and its words (`repertoire/data/vocabulary/columns.toml`, six
 languages); the values score by what they look like. Both are combined per (column, field),
 and fields are assigned to columns as one optimal assignment (each field once; theme
 checkbox columns apart), so that two columns that both look like the partner are told apart
@@ -19,13 +19,14 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from .datafiles import DATA
 from .layout import ColumnChoice, Layout, column_names, missing_fields
 from .model import SURVEY_FIELDS
 from .profiling import Profile, Profiler, content_scores
 from .templates import TemplateStore, signature
 from .text import fold
 
-DEFAULT_COLUMNS = Path(__file__).resolve().parent.parent / "data" / "vocabulary" / "columns.toml"
+DEFAULT_COLUMNS = DATA / "vocabulary" / "columns.toml"
 _NUMBERING = re.compile(r"^\s*(?:(?:q(?:uestion)?|frage|pregunta|domanda|pergunta)\s*)?\d+[a-z]?\s*[.):\-]\s*"
                         r"|^\s*q\d+[a-z]?\s+", re.I)
 _FLAG = re.compile(r"^(.*?)\s*[\[(](.+)[\])]\s*$")

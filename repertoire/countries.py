@@ -1,7 +1,7 @@
 """Countries: names in French or English, any case or accents → ISO 3166-1 alpha-2.
 
-Names come from babel (CLDR) and data/countries.csv (world-countries), not a hand list;
-data/vocabulary/country-aliases.txt adds what people write that the libraries lack.
+Names come from babel (CLDR) and repertoire/data/countries.csv (world-countries), not a hand list;
+repertoire/data/vocabulary/country-aliases.txt adds what people write that the libraries lack.
 """
 from __future__ import annotations
 
@@ -13,8 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from .text import fold, load_rules, strip_articles
-
-DATA = Path(__file__).resolve().parent.parent / "data"
+from .datafiles import DATA
 
 
 class Countries:

@@ -1,9 +1,9 @@
 """Partner localities placed from offline GeoNames extracts and administrative areas.
 
 What is searched, per country (loaded once per process, indexed per country on first use):
-places of 1,000 inhabitants and more (`data/gazetteer.csv.gz`), villages of 500 to 999
-(`data/gazetteer-villages.csv.gz`) and administrative areas — states, provinces, counties,
-districts, council areas, London boroughs — (`data/admin-areas.csv.gz`); see data/README.md.
+places of 1,000 inhabitants and more (`repertoire/data/gazetteer.csv.gz`), villages of 500 to 999
+(`repertoire/data/gazetteer-villages.csv.gz`) and administrative areas — states, provinces, counties,
+districts, council areas, London boroughs — (`repertoire/data/admin-areas.csv.gz`); see repertoire/data/README.md.
 
 How a name is matched: folded, against every name and transliteration of each place; then
 as a district of a city (districts.py: `City – District`, `District (City)`, `City 6`…):
@@ -15,7 +15,7 @@ stands out; last, the point a public twinning list gives.
 How one candidate is chosen among homonyms: only candidates inside their country's outline
 (outlines.py) count; then the context the survey row gives — the partner's region (matched
 against the GeoNames first-level division of each candidate, in English or the country's
-language), then a known twinning of the French side near a candidate (`data/twinnings.csv.gz`)
+language), then a known twinning of the French side near a candidate (`repertoire/data/twinnings.csv.gz`)
 — then a place called by that very name before one that only has it as an alternate name,
 then size. A name that says it is an area (`Kent County Council`) prefers an area; otherwise
 a town of 1,000 inhabitants or more comes before an area of the same name, and an area
@@ -36,10 +36,10 @@ from rapidfuzz import fuzz, process
 from unidecode import unidecode
 
 from . import districts
+from .datafiles import DATA
 from .outlines import inside_many
 from .text import fold
 
-DATA = Path(__file__).resolve().parent.parent / "data"
 
 # Words of administrative status that surveys add to or drop from a locality's name.
 ADMIN_WORDS = re.compile(

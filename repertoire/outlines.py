@@ -3,7 +3,7 @@
 A wrong point is worse than none (DESIGN: "absent rather than wrong"): a homonym in a
 neighbouring country, a twinning list's slip, a click beside the border. Every point the
 registry keeps for a partner is therefore tested against the outline of its country, from
-the Natural Earth 1:50m shapes shipped for the maps (`data/world/countries-50m.geojson`),
+the Natural Earth 1:50m shapes shipped for the maps (`repertoire/data/world/countries-50m.geojson`),
 loaded once per process with geopandas.
 
 The test is lenient where the outlines are coarse, strict where they are clear:
@@ -14,7 +14,7 @@ The test is lenient where the outlines are coarse, strict where they are clear:
   `SEA_REACH_DEGREES` of its country: 1:50m leaves out small islands (San Andrés,
   the Penghu islands) that are its country's all the same;
 * a point in another country's outline is outside, unless its country claims that land
-  in `data/claims.geojson` (areas where GeoNames, the gazetteer's source, puts a country's
+  in `repertoire/data/claims.geojson` (areas where GeoNames, the gazetteer's source, puts a country's
   towns while Natural Earth draws another's border: Crimea, the Golan, the West Bank
   settlements); that file is built from the gazetteer, not written by hand;
 * (0, 0), the point a missing coordinate often becomes, is never a place;
@@ -32,7 +32,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-DATA = Path(__file__).resolve().parent.parent / "data"
+from .datafiles import DATA
+
 OUTLINES = DATA / "world" / "countries-50m.geojson"
 CLAIMS = DATA / "claims.geojson"
 TOLERANCE_DEGREES = 0.09  # ≈ 10 km north–south, less east–west away from the equator

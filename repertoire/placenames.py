@@ -1,6 +1,6 @@
 """Names of a placed partner as a French reader writes them, and in its own script.
 
-`data/placenames.csv.gz` (built by `data/build_placenames.py` from GeoNames alternate names
+`repertoire/data/placenames.csv.gz` (built by `scripts/reference/build_placenames.py` from GeoNames alternate names
 with their language tags) gives, by GeoNames id, the usual French name of a foreign place
 (Munich, Varsovie, Le Caire) and its name in its country's script when a source ties that
 name to that very place (Тверь, صور), else nothing: better absent than wrong.
@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from .datafiles import DATA
 from .text import fold as _fold
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "placenames.csv.gz"
+PLACENAMES = DATA / "placenames.csv.gz"
 
 
 # Names repeat across a registry (and an index build asks for every partnership's names).
@@ -46,7 +47,7 @@ class PlaceNames:
 
 
 @lru_cache(maxsize=1)
-def _table(path: Path = DATA) -> dict[int, PlaceNames]:
+def _table(path: Path = PLACENAMES) -> dict[int, PlaceNames]:
     with gzip.open(path, "rt", encoding="utf-8", newline="") as handle:
         rows = csv.reader(handle)
         at = {column: i for i, column in enumerate(next(rows))}

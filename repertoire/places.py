@@ -12,7 +12,7 @@ words, hints, folding) are in french_names.py.
 
 The overseas collectivités (COM: 975 Saint-Pierre-et-Miquelon … 989 Clipperton) are in
 the official geography: their code is the département of their communes (Arue, 987), and
-they are collectivités of their own, `departement:<code>` (data/README.md).
+they are collectivités of their own, `departement:<code>` (repertoire/data/README.md).
 """
 from __future__ import annotations
 
@@ -26,12 +26,13 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from .countries import Countries  # noqa: F401  (re-exported: places are French and foreign)
+from .datafiles import DATA
 # PREFIXES, TYPE_WORDS and fold_place are also read from here by other modules
 from .french_names import (PAREN, PREFIXES, TYPE_WORDS, after_title, epci_full_forms,  # noqa: F401
                            fold_place, level_from_type, split_hint, strip_title)
 from .text import ARTICLES, strip_articles
 
-DATA = Path(__file__).resolve().parent.parent / "data"
+
 _CODE_TOKEN = re.compile(r"(?<![\w-])(\d{2,3}|2[ab])(?![\w-])", re.I)
 _PART_SEPARATORS = re.compile(r"\s+[-–—/|:]\s+|[()\[\],;]")
 
@@ -74,7 +75,7 @@ CommuneEntry = tuple[str, str, bool]  # (code of today, département, is a commu
 
 
 class FrenchPlaces:
-    """The reference of French collectivités (data/communes.csv.gz and friends)."""
+    """The reference of French collectivités (repertoire/data/communes.csv.gz and friends)."""
 
     def __init__(self, data: Path = DATA):
         read = lambda name: pd.read_csv(data / name, dtype=str, keep_default_na=False)  # noqa: E731
@@ -148,7 +149,7 @@ class FrenchPlaces:
         """The collectivité a survey row names; UnresolvedPlace with a reason otherwise.
 
         `partner` (country code, folded partner name, year) settles a homonym when a public
-        list of twinnings (data/twinnings.csv.gz) knows which of them has that partner
+        list of twinnings (repertoire/data/twinnings.csv.gz) knows which of them has that partner
         (and, when two have it, which one since that year).
 
         >>> places.resolve("Ville de Nancy").french_id
@@ -277,7 +278,7 @@ class FrenchPlaces:
             return self.region_record(code.zfill(2))
         return None
 
-    _split_hint = staticmethod(split_hint)  # data/build_twinnings.py reads names with it
+    _split_hint = staticmethod(split_hint)  # scripts/reference/build_twinnings.py reads names with it
 
     def _readings(self, name: str, level: str | None, departement: str | None) -> list[Reading]:
         """The ways to read a name, most literal first; each later one rewrites more.

@@ -30,9 +30,10 @@ from pathlib import Path
 import snowballstemmer
 from whoosh.lang.stopwords import stoplists
 
+from .datafiles import DATA
 from .text import fold, split_values
 
-DEFAULT_FOLDER = Path(__file__).resolve().parent.parent / "data" / "vocabulary"
+DEFAULT_FOLDER = DATA / "vocabulary"
 LANGUAGES = {"fr": "french", "en": "english", "de": "german", "es": "spanish", "it": "italian",
              "pt": "portuguese"}
 STEMMERS = tuple(snowballstemmer.stemmer(name) for name in LANGUAGES.values())
@@ -299,7 +300,7 @@ def map_themes(text: str | None, rules: Rules) -> tuple[list[str], list[str]]:
 
 
 class Vocabulary:
-    """The three vocabularies, from the editable files of `data/vocabulary/`, then from the
+    """The three vocabularies, from the editable files of `repertoire/data/vocabulary/`, then from the
     same file names in `extra` (the instance folder's `vocabulary/`), which add to them."""
 
     FILES = {"kind": "kinds.txt", "status": "statuses.txt", "themes": "themes.txt"}

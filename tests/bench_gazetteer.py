@@ -15,7 +15,7 @@ A held-out set drawn at random (fixed seed) from sources the placing code never 
   for half of them), and both sides of the Wikidata sister-city pairs.
 
 For each group: the share placed, and placed within 30 km of the true point; then the
-lookups per second. The twinning lists are the raw folder's, not ``data/twinnings.csv.gz``
+lookups per second. The twinning lists are the raw folder's, not ``repertoire/data/twinnings.csv.gz``
 (which holds French pairs only: no name here has a French partner).
 """
 from __future__ import annotations

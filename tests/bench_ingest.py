@@ -74,7 +74,7 @@ def scaled_surveys(folder: Path, rows: int) -> list[Path]:
     """The 2019 and 2025 templates scaled to `rows` rows, in their own encodings, each copy
     moved to another French commune so that it makes a new partnership."""
     random.seed(7)
-    communes = pd.read_csv(ROOT / "data" / "communes.csv.gz", dtype=str, keep_default_na=False)
+    communes = pd.read_csv(ROOT / "repertoire" / "data" / "communes.csv.gz", dtype=str, keep_default_na=False)
     communes = communes[(communes["type"] == "commune") & (communes["population"] != "")]
     communes = communes.sample(n=min(len(communes), max(rows // 20, 100)), random_state=7)
     names = list(zip(communes["nom"], communes["departement"]))

@@ -14,7 +14,7 @@ from repertoire.ingest import place_partner
 from repertoire.outlines import inside, inside_many
 from repertoire.text import fold
 
-DATA = Path(__file__).resolve().parent.parent / "data"
+DATA = Path(__file__).resolve().parent.parent / "repertoire" / "data"
 
 
 def km(a: tuple[float, float], b: tuple[float, float]) -> float:

@@ -109,7 +109,7 @@ def test_most_partners_are_placed_within_their_country(sample_registry):
     table = pd.DataFrame(sample_registry.partnerships())
     placed = table[table.partner_lat.notna()]
     assert len(placed) / len(table) >= 0.90
-    countries = pd.read_csv(FIXTURES.parent.parent / "data" / "countries.csv", keep_default_na=False).set_index("code")
+    countries = pd.read_csv(FIXTURES.parent.parent / "repertoire" / "data" / "countries.csv", keep_default_na=False).set_index("code")
     # each placed partner within a few thousand km of its country's representative point
     far = 0
     for row in placed.itertuples():

@@ -145,7 +145,7 @@ def test_every_text_of_the_maps_has_an_english_translation(sample_registry):
     for level in ("pays", "regions", "departements"):
         maps.choropleth_view(partnerships, level, translations=recorder)
     maps.select_options({}, {}, translations=recorder)
-    catalog = Translations.load(ROOT / "translations", ["en"])._catalog
+    catalog = Translations.load(ROOT / "web" / "translations", ["en"])._catalog
     missing = [m for m in set(recorder.asked) if not catalog.get(m[0] if len(m) == 1 else (m[0], 1))]
     assert len(recorder.asked) > 30 and missing == []
 

@@ -1,6 +1,6 @@
 """Partner names as a French reader writes them, and native-script names only when right.
 
-The names come from data/placenames.csv.gz (GeoNames alternate names with language tags).
+The names come from repertoire/data/placenames.csv.gz (GeoNames alternate names with language tags).
 They are checked here against an independent list: the exemplar cities of the Unicode CLDR
 (babel), which name the city of each time zone in every language, tied to a place by the
 time zone's coordinates (tzdata's zone.tab) and its English name.
@@ -26,7 +26,7 @@ from repertoire.registry import Registry, partnership_id
 from repertoire.text import fold
 
 ZONES = Path("/usr/share/zoneinfo/zone.tab")
-GAZETTEER = Path(__file__).resolve().parent.parent / "data" / "gazetteer.csv.gz"
+GAZETTEER = Path(__file__).resolve().parent.parent / "repertoire" / "data" / "gazetteer.csv.gz"
 FIXTURES = Path(__file__).parent / "fixtures"
 # Suffixes of administrative status in Han script: 東京 and 東京都, 乌鲁木齐 and 乌鲁木齐市.
 HAN_SUFFIXES = "市町村区都府県县"
@@ -188,7 +188,7 @@ def test_native_names_come_from_the_place_language(gazetteer, written, country, 
 
 
 def test_a_native_name_is_in_the_country_script_or_absent():
-    table = pd.read_csv(Path(__file__).resolve().parent.parent / "data" / "placenames.csv.gz",
+    table = pd.read_csv(Path(__file__).resolve().parent.parent / "repertoire" / "data" / "placenames.csv.gz",
                         dtype=str, keep_default_na=False)
     natives = table[table["native"] != ""]
     assert natives["native"].map(lambda n: all(ord(c) > 0x2FF or not c.isalpha() for c in n)).all()

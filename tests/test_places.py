@@ -10,7 +10,7 @@ import pytest
 
 from repertoire.places import Ambiguous, UnresolvedPlace, fold_place
 
-DATA = Path(__file__).parent.parent / "data"
+DATA = Path(__file__).parent.parent / "repertoire" / "data"
 
 
 def load(name: str) -> pd.DataFrame:

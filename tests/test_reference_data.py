@@ -1,4 +1,4 @@
-"""Checks on the reference files shipped in data/ (real data, built by data/build_reference.py).
+"""Checks on the reference files shipped in data/ (real data, built by scripts/reference/build_reference.py).
 
 They pin the column contract other code relies on and a few facts a user
 would notice at once if the build went wrong.
@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-DATA_DIR = Path(__file__).parent.parent / "data"
+DATA_DIR = Path(__file__).parent.parent / "repertoire" / "data"
 MAX_FILE_BYTES = 5_000_000
 
 COLUMNS = {

@@ -1,7 +1,7 @@
 """Kinds, statuses and themes in six languages, matched after folding and stemming.
 
 The held-out tables below were written before the vocabulary files, from how people phrase
-these things in each language; none of their values is listed in `data/vocabulary/`
+these things in each language; none of their values is listed in `repertoire/data/vocabulary/`
 (`test_held_out_values_are_not_listed_in_the_files` checks it), so they measure how far the
 matching generalises rather than what was memorised.
 """
@@ -286,7 +286,7 @@ def test_place_names_are_seldom_read_as_kinds_statuses_or_themes():
     """Stems of six languages make short words meet (`Santa` and `santé`, `Cours` and `en
     cours`): on the official names of French communes, a column of names must not look like
     a column of kinds, statuses or themes (column profiling asks `fields_of`)."""
-    names = pd.read_csv("data/communes.csv.gz", usecols=["nom"], dtype=str)["nom"].dropna().unique()[::10]
+    names = pd.read_csv(Path(__file__).resolve().parent.parent / "repertoire" / "data" / "communes.csv.gz", usecols=["nom"], dtype=str)["nom"].dropna().unique()[::10]
     read = [name for name in names if VOCABULARY.fields_of(name)]
     assert len(names) > 3000
     assert len(read) / len(names) < 0.01, read

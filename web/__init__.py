@@ -6,6 +6,8 @@ app.py keeps the factory, the CLI and the table of blueprints.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask, request
 from flask_babel import Babel
 
@@ -18,6 +20,7 @@ from .pages import pages
 from .staff import staff
 
 LANGUAGES = ("fr", "en")
+FOLDER = Path(__file__).resolve().parent  # templates/, static/, translations/ beside this file
 
 
 def select_locale() -> str:

@@ -1,7 +1,7 @@
 """Editorial chapters: one Markdown file per country, typeset with the répertoire's styles.
 
 Staff write `<CC>.md` in the instance's chapters folder; the samples shipped in
-data/chapters/ are the fallback. Each `# heading` opens a chapter on a new page.
+repertoire/data/chapters/ are the fallback. Each `# heading` opens a chapter on a new page.
 A country without a file has no chapter (never a placeholder).
 """
 from __future__ import annotations

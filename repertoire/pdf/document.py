@@ -47,7 +47,7 @@ class Country:
 
     code: str
     name: str
-    demonym: str  # masculine singular, as in data/countries.csv
+    demonym: str  # masculine singular, as in repertoire/data/countries.csv
 
     @property
     def adjective(self) -> str:
@@ -68,7 +68,7 @@ def _countries() -> dict[str, dict]:
 
 
 def country(code: str) -> Country:
-    """The country of an ISO code, from data/countries.csv."""
+    """The country of an ISO code, from repertoire/data/countries.csv."""
     row = _countries().get((code or "").upper())
     if row is None:
         raise RepertoireError(f"Pays inconnu : « {code} » (code ISO 3166-1 à deux lettres attendu).")

