@@ -127,15 +127,30 @@ def other_names(partner_name: str | None, partner_key: str | None, geonameid: in
 
 @lru_cache(maxsize=1)
 def _region_names() -> dict[tuple[str, str], str]:
-    """(country, folded local name) → French name of first-level divisions, from ISO 3166-2
-    (pycountry) and its French translation: Bayern → Bavière, Wien → Vienne."""
+    """(country, folded name) → French name of first-level divisions, from ISO 3166-2
+    (pycountry) and its French translation: Bayern → Bavière, Wien → Vienne. The other names
+    the gazetteer's areas give a division with its ISO code (data/admin-areas.csv.gz: Bavaria,
+    Lower Saxony, 愛知) lead to the same French name."""
     import gettext
 
     import pycountry
 
     french = gettext.translation("iso3166-2", pycountry.LOCALES_DIR, languages=["fr"], fallback=True)
-    return {(s.country_code, fold(s.name)): french.gettext(s.name)
-            for s in pycountry.subdivisions if s.parent_code is None}
+    local = {s.code: s.name for s in pycountry.subdivisions if s.parent_code is None}
+    top = {code: french.gettext(name) for code, name in local.items()}
+    names = {(code[:2], fold(local[code])): name for code, name in top.items()}
+    with gzip.open(DATA.parent / "admin-areas.csv.gz", "rt", encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            code = row["iso"]
+            if code not in top:
+                continue
+            # untranslated, the ISO name is French only where the gazetteer's main name agrees
+            # (Aichi, Casablanca-Settat); not "Al Qahirah" for Cairo, "Irkutskaya oblast'" for Irkutsk
+            if fold(top[code]) == fold(local[code]) != fold(row["name"]):
+                continue
+            for alias in row["names"].split("|"):
+                names.setdefault((row["country"], fold(alias)), top[code])
+    return names
 
 
 def french_region(country: str, region: str | None) -> str | None:
