@@ -139,7 +139,7 @@ def _region_names() -> dict[tuple[str, str], str]:
     local = {s.code: s.name for s in pycountry.subdivisions if s.parent_code is None}
     top = {code: french.gettext(name) for code, name in local.items()}
     names = {(code[:2], fold(local[code])): name for code, name in top.items()}
-    with gzip.open(DATA.parent / "admin-areas.csv.gz", "rt", encoding="utf-8", newline="") as handle:
+    with gzip.open(DATA / "admin-areas.csv.gz", "rt", encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             code = row["iso"]
             if code not in top:
