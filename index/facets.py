@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from repertoire.model import status_code
+
 from .schema import FACET_COLUMNS
 
 
@@ -73,8 +75,10 @@ class DocTable:
         name_rank = np.empty(size, np.int32)
         name_rank[np.argsort(np.array(names, dtype=object), kind="stable")] = np.arange(size, dtype=np.int32)
         facets = {}
-        for name in ("country", "kind", "status", "region", "departement", "ftype"):
+        for name in ("country", "kind", "region", "departement", "ftype"):
             facets[name] = _single(name, column[name])
+        # a partnership without a status is one value of the facet (« Non précisé »), not left out
+        facets["status"] = _single("status", [status_code(v) for v in column["status"]])
         facets["theme"] = _multi("theme", [v.split(";") if v else [] for v in column["themes"]])
         facets["group"] = _multi("group", [groups_of(c) if c else [] for c in column["country"]])
         decades = [str(y // 10 * 10) if y else "" for y in year.tolist()]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from repertoire.model import FRENCH_TYPES, KINDS, STATUSES, THEMES
+from repertoire.model import FRENCH_TYPES, KINDS, STATUS_LABELS, THEMES
 from repertoire.places import Countries, FrenchPlaces
 
 FACET_TITLES: dict[str, tuple[str, str]] = {
@@ -56,7 +56,7 @@ def value_label(facet: str, value: str, lang: str = "fr") -> str:
     if facet == "kind":
         return _pick(KINDS.get(value), value, lang)
     if facet == "status":
-        return _pick(STATUSES.get(value), value, lang)
+        return _pick(STATUS_LABELS.get(value), value, lang)
     if facet == "ftype":
         return _pick(FRENCH_TYPES.get(value), value, lang)
     if facet == "region":

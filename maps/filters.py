@@ -8,7 +8,7 @@ from __future__ import annotations
 from gettext import NullTranslations
 from typing import Mapping
 
-from repertoire.model import KINDS, STATUSES, THEMES
+from repertoire.model import KINDS, STATUS_LABELS, THEMES, UNSPECIFIED
 
 # Query parameters shared with the search page, in form order.
 FILTER_PARAMS: tuple[str, ...] = ("q", "country", "theme", "region", "departement", "kind", "status")
@@ -36,8 +36,10 @@ def where_clause(values: Mapping[str, str]) -> tuple[str, list]:
     if theme := values.get("theme"):
         parts.append("(';' || themes || ';') LIKE ?")
         params.append(f"%;{theme};%")
+    if values.get("status") == UNSPECIFIED:
+        parts.append("coalesce(status, '') = ''")
     for name in ("region", "departement", "kind", "status"):
-        if value := values.get(name):
+        if (value := values.get(name)) and not (name == "status" and value == UNSPECIFIED):
             parts.append(f"{name} = ?")
             params.append(value)
     return " AND ".join(parts), params
@@ -55,5 +57,5 @@ def select_options(regions: Mapping[str, str], countries: Mapping[str, str], loc
         ("theme", _("Thème"), [(code, labels[i]) for code, labels in THEMES.items()]),
         ("region", _("Région"), sorted(regions.items(), key=lambda kv: kv[1])),
         ("kind", _("Type"), [(code, labels[i]) for code, labels in KINDS.items()]),
-        ("status", _("Statut"), [(code, labels[i]) for code, labels in STATUSES.items()]),
+        ("status", _("Statut"), [(code, labels[i]) for code, labels in STATUS_LABELS.items()]),
     ]

@@ -11,7 +11,7 @@ from collections import Counter
 from functools import lru_cache
 from typing import Iterable
 
-from repertoire.model import KINDS, STATUSES, THEMES
+from repertoire.model import KINDS, STATUS_LABELS, THEMES, status_code
 from repertoire.places import Countries
 from repertoire.registry import Registry
 
@@ -88,7 +88,7 @@ def vocabulary(locale: str = "fr", countries: Countries | None = None,
     countries = countries or country_names()
     return {
         "kinds": {code: labels[i] for code, labels in KINDS.items()},
-        "statuses": {code: labels[i] for code, labels in STATUSES.items()},
+        "statuses": {code: labels[i] for code, labels in STATUS_LABELS.items()},
         "themes": {code: labels[i] for code, labels in THEMES.items()},
         "countries": {code: countries.name(code, locale) for code in sorted(set(codes)) if code},
     }
@@ -137,7 +137,7 @@ def links_geojson(partnerships: Iterable[dict], locale: str = "fr") -> dict:
                 "id": p["id"], "french_id": p["french_id"], "french_name": p["french_name"],
                 "partner_name": p["partner_name"], "partner_country": p["partner_country"],
                 "partner_country_name": names.name(p["partner_country"], locale),
-                "kind": p.get("kind"), "status": p.get("status"), "since": p.get("since"),
+                "kind": p.get("kind"), "status": status_code(p.get("status")), "since": p.get("since"),
                 "themes": [t for t in (p.get("themes") or "").split(";") if t],
             },
         })

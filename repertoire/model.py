@@ -12,13 +12,24 @@ KINDS: dict[str, tuple[str, str]] = {
     "contact": ("Contacts", "Contacts"),
 }
 
-# `en_sommeil_ou_termine`: the survey only says "not active" (a yes/no question).
+# One vocabulary, no overlapping values. A survey that only says "not active" (a yes/no
+# question) says the link is in abeyance, not that it was ended: `en_sommeil` (DESIGN.md).
 STATUSES: dict[str, tuple[str, str]] = {
     "actif": ("Actif", "Active"),
     "en_sommeil": ("En sommeil", "Dormant"),
     "termine": ("Terminé", "Ended"),
-    "en_sommeil_ou_termine": ("Inactif (en sommeil ou terminé)", "Inactive"),
 }
+# A partnership whose status no survey gave: stored as NULL, shown and filtered as this value.
+UNSPECIFIED = "non_precise"
+STATUS_LABELS: dict[str, tuple[str, str]] = STATUSES | {UNSPECIFIED: ("Non précisé", "Not specified")}
+# Statuses of earlier versions and the value they now are (the registry rewrites them on open).
+RETIRED_STATUSES: dict[str, str] = {"en_sommeil_ou_termine": "en_sommeil"}
+
+
+def status_code(value: str | None) -> str:
+    """The status as shown and filtered: one of STATUS_LABELS (`non_precise` when unknown)."""
+    value = RETIRED_STATUSES.get(value or "", value)
+    return value if value in STATUSES else UNSPECIFIED
 
 THEMES: dict[str, tuple[str, str]] = {
     "culture": ("Culture et patrimoine", "Culture and heritage"),

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .model import PARTNERSHIP_FIELDS
+from .model import PARTNERSHIP_FIELDS, RETIRED_STATUSES
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS partnerships (
@@ -103,6 +103,20 @@ class Registry:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+        self._retire_statuses()
+
+    def _retire_statuses(self) -> None:
+        """Rewrite statuses of an earlier vocabulary (model.RETIRED_STATUSES), once, in the history."""
+        retired = list(RETIRED_STATUSES)
+        marks = ",".join("?" * len(retired))
+        if not self.db.execute(f"SELECT 1 FROM partnerships WHERE status IN ({marks}) LIMIT 1", retired).fetchone():
+            return  # the usual case: a read, no write lock taken
+        with self.transaction():
+            stamp = now()
+            rows = self.db.execute(f"SELECT * FROM partnerships WHERE status IN ({marks})", retired).fetchall()
+            updated = [dict(row) | {"status": RETIRED_STATUSES[row["status"]], "updated_at": stamp} for row in rows]
+            self.save(updated, [], [], [(r["id"], "status", row["status"], r["status"], "vocabulary: one status list", "", 0, stamp)
+                                        for r, row in zip(updated, rows)])
 
     def close(self) -> None:
         self.db.close()

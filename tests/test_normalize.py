@@ -46,7 +46,7 @@ def test_should_map_themes_and_keep_the_rest_as_keywords(text, codes, keywords):
     ("Protocole d'accord", "kinds", "intention"), ("Relations informelles", "kinds", "contact"),
     ("Charte d'amitié", "kinds", "amitie"), ("en cours", "statuses", "actif"),
     ("peu actif", "statuses", "en_sommeil"), ("Terminé", "statuses", "termine"),
-    ("Non", "statuses", "en_sommeil_ou_termine"), ("???", "statuses", None),
+    ("Non", "statuses", "en_sommeil"), ("???", "statuses", None),
 ])
 def test_should_map_kinds_and_statuses(text, rules, code):
     assert map_vocabulary(text, getattr(VOCABULARY, rules)) == code

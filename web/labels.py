@@ -7,6 +7,7 @@ from flask import request, url_for
 from flask_babel import get_locale
 
 from index import labels
+from repertoire.model import status_code
 
 
 def lang() -> str:
@@ -27,7 +28,7 @@ def template_helpers() -> dict:
     return {"label": label, "facet_title": lambda f: labels.facet_title(f, lang()),
             "lang": lang(), "search_url": search_url, "country_name": lambda c: labels.country_name(c, lang()),
             "region_name": labels.region_name, "departement_name": labels.departement_name,
-            "current_url_with": current_url_with}
+            "current_url_with": current_url_with, "status_code": status_code}
 
 
 def current_url_with(**changes) -> str:

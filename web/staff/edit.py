@@ -14,7 +14,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from repertoire import editing
-from repertoire.model import KINDS, STATUSES, THEMES
+from repertoire.model import KINDS, STATUSES, THEMES, UNSPECIFIED
 from repertoire.normalize import FIRST_YEAR
 
 from ..labels import label
@@ -50,7 +50,7 @@ def edit_form(record: dict) -> EditForm:
     form = EditForm(data=initial)
     unset = ("", _("— non renseigné —"))
     form.kind.choices = [unset] + [(code, label("kind", code)) for code in KINDS]
-    form.status.choices = [unset] + [(code, label("status", code)) for code in STATUSES]
+    form.status.choices = [("", label("status", UNSPECIFIED))] + [(code, label("status", code)) for code in STATUSES]
     form.themes.choices = [(code, label("theme", code)) for code in THEMES]
     return form
 
