@@ -85,9 +85,12 @@ def _ingest_file(registry: Registry, path: Path, references: References, columns
     block of rows is still written as it is worked on, so memory stays bounded."""
     check_file(path)  # before hashing: a device or a pipe would never end
     digest = file_hash(path)
+    from . import campaign  # builds on this module: imported when used
+    answer = campaign.read_answer(path) if campaign.is_campaign_workbook(path) else None
     try:
         with registry.transaction():
-            _record_file(registry, path, digest, references, columns, report, progress)
+            chunks = None if answer is None else campaign.record_answer(registry, path, digest, answer, references, report)
+            _record_file(registry, path, digest, references, columns, report, progress, chunks)
     except BaseException:
         # Nothing of the file was recorded: its report counts no row either.
         report.read = report.accepted = report.merged = report.rejected = report.unchanged = 0
@@ -97,10 +100,11 @@ def _ingest_file(registry: Registry, path: Path, references: References, columns
 
 
 def _record_file(registry: Registry, path: Path, digest: str, references: References, columns: ColumnMap,
-                 report: FileReport, progress) -> None:
+                 report: FileReport, progress, chunks: Iterable | None = None) -> None:
+    """Record the rows of a file (`chunks`: rows already read, as a campaign answer's new ones)."""
     seen = registry.seen_rows(digest)
     file_date = survey_date_of(path)
-    for chunk in read_survey(path, columns, references):
+    for chunk in read_survey(path, columns, references) if chunks is None else chunks:
         if chunk.sheet not in report.sheets:
             report.sheets.append(chunk.sheet)
             registry.save_layout(digest, chunk.sheet, chunk.layout)  # how a reject is rebuilt (review.py)

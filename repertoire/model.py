@@ -101,6 +101,8 @@ class FileReport:
     sheets: list[str] = field(default_factory=list)
     # kind, status and theme texts of accepted rows that no vocabulary rule maps: words to add
     unmapped: dict[str, Counter] = field(default_factory=dict)
+    # a campaign answer (campaign.py): links confirmed, changed, ended, and the answer's date
+    campaign: dict | None = None
 
     @property
     def ok(self) -> bool:
