@@ -26,7 +26,7 @@ from web.auth import role_required
 from web.jobs import Tracker, report_result
 from web.staff import columns as survey_columns, instance_vocabulary
 from index.facets import FACET_NAMES
-from repertoire.export import FORMATS, REJECT_COLUMNS, export_rows, to_csv, write
+from repertoire.export import BINARY_FORMATS, FORMATS, REJECT_COLUMNS, export_rows, to_csv, write
 from repertoire.ingest import References, ingest_files
 from repertoire.inspect import format_inspection, inspect_files
 from repertoire.normalize import Vocabulary
@@ -181,13 +181,13 @@ def ingest_with_progress(files: tuple[str, ...], tracker: Tracker) -> list:
 @click.option("--contacts", is_flag=True, help="Include contacts (members' edition; personal data).")
 def export_command(fmt: str, output: str | None, contacts: bool) -> None:
     """Export every partnership, one row each."""
+    if fmt in BINARY_FORMATS and not output:
+        raise click.UsageError(f"{fmt.upper()} needs -o FILE")
     registry = get_registry()
     rows = export_rows(registry.partnerships(), registry.source_names(), contacts=contacts)
     data = write(rows, fmt, Path(output) if output else None)
     if not output:
-        click.echo(data.decode("utf-8-sig") if fmt != "xlsx" else "", nl=False)
-        if fmt == "xlsx":
-            raise click.UsageError("XLSX needs -o FILE")
+        click.echo(data.decode("utf-8-sig"), nl=False)
     else:
         click.echo(f"{len(rows)} partnerships written to {output}", err=True)
 

@@ -6,11 +6,12 @@ size and seconds to render (DESIGN.md, web maps).
 """
 from __future__ import annotations
 
-import math
 from collections import Counter
 from functools import lru_cache
 from typing import Iterable
 
+from repertoire.geodata import area_counts, geodataframe, great_circle  # noqa: F401  (re-exported)
+from repertoire.geodata import placed as has_coordinates
 from repertoire.model import KINDS, STATUS_LABELS, THEMES, status_code
 from repertoire.places import Countries
 from repertoire.registry import Registry
@@ -56,11 +57,6 @@ def country_names() -> Countries:
     return Countries()
 
 
-def has_coordinates(p: dict) -> bool:
-    """A link is drawn only when both ends are placed (coordinates are absent rather than wrong)."""
-    return None not in (p.get("french_lat"), p.get("french_lon"), p.get("partner_lat"), p.get("partner_lon"))
-
-
 def link_rows(partnerships: Iterable[dict]) -> tuple[list[list], int]:
     """Rows of LINK_COLUMNS for the partnerships that can be drawn, and how many cannot.
 
@@ -94,33 +90,6 @@ def vocabulary(locale: str = "fr", countries: Countries | None = None,
     }
 
 
-def great_circle(lon1: float, lat1: float, lon2: float, lat2: float, steps: int | None = None) -> list[tuple[float, float]]:
-    """Points (lon, lat) along the great circle between two places, longitudes kept continuous.
-
-    >>> great_circle(0, 0, 90, 0, steps=2)
-    [(0.0, 0.0), (45.0, 0.0), (90.0, 0.0)]
-    """
-    p1, l1, p2, l2 = map(math.radians, (lat1, lon1, lat2, lon2))
-    d = 2 * math.asin(math.sqrt(math.sin((p2 - p1) / 2) ** 2
-                                + math.cos(p1) * math.cos(p2) * math.sin((l2 - l1) / 2) ** 2))
-    if steps is None:
-        steps = max(1, min(48, int(math.degrees(d) / 3)))
-    if d < 1e-9:
-        return [(float(lon1), float(lat1)), (float(lon2), float(lat2))]
-    points: list[tuple[float, float]] = []
-    for k in range(steps + 1):
-        f = k / steps
-        a, b = math.sin((1 - f) * d) / math.sin(d), math.sin(f * d) / math.sin(d)
-        x = a * math.cos(p1) * math.cos(l1) + b * math.cos(p2) * math.cos(l2)
-        y = a * math.cos(p1) * math.sin(l1) + b * math.cos(p2) * math.sin(l2)
-        z = a * math.sin(p1) + b * math.sin(p2)
-        lon = math.degrees(math.atan2(y, x))
-        if points:  # unwrap, so that a line over 180° does not cross the whole map
-            lon += 360 * round((points[-1][0] - lon) / 360)
-        points.append((round(lon, 4), round(math.degrees(math.atan2(z, math.hypot(x, y))), 4)))
-    return points
-
-
 def links_geojson(partnerships: Iterable[dict], locale: str = "fr") -> dict:
     """A FeatureCollection of great-circle LineStrings, one per drawable partnership (API, exports)."""
     names = country_names()
@@ -145,6 +114,8 @@ def links_geojson(partnerships: Iterable[dict], locale: str = "fr") -> dict:
 
 
 def counts(partnerships: Iterable[dict], level: str) -> Counter:
-    """Partnerships per partner country (`pays`), French région (`regions`) or département (`departements`)."""
-    field = {"pays": "partner_country", "regions": "region", "departements": "departement"}[level]
-    return Counter(p[field] for p in partnerships if p.get(field))
+    """Partnerships per partner country (`pays`), French région (`regions`) or département
+    (`departements`), aggregated with geopandas (repertoire/geodata.py area_counts)."""
+    areas = area_counts(geodataframe(partnerships, geometry="partner_point", links=False), level)
+    key = areas.columns[0]
+    return Counter(dict(zip(areas[key], areas["partnerships"].astype(int))))

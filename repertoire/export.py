@@ -1,9 +1,10 @@
-"""Partnerships and rejects out as CSV, XLSX, JSON and GeoJSON, with every cell made inert."""
+"""Partnerships and rejects out as CSV, XLSX, JSON, GeoJSON and GeoPackage, with every spreadsheet cell made inert."""
 from __future__ import annotations
 
 import csv
 import io
 import json
+import tempfile
 from pathlib import Path
 from typing import Iterable
 
@@ -71,16 +72,21 @@ def to_json(rows: list[dict]) -> str:
 
 
 def to_geojson(rows: list[dict]) -> str:
-    """One LineString per partnership with both ends placed; others as null geometry."""
-    features = []
-    for row in rows:
-        ends = (row.get("french_lon"), row.get("french_lat"), row.get("partner_lon"), row.get("partner_lat"))
-        geometry = None
-        if all(v is not None for v in ends):
-            geometry = {"type": "LineString", "coordinates": [[ends[0], ends[1]], [ends[2], ends[3]]]}
-        properties = {k: v for k, v in row.items() if not k.endswith(("_lat", "_lon"))}
-        features.append({"type": "Feature", "id": row.get("id"), "geometry": geometry, "properties": properties})
-    return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False, default=str)
+    """One great-circle line per partnership with both ends placed, others with a null geometry
+    (repertoire/geodata.py: the same GeoDataFrame as the GeoPackage and the maps)."""
+    from .geodata import geodataframe, to_geojson as frame_to_geojson
+
+    return frame_to_geojson(geodataframe(rows))
+
+
+def to_gpkg(rows: list[dict]) -> bytes:
+    """A GeoPackage for QGIS: layers `liens` (arcs), `collectivites` and `partenaires` (points)."""
+    from .geodata import geodataframe, write_gpkg
+
+    with tempfile.TemporaryDirectory(prefix="repertoire-gpkg-") as folder:
+        path = Path(folder) / "partenariats.gpkg"
+        write_gpkg(geodataframe(rows), path)
+        return path.read_bytes()
 
 
 def _cell(value: object) -> object:
@@ -94,7 +100,9 @@ FORMATS = {
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx", to_xlsx),
     "json": ("application/json", "json", lambda rows: to_json(rows).encode()),
     "geojson": ("application/geo+json", "geojson", lambda rows: to_geojson(rows).encode()),
+    "gpkg": ("application/geopackage+sqlite3", "gpkg", to_gpkg),
 }
+BINARY_FORMATS = ("xlsx", "gpkg")  # written to a file, never to a terminal
 
 
 def write(rows: list[dict], fmt: str, path: Path | None = None) -> bytes:

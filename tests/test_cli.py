@@ -5,6 +5,7 @@ import csv
 import io
 import json
 
+import pytest
 from openpyxl import load_workbook
 
 from app import cli
@@ -108,3 +109,35 @@ def test_duplicates_are_listed_and_a_merge_holds_on_the_next_survey(empty_app, t
     assert "0 accepted, 1 merged" in runner.invoke(cli, ["ingest", str(later)]).output
     assert registry.count() == 1
     assert runner.invoke(cli, ["merge", "p-nothing", record["id"]]).exit_code == 1
+
+
+def test_export_gpkg_reads_back_in_geopandas_with_three_layers(runner, tmp_path, sample_registry):
+    import geopandas as gpd
+    import pyogrio
+
+    out = tmp_path / "all.gpkg"
+    result = runner.invoke(cli, ["export", "--format", "gpkg", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert {name for name, _ in pyogrio.list_layers(out)} == {"liens", "collectivites", "partenaires"}
+    links = gpd.read_file(out, layer="liens", engine="pyogrio")
+    partnerships = sample_registry.partnerships()
+    assert len(links) == len(partnerships) and links.crs.to_epsg() == 4326
+    assert set(links["id"]) == {p["id"] for p in partnerships}
+    placed = links[links.geometry.notna() & ~links.geometry.is_empty]
+    assert len(placed) / len(links) > 0.9
+    bounds = placed.total_bounds  # valid EPSG:4326: arcs crossing 180° are split, not unwrapped
+    assert bounds[0] >= -180 and bounds[2] <= 180
+    first = next(p for p in partnerships if p["french_lat"] is not None and p["partner_lat"] is not None)
+    line = links.set_index("id").geometry[first["id"]]
+    start, end = line.geoms[0].coords[0] if hasattr(line, "geoms") else line.coords[0], \
+        line.geoms[-1].coords[-1] if hasattr(line, "geoms") else line.coords[-1]
+    assert start == pytest.approx((first["french_lon"], first["french_lat"]), abs=1e-3)
+    assert end == pytest.approx((first["partner_lon"], first["partner_lat"]), abs=1e-3)
+    french = gpd.read_file(out, layer="collectivites", engine="pyogrio")
+    assert french["french_id"].is_unique and french["partnerships"].sum() == len(partnerships)
+    assert "contacts" not in links.columns
+
+
+def test_export_gpkg_without_a_file_is_refused_with_a_message(runner, sample_registry):
+    result = runner.invoke(cli, ["export", "--format", "gpkg"])
+    assert result.exit_code != 0 and "GPKG needs -o FILE" in result.output

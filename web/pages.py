@@ -11,7 +11,7 @@ from .auth import sees_contacts
 from .labels import lang
 
 pages = Blueprint("pages", __name__)
-EXPORTS = ("csv", "xlsx", "geojson")
+EXPORTS = ("csv", "xlsx", "geojson", "gpkg")  # gpkg: a GeoPackage for QGIS
 
 
 def _context():
