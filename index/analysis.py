@@ -21,6 +21,9 @@ ELISION = re.compile(r"^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu)['’]"
 # Articles and prepositions that carry nothing in names and descriptions (folded forms).
 STOPWORDS = frozenset("""le la les l un une des de du d au aux a et ou en sur sous par pour
 dans avec entre chez the of and""".split())
+# Saint, Sainte, St, Ste, St., S.: one word in names (Saint-Étienne, St-Etienne, S. Giovanni).
+SAINT = "saint"
+SAINT_FORMS = frozenset({"saint", "sainte", "saints", "saintes", "st", "ste", "sts", "stes", "s"})
 # Scripts written without spaces: each character is a word, so 西宮 finds 西宮市.
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
@@ -56,6 +59,8 @@ def normalize(word: str, stemmed: bool) -> tuple[str, ...]:
         word = step(word)
     if not word or word in STOPWORDS:
         return ()
+    if word in SAINT_FORMS:
+        return (SAINT,)
     if CJK.search(word):
         return tuple(word)
     return (stem(word),) if stemmed else (word,)

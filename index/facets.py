@@ -57,6 +57,9 @@ class DocTable:
     name_rank: np.ndarray
     facets: dict[str, Facet] = field(default_factory=dict)
     french: Facet | None = None
+    # folded name word → docnums whose names hold it; whole folded name → docnums
+    name_words: dict[str, np.ndarray] = field(default_factory=dict)
+    full_names: dict[str, np.ndarray] = field(default_factory=dict)
 
     @classmethod
     def from_reader(cls, reader, groups_of) -> "DocTable":
@@ -85,6 +88,8 @@ class DocTable:
         facets["decade"] = _single("decade", decades)
         table = cls(size, live, ids, year, name_rank, {n: facets[n] for n in FACET_NAMES})
         table.french = _single("french", column["french"])
+        if "names" in reader.schema:  # an index built before the column has no name tiers
+            table.name_words, table.full_names = _name_index(values("names"))
         return table
 
     def select(self, filters: dict[str, list[str]], years: tuple[int, int] | None = None) -> np.ndarray:
@@ -100,6 +105,24 @@ class DocTable:
 
     def counts(self, docs: np.ndarray) -> dict[str, dict[str, int]]:
         return {name: facet.count(docs) for name, facet in self.facets.items()}
+
+
+def _name_index(column) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """From each document's `names` column: word → docnums, whole name → docnums."""
+    words: dict[str, list[int]] = {}
+    full: dict[str, list[int]] = {}
+    for doc, value in enumerate(column):
+        seen = set()
+        for name in value.decode().split("|"):
+            if not name:
+                continue
+            full.setdefault(name, []).append(doc)
+            for word in name.split():
+                if word not in seen:
+                    seen.add(word)
+                    words.setdefault(word, []).append(doc)
+    as_array = lambda d: {k: np.unique(np.array(v, np.int64)) for k, v in d.items()}  # noqa: E731
+    return as_array(words), as_array(full)
 
 
 def _single(name: str, values: list[str]) -> Facet:

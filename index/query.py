@@ -24,6 +24,7 @@ from repertoire.places import fold_place
 from repertoire.text import fold
 
 from . import analysis, labels
+from .understand import Understanding, understand
 
 MAX_CHARS = 300
 MAX_WORDS = 32
@@ -38,6 +39,9 @@ FIELD_ALIASES = {
 FIELD_FILTER = re.compile(r"(?<![\w:])([^\W\d_]+):(\"[^\"]*\"|[^\s\"()]+)")
 FRENCH_OPERATORS = ((re.compile(r"(?<=\s)ET(?=\s)"), "AND"), (re.compile(r"(?<=\s)OU(?=\s)"), "OR"),
                     (re.compile(r"(^|(?<=[\s(]))SAUF(?=\s)"), "NOT"))
+# What makes a query more than words: quotes, wildcards, groups, boosts, +/- and operators.
+SYNTAX = re.compile(r"[\"*?()^~]|(?:^|\s)[+-]|\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE)\b")
+OPERATOR_WORDS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
 YEARS = re.compile(r"^(\d{4})(?:\s*(?:-|\.\.|à|to)\s*(\d{4}))?$")
 
 
@@ -50,6 +54,9 @@ class ParsedQuery:
     years: tuple[int, int] | None = None
     corrections: dict[str, str] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
+    # A plain query (no operator, phrase or wildcard): its concepts and words, scored by
+    # index/scoring.py instead of `query`.
+    understanding: Understanding | None = None
 
 
 # The parser's default field: folded, unstemmed words (the index schema has no such field;
@@ -114,7 +121,8 @@ class QueryBuilder:
         self.reader = reader
         self.vocabulary = vocabulary
 
-    def parse(self, text: str) -> ParsedQuery:
+    def parse(self, text: str, plain: bool = False) -> ParsedQuery:
+        """The query of a text; `plain`: every word searched as text, none read as a field."""
         parsed = ParsedQuery(None)
         text = (text or "").replace("\x00", " ").strip()
         if len(text) > MAX_CHARS:
@@ -128,11 +136,14 @@ class QueryBuilder:
             parsed.messages.append("truncated")
         if not text.strip():
             return parsed
+        if not SYNTAX.search(text):
+            return self._plain(text, parsed, plain)
         try:
             raw = self.parser.parse(text)
-        except Exception:  # the parser's own errors on odd input: search the words alone
-            raw = self.parser.parse(" ".join(re.findall(analysis.TOKEN_PATTERN, text)))
+        except Exception:  # the parser's own errors on odd input (`NOT NOT a`): the words alone
             parsed.messages.append("simplified")
+            words = [w for w in analysis.TOKEN.findall(text) if w not in OPERATOR_WORDS]
+            return self._plain(" ".join(words), parsed, plain)
         raw = raw.normalize()
         if raw is Q.NullQuery or isinstance(raw, type(Q.NullQuery)):
             parsed.messages.append("no_words")
@@ -141,6 +152,15 @@ class QueryBuilder:
         return parsed
 
     # --- steps ---------------------------------------------------------------------
+
+    def _plain(self, text: str, parsed: ParsedQuery, plain: bool) -> ParsedQuery:
+        """Words only: concepts and words (index/understand.py), scored by index/scoring.py."""
+        understanding = understand(text) if not plain else Understanding([], analysis.TOKEN.findall(text))
+        if understanding.concepts or any(analysis.normalize(w, False) for w in understanding.words):
+            parsed.understanding = understanding
+        else:
+            parsed.messages.append("no_words")
+        return parsed
 
     def _take_filters(self, text: str, parsed: ParsedQuery) -> str:
         """`pays:Japon theme:eau jumelage` → filters {country: [JP], theme: [eau]}, text `jumelage`."""

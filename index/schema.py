@@ -75,6 +75,9 @@ SCHEMA = Schema(
     text=AnalysedText(analyzer=analysis.french, phrase=True),
     year=COLUMN(columns.NumericColumn("H")),
     sortname=COLUMN(columns.VarBytesColumn()),
+    # The folded words of each name (French side, partner, its other names and scripts),
+    # names apart by `|`: searches tell a name match and a whole-name match from a mention.
+    names=COLUMN(columns.VarBytesColumn()),
     **{name: _column() for name in FACET_COLUMNS},
 )
 
@@ -130,6 +133,7 @@ def document(p: dict, countries) -> tuple[dict, set[str]]:
     for value in own:
         terms.extend(analysis.analyze(value))
     words = {w for v in names + places for w in analysis.analyze_value(v, False)}
+    folded_names = "|".join(dict.fromkeys(" ".join(analysis.analyze_value(v, False)) for v in names))
     themes = ";".join(t for t in (p.get("themes") or "").split(";") if t)
     facets = {"country": p.get("partner_country"), "kind": p.get("kind"), "status": p.get("status"),
               "region": p.get("region"), "departement": p.get("departement"),
@@ -139,6 +143,7 @@ def document(p: dict, countries) -> tuple[dict, set[str]]:
     fields = {
         "id": p["id"].encode(), "text": terms,
         "year": int(p["since"]) if p.get("since") else 0, "sortname": sortname.encode(),
+        "names": folded_names.encode(),
         **{name: (value or "").encode() for name, value in facets.items()},
     }
     return fields, words

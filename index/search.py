@@ -19,7 +19,7 @@ from whoosh import index as whoosh_index
 
 from repertoire.registry import Registry
 
-from . import analysis, labels
+from . import analysis, labels, scoring
 from .build import current_generation
 from .engine import Engine
 from .facets import FACET_NAMES, DocTable
@@ -43,6 +43,8 @@ class SearchParams:
     sort: str = "relevance"
     page: int = 1
     per_page: int = 20
+    lang: str = "fr"  # the page's language: the words understood are named in it
+    plain: bool = False  # search the words as text, none read as a country, theme…
 
     @classmethod
     def from_args(cls, args) -> "SearchParams":
@@ -53,12 +55,14 @@ class SearchParams:
         return cls(q=(args.get("q") or "")[:5000], filters={k: v for k, v in filters.items() if v},
                    sort=sort if sort in SORTS else "relevance",
                    page=_int(args.get("page"), 1, 1, 10**6),
-                   per_page=_int(args.get("per_page") or args.get("limit"), 20, 1, MAX_PER_PAGE))
+                   per_page=_int(args.get("per_page") or args.get("limit"), 20, 1, MAX_PER_PAGE),
+                   plain=(args.get("plain") or "") in ("1", "true", "on", "yes"))
 
     def args(self, **changes) -> dict:
         """Query-string arguments of these params, with changes (for links)."""
-        values = {"q": self.q, **self.filters, "sort": self.sort, "page": self.page, "per_page": self.per_page} | changes
-        defaults = {"q": "", "sort": "relevance", "page": 1, "per_page": 20}
+        values = {"q": self.q, **self.filters, "sort": self.sort, "page": self.page, "per_page": self.per_page,
+                  "plain": 1 if self.plain else None} | changes
+        defaults = {"q": "", "sort": "relevance", "page": 1, "per_page": 20, "plain": 0}
         return {k: v for k, v in values.items() if v not in (None, "", []) and defaults.get(k) != v}
 
 
@@ -74,6 +78,8 @@ class SearchResult:
     suggestion: str | None = None
     messages: list[str] = field(default_factory=list)
     took_ms: float = 0.0
+    # What the query was read as: [{facet, value, words}] (`Maroc` → country MA)
+    understood: list[dict] = field(default_factory=list)
 
     @property
     def pages(self) -> int:
@@ -84,7 +90,8 @@ class SearchResult:
         return {
             "query": self.params.q, "total": self.total, "page": self.params.page,
             "per_page": self.params.per_page, "pages": self.pages, "sort": self.params.sort,
-            "filters": self.filters, "suggestion": self.suggestion, "messages": self.messages,
+            "filters": self.filters, "understood": self.understood, "suggestion": self.suggestion,
+            "messages": self.messages,
             "results": [{k: (str(v) if k == "snippet" else v) for k, v in hit.items()} for hit in self.hits],
             "facets": self.facets, "took_ms": round(self.took_ms, 2),
         }
@@ -120,13 +127,20 @@ class SearchIndex:
         start = time.perf_counter()
         with self.lock:
             searcher, table, builder, engine = self._open()
-            parsed = builder.parse(params.q)
+            parsed = builder.parse(params.q, params.plain)
             filters = {k: [filter_value(k, v) for v in vs] for k, vs in params.filters.items()}
             for name, values in parsed.filters.items():
                 filters.setdefault(name, []).extend(values)
             mask = table.select(filters, parsed.years)
             score = None
-            if parsed.query is None and params.q.strip() and "no_words" in parsed.messages and not parsed.filters:
+            terms: set[str] = set()
+            corrections = parsed.corrections
+            if parsed.understanding is not None:
+                scored = scoring.score(parsed.understanding, engine, table, builder.vocabulary, mask)
+                docs, score, terms, corrections = np.flatnonzero(scored.mask), scored.score, scored.terms, scored.corrections
+                if scored.partial:
+                    parsed.messages.append("partial")
+            elif parsed.query is None and params.q.strip() and "no_words" in parsed.messages and not parsed.filters:
                 docs = np.empty(0, np.int64)
             elif parsed.query is None:
                 docs = np.flatnonzero(mask)
@@ -134,13 +148,16 @@ class SearchIndex:
                 matched, score = engine.run(parsed.query)
                 docs = np.flatnonzero(matched & mask)
             offset = (params.page - 1) * params.per_page
-            scored = self._page(engine, table, score, docs, params, offset)
+            page = self._page(engine, table, score, docs, params, offset)
             facets = table.counts(docs)
-            terms = {t for f, t in parsed.query.iter_all_terms() if f == "text"} if parsed.query else set()
-        hits = _hits(scored, table, registry, terms)
-        corrected = suggestion(params.q, parsed.corrections)
+            if parsed.query is not None:
+                terms = {t for f, t in parsed.query.iter_all_terms() if f == "text"}
+        hits = _hits(page, table, registry, terms)
+        corrected = suggestion(params.q, corrections)
+        understood = [{"facet": c.facet, "value": c.value, "words": c.words}
+                      for c in (parsed.understanding.concepts if parsed.understanding else [])]
         return SearchResult(params, int(len(docs)), hits, facets, filters, corrected, parsed.messages,
-                            (time.perf_counter() - start) * 1000)
+                            (time.perf_counter() - start) * 1000, understood)
 
     @staticmethod
     def _page(engine: Engine, table: DocTable, score, docs: np.ndarray, params: SearchParams,

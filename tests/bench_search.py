@@ -1,14 +1,24 @@
-"""Benchmark of the search (not a pytest test): build time, latency, and SQLite FTS5 alongside.
+"""Benchmark of the search (not a pytest test): relevance, build time, latency, and SQLite FTS5.
 
-Synthetic registries of 13k and 100k partnerships are drawn from the sample surveys'
+Relevance: the judged queries of `tests/fixtures/judged_queries.json` (what staff and
+mayors' offices type: themes, countries and their adjectives, continents, country groups,
+French and foreign names, exonyms, Saint/St variants, typos, a country with a theme, English
+words) run on the sample surveys; each query says what the partnerships it asks for are
+(`country`, `theme`, `french` name…), and a partnership's gain is the share of those it
+meets. Reported: nDCG@10 and the share of queries whose first result is one of the best.
+
+Speed: synthetic registries of 13k and 100k partnerships are drawn from the sample surveys'
 names, countries and themes; the same 200 queries (with facets) run against the index/
 engine and against SQLite FTS5 (`unicode61 remove_diacritics 2`) on the same text.
 
     .venv/bin/python tests/bench_search.py [--sizes 13000 100000] [--out /tmp/bench]
+    .venv/bin/python tests/bench_search.py --relevance [--show 20]   # relevance only
 """
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import random
 import resource
 import sqlite3
@@ -26,9 +36,11 @@ from index.schema import text  # noqa: E402
 from repertoire.ingest import References, ingest_files  # noqa: E402
 from repertoire.model import KINDS, STATUSES, THEMES  # noqa: E402
 from repertoire.registry import Registry, partnership_id  # noqa: E402
+from repertoire.text import fold  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLES = ["enquete-partenariats-2024.xlsx", "questionnaire-export.csv", "reponses-2019.csv", "mise-a-jour-2025.csv"]
+JUDGED = FIXTURES / "judged_queries.json"
 FACET_SQL = ("country", "kind", "status", "region", "departement", "ftype", "decade")
 
 
@@ -105,6 +117,91 @@ def queries(rows: list[dict], n: int = 200, seed: int = 5) -> list[tuple[str, di
         else:
             out.append((rng.choice(theme_words), {"country": [rng.choice(["DE", "IT", "JP", "ES"])]}))
     return out
+
+
+# --- relevance ------------------------------------------------------------------------------
+
+def judged_queries() -> list[dict]:
+    """The judged queries: {q, lang, category, want: {criterion: [accepted values]}}."""
+    return json.loads(JUDGED.read_text(encoding="utf-8"))
+
+
+def _name_key(name: str | None) -> str:
+    """A name compared as people mean it: case, accents, hyphens and St/Ste/Saint folded."""
+    words = ["saint" if w in ("st", "ste", "sainte", "s") else w for w in fold(name or "").split()]
+    return " ".join(words)
+
+
+class Judge:
+    """What each criterion of a judged query means on a registry row."""
+
+    def __init__(self):
+        table = countries().table
+        self.areas = {code: {row.region, row.subregion} for code, row in table.iterrows()}
+        self.groups = countries().groups
+
+    def meets(self, p: dict, criterion: str, accepted: list[str]) -> bool:
+        country = p.get("partner_country") or ""
+        if criterion == "country":
+            return country in accepted
+        if criterion == "group":
+            return any(country in self.groups.get(g, ()) for g in accepted)
+        if criterion == "continent":
+            return bool(self.areas.get(country, set()) & set(accepted))
+        if criterion == "theme":
+            return bool(set((p.get("themes") or "").split(";")) & set(accepted))
+        if criterion in ("kind", "status", "region", "departement"):
+            return (p.get(criterion) or "") in accepted
+        if criterion == "french":
+            return _name_key(p.get("french_name")) in {_name_key(a) for a in accepted}
+        if criterion == "partner":
+            return _name_key(p.get("partner_name")) in {_name_key(a) for a in accepted}
+        raise ValueError(f"unknown criterion {criterion}")
+
+    def gain(self, p: dict, want: dict) -> float:
+        """The share of a query's criteria a partnership meets (1.0: exactly what was asked)."""
+        return sum(self.meets(p, c, v) for c, v in want.items()) / len(want)
+
+
+def ndcg(gains: list[float], ideal: list[float], k: int = 10) -> float:
+    def dcg(values):
+        return sum((2 ** g - 1) / math.log2(i + 2) for i, g in enumerate(values[:k]))
+    best = dcg(sorted(ideal, reverse=True))
+    return dcg(gains) / best if best else 0.0
+
+
+def relevance(index: SearchIndex, registry: Registry, judged: list[dict] | None = None) -> dict:
+    """nDCG@10 and first-result-right share of the judged queries on one index of a registry.
+
+    The first result is right when its gain is the best any partnership reaches."""
+    judge = Judge()
+    rows = registry.partnerships()
+    by_id = {p["id"]: p for p in rows}
+    per_query = []
+    for item in judged or judged_queries():
+        gains_all = [judge.gain(p, item["want"]) for p in rows]
+        result = index.search(SearchParams(item["q"], per_page=10, lang=item.get("lang", "fr")), registry)
+        gains = [judge.gain(by_id[h["id"]], item["want"]) for h in result.hits]
+        best = max(gains_all)
+        per_query.append({"q": item["q"], "category": item["category"], "ndcg": ndcg(gains, gains_all),
+                          "first": bool(gains) and gains[0] == best, "total": result.total,
+                          "took_ms": result.took_ms, "relevant": sum(g == best for g in gains_all)})
+    n = len(per_query)
+    return {"ndcg": sum(q["ndcg"] for q in per_query) / n, "first": sum(q["first"] for q in per_query) / n,
+            "queries": per_query}
+
+
+def print_relevance(report: dict, show: int = 20) -> None:
+    by_category: dict[str, list[dict]] = {}
+    for q in report["queries"]:
+        by_category.setdefault(q["category"], []).append(q)
+    print(f"{len(report['queries'])} judged queries: nDCG@10 {report['ndcg']:.3f}, first result right {report['first']:.1%}")
+    for category, items in by_category.items():
+        print(f"  {category:<14} {len(items):>3}  nDCG@10 {sum(i['ndcg'] for i in items) / len(items):.3f}  "
+              f"first right {sum(i['first'] for i in items) / len(items):.0%}")
+    worst = sorted(report["queries"], key=lambda q: (q["ndcg"], q["first"]))[:show]
+    if show:
+        print("worst:", "; ".join(f"{q['q']!r} {q['ndcg']:.2f}{'' if q['first'] else ' ✗'}" for q in worst))
 
 
 # --- FTS5 ---------------------------------------------------------------------------------
@@ -202,10 +299,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[13_000, 100_000])
     parser.add_argument("--out", type=Path, default=None, help="Working folder (default: a temporary one).")
+    parser.add_argument("--relevance", action="store_true", help="Only the judged queries on the sample surveys.")
+    parser.add_argument("--show", type=int, default=20, help="How many of the worst judged queries to list.")
     args = parser.parse_args()
     workdir = args.out or Path(tempfile.mkdtemp(prefix="bench-search-"))
     workdir.mkdir(parents=True, exist_ok=True)
     base = sample_rows(workdir)
+    sample = Registry(workdir / "sample.sqlite3")
+    build_index(sample, workdir / "index-sample")
+    print_relevance(relevance(SearchIndex(workdir / "index-sample"), sample), args.show)
+    if args.relevance:
+        return
     print(f"{'size':>7} {'build s':>8} {'cpu s':>6} {'p50 ms':>7} {'p95 ms':>7} | {'FTS5 p50':>8} {'FTS5 p95':>8} | {'×p50':>5} {'×p95':>5}")
     for size in args.sizes:
         r = run(size, base, workdir)
