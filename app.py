@@ -21,7 +21,7 @@ import index
 import maps
 import web
 from web.accounts import ROLES, AccountError
-from web import auth
+from web import auth, outreach_cli
 from web.auth import role_required
 from web.jobs import Tracker, report_result
 from web.staff import columns as survey_columns, instance_vocabulary
@@ -94,6 +94,10 @@ def cli() -> None:
     """Répertoire des partenariats de coopération décentralisée."""
 
 
+for _command in outreach_cli.COMMANDS:  # `campaign`, `match` (web/outreach_cli.py)
+    cli.add_command(_command)
+
+
 @cli.command("ingest")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--job", hidden=True, help="Record progress and result for the staff pages (web/jobs.py).")
@@ -163,6 +167,10 @@ def ingest_with_progress(files: tuple[str, ...], tracker: Tracker) -> list:
         if report.unchanged:
             line += f", {report.unchanged} already ingested (unchanged)"
         click.echo(line)
+        if report.campaign:  # a campaign answer (repertoire/campaign.py)
+            c = report.campaign
+            click.echo(f"    campaign answer of {c['survey_date']}: {c['confirmed']} confirmed unchanged, {c['changed']} changed, "
+                       f"{c['ended']} ended ({c['deleted']} by a deleted row)")
         for reject in report.rejects[:20]:
             where = f"{reject.sheet}, " if reject.sheet else ""
             click.echo(f"    {where}row {reject.row}: {reject.reason}")

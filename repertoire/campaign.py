@@ -31,7 +31,7 @@ from typing import Iterable
 import pandas as pd
 
 from .editing import EditError, _alias, validate
-from .model import KINDS, STATUSES, THEMES, FileReport, Reject
+from .model import KINDS, STATUS_LABELS, THEMES, UNSPECIFIED, FileReport, Reject
 from .registry import Registry, now
 from .surveys import SurveyChunk
 from .text import fold
@@ -149,7 +149,7 @@ def write_workbook(registry: Registry, french_ids: list[str], path: Path | str, 
 
     lists = book.create_sheet(LISTS_SHEET)
     countries = sorted({country_name(code) for code in _all_country_codes(registry)} | {country_name(r["partner_country"]) for r in links})
-    columns = {"kinds": _labels(KINDS), "statuses": _labels(STATUSES), "themes": _labels(THEMES),
+    columns = {"kinds": _labels(KINDS), "statuses": _labels(STATUS_LABELS), "themes": _labels(THEMES),
                "countries": countries, "collectivites": [names.get(f, f) for f in french_ids]}
     ranges = {}
     for number, (name, values) in enumerate(columns.items(), start=1):
@@ -201,7 +201,7 @@ def write_workbook(registry: Registry, french_ids: list[str], path: Path | str, 
         cells = {"id": record["id"], "Collectivité française": record["french_name"],
                  "Collectivité partenaire": values["partner_name"], "Pays": country_name(record["partner_country"]),
                  "Région ou province": values["partner_region"], "Type de lien": _label(KINDS, values["kind"]),
-                 "Statut": _label(STATUSES, values["status"]), "Depuis (année)": values["since"],
+                 "Statut": _label(STATUS_LABELS, values["status"] or UNSPECIFIED), "Depuis (année)": values["since"],
                  "Jusqu'en (année)": values["until"], "Description": values["description"]}
         for n, theme in enumerate(values["themes"], start=1):
             cells[f"Thématique {n}"] = _label(THEMES, theme)
@@ -408,7 +408,8 @@ def coded(values: dict, vocabulary) -> dict:
     out = dict(values)
     try:
         out["kind"] = _code(values.get("kind"), KINDS, vocabulary.kinds)
-        out["status"] = _code(values.get("status"), STATUSES, vocabulary.statuses)
+        status = _code(values.get("status"), STATUS_LABELS, vocabulary.statuses)
+        out["status"] = None if status == UNSPECIFIED else status  # « Non précisé »: no status given
         out["themes"] = _theme_codes(values.get("themes") or [], vocabulary)
         for name in ("since", "until"):
             if values.get(name) is not None:

@@ -19,7 +19,7 @@ COLUMNS = {
     "communes.csv.gz": ["code", "nom", "type", "current", "departement", "region", "population", "lat", "lon"],
     "departements.csv": ["code", "nom", "region", "chef_lieu", "lat", "lon", "zone"],
     "regions.csv": ["code", "nom", "chef_lieu", "lat", "lon", "zone"],
-    "epci.csv": ["siren", "nom", "type", "departement", "region", "members", "lat", "lon"],
+    "epci.csv": ["siren", "nom", "type", "departement", "region", "members", "population", "lat", "lon"],
     "countries.csv": [
         "code", "alpha3", "numeric", "name_fr", "name_en", "official_fr", "demonym_fr_m",
         "demonym_fr_f", "region", "subregion", "lat", "lon",
@@ -190,3 +190,13 @@ def test_names_in_their_own_script(gazetteer: pd.DataFrame) -> None:
 def test_names_start_with_the_main_name(gazetteer: pd.DataFrame) -> None:
     first = gazetteer["names"].str.split("|").str[0]
     assert (first == gazetteer["name"]).all()
+
+
+
+def test_an_epci_has_the_population_of_its_member_communes() -> None:
+    epci = load("epci.csv")
+    assert (epci["population"] != "").all()
+    lyon = epci[epci["type"] == "MET69"].iloc[0]
+    communes = load("communes.csv.gz").set_index("code")
+    assert int(communes.loc["69123", "population"]) < int(lyon["population"])  # Lyon and 57 more communes
+    assert 1_300_000 < int(lyon["population"]) < 1_500_000  # INSEE: 1.4 million in the Métropole

@@ -425,6 +425,7 @@ def summarize_epci(epci: dict, towns: dict[str, dict]) -> dict:
         "departement": main["departement"],
         "region": main["region"],
         "members": len(members),
+        "population": sum(t["population"] or 0 for t in members) or None,
         "lat": round_coord(lat),
         "lon": round_coord(lon),
     }

@@ -1,0 +1,224 @@
+"""Matchmaking: which French collectivités to call for a partner request from abroad.
+
+"A town in Senegal looks for a French partner working on water; who should we call?" The
+registry knows who is already present in that country or that region abroad, who works on
+that theme, where each collectivité is, and (from the official data) how many people live
+there. `match` ranks the collectivités by those criteria, each result with its reasons in
+words, so that staff can judge the ranking instead of trusting a number.
+
+Scores (out of 100): presence in the country 40 (+4 per further live link, up to +12;
+only ended links: 15); in the region asked 15; the theme in that country 20, elsewhere 10;
+near the département asked up to 15; comparable population up to 10. A collectivité with
+neither the country nor the theme is no candidate: nearness or size alone says nothing of
+its experience. Ended links count for little: a partnership that stopped is a contact, not
+a competence.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import pandas as pd
+
+from .model import KINDS, THEMES
+from .places import FrenchPlaces
+from .registry import Registry
+from .text import fold
+
+COUNTRY, COUNTRY_EXTRA, COUNTRY_EXTRA_MAX, ENDED_ONLY = 40, 4, 12, 15
+REGION = 15
+THEME_THERE, THEME_ELSEWHERE = 20, 10
+SAME_DEPARTEMENT, SAME_REGION, NEAR_KM, NEAR = 15, 8, 150, 5
+SIZE = 10
+SIZE_RATIO = 3.0  # populations within a factor 3 are "comparable"
+
+
+@dataclass
+class Request:
+    """What a partner from abroad asks for."""
+
+    country: str  # ISO code
+    region: str | None = None  # the partner's state, province, region abroad
+    theme: str | None = None  # a theme code
+    near: str | None = None  # a French département code
+    size: int | None = None  # the partner's population
+
+    def problems(self) -> list[str]:
+        """What makes the request unusable (unknown codes), in words."""
+        found = []
+        if not (len(self.country or "") == 2 and self.country.isalpha()):
+            found.append(f"unknown country code: {self.country!r}")
+        if self.theme and self.theme not in THEMES:
+            found.append(f"unknown theme: {self.theme!r} (one of {', '.join(THEMES)})")
+        if self.size is not None and self.size <= 0:
+            found.append("size: a population, more than 0")
+        return found
+
+
+@dataclass
+class Match:
+    french_id: str
+    french_name: str
+    score: int
+    reasons: list[str]
+    partnerships: list[dict] = field(default_factory=list)
+    french_type: str | None = None
+    departement: str | None = None
+    population: int | None = None
+
+    def to_dict(self) -> dict:
+        return {"french_id": self.french_id, "french_name": self.french_name, "score": self.score,
+                "reasons": self.reasons, "partnerships": self.partnerships, "french_type": self.french_type,
+                "departement": self.departement, "population": self.population}
+
+
+# Reasons in French and English; {country} and {theme} are names in the language.
+WORDS = {
+    "country": ("{n} partenariat{s} dans le pays demandé ({country})", "{n} partnership{s} in the country asked ({country})"),
+    "country_theme": (", dont {m} sur le thème « {theme} »", ", {m} of them on {theme}"),
+    "country_theme_all": (", sur le thème « {theme} »", ", on {theme}"),
+    "ended": ("{n} partenariat{s} terminé{s} dans le pays demandé ({country})", "{n} ended partnership{s} in the country asked ({country})"),
+    "region": ("déjà présente dans la région demandée ({region})", "already present in the region asked ({region})"),
+    "theme": ("travaille sur le thème « {theme} » ({n} partenariat{s}, dans d'autres pays)",
+              "works on {theme} ({n} partnership{s}, in other countries)"),
+    "same_departement": ("même département que la demande ({name})", "same département as the request ({name})"),
+    "same_region": ("même région que la demande ({name})", "same region as the request ({name})"),
+    "near": ("à {km} km du département demandé ({name})", "{km} km from the département asked ({name})"),
+    "size": ("taille comparable ({population} habitants)", "comparable size ({population} inhabitants)"),
+}
+
+
+def _say(key: str, lang: str, **values) -> str:
+    n = values.get("n", 1)
+    plural = "s" if n and n > 1 else ""
+    return WORDS[key][lang == "en"].format(s=plural, **values)
+
+
+def _number(value: int, lang: str) -> str:
+    from babel.numbers import format_decimal
+    return format_decimal(value, locale="en" if lang == "en" else "fr")
+
+
+@lru_cache(maxsize=2)
+def populations(places: FrenchPlaces) -> dict[str, int]:
+    """french_id → population, from the official data: communes as etalab gives them,
+    départements and régions as the sum of their communes, EPCI as the sum of their members."""
+    communes = places.communes
+    numbers = pd.to_numeric(communes["population"], errors="coerce")
+    found = {f"commune:{code}": int(n) for code, n in zip(communes.index, numbers) if n == n}
+    for level, column in (("departement", "departement"), ("region", "region")):
+        for code, total in numbers.groupby(communes[column]).sum().items():
+            if total > 0:
+                found[f"{level}:{code}"] = int(total)
+    if "population" in places.epci:
+        for siren, n in zip(places.epci.index, pd.to_numeric(places.epci["population"], errors="coerce")):
+            if n == n:
+                found[f"epci:{siren}"] = int(n)
+    return found
+
+
+def _km(a: tuple, b: tuple) -> float:
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6371 * math.asin(math.sqrt(h))
+
+
+def _same_region(asked: str, written: str | None) -> bool:
+    """A partner's region written by a survey against the one asked: folded, either containing
+    the other (`Dakar` / `Région de Dakar`)."""
+    if not written:
+        return False
+    one, two = fold(asked), fold(written)
+    return bool(one) and (one == two or f" {one} " in f" {two} " or f" {two} " in f" {one} ")
+
+
+def match(registry: Registry, request: Request, places: FrenchPlaces, country_name, limit: int = 10,
+          lang: str = "fr", exclude: set[str] | frozenset = frozenset()) -> list[Match]:
+    """The French collectivités that fit the request best, with their reasons.
+
+    `country_name(code, lang)` names a country in the language of the reasons; `exclude`
+    leaves out collectivités (the one whose page shows "they work there too").
+    """
+    theme_name = THEMES[request.theme][lang == "en"] if request.theme else ""
+    country = country_name(request.country, lang)
+    rows = registry.partnerships("partner_country = ?" + (" OR (';' || themes || ';') LIKE ?" if request.theme else ""),
+                                 [request.country] + ([f"%;{request.theme};%"] if request.theme else []),
+                                 order="french_id, partner_name")
+    by_french: dict[str, list[dict]] = {}
+    for row in rows:
+        if row["french_id"] not in exclude:
+            by_french.setdefault(row["french_id"], []).append(row)
+    people = populations(places)
+    near = places.record(f"departement:{request.near}") if request.near else None
+    results = []
+    for french_id, links in by_french.items():
+        score, reasons = 0, []
+        there = [r for r in links if r["partner_country"] == request.country]
+        live = [r for r in there if r["status"] != "termine"]
+        if live:
+            score += COUNTRY + min(COUNTRY_EXTRA * (len(live) - 1), COUNTRY_EXTRA_MAX)
+            reason = _say("country", lang, n=len(live), country=country)
+            if request.theme and (on_theme := [r for r in live if request.theme in (r["themes"] or "").split(";")]):
+                score += THEME_THERE
+                reason += _say("country_theme" if len(on_theme) < len(live) else "country_theme_all", lang,
+                               m=len(on_theme), theme=theme_name)
+            reasons.append(reason)
+        elif there:
+            score += ENDED_ONLY
+            reasons.append(_say("ended", lang, n=len(there), country=country))
+        if request.region and (hits := [r for r in live if _same_region(request.region, r["partner_region"])]):
+            score += REGION
+            reasons.append(_say("region", lang, region=hits[0]["partner_region"]))
+        if request.theme and not any(request.theme in (r["themes"] or "").split(";") for r in live):
+            elsewhere = [r for r in links if r["partner_country"] != request.country and r["status"] != "termine"
+                         and request.theme in (r["themes"] or "").split(";")]
+            if elsewhere:
+                score += THEME_ELSEWHERE
+                reasons.append(_say("theme", lang, n=len(elsewhere), theme=theme_name))
+        if not score:
+            continue
+        first = links[0]
+        if near is not None:
+            if first["departement"] and first["departement"] == request.near:
+                score += SAME_DEPARTEMENT
+                reasons.append(_say("same_departement", lang, name=near.name))
+            elif first["region"] and first["region"] == near.region:
+                score += SAME_REGION
+                reasons.append(_say("same_region", lang, name=near.name))
+            elif first["french_lat"] is not None and near.lat is not None:
+                km = _km((first["french_lat"], first["french_lon"]), (float(near.lat), float(near.lon)))
+                if km <= NEAR_KM:
+                    score += NEAR
+                    reasons.append(_say("near", lang, km=round(km), name=near.name))
+        population = people.get(french_id)
+        if request.size and population:
+            ratio = abs(math.log(population / request.size)) / math.log(SIZE_RATIO)
+            if ratio < 1:
+                score += round(SIZE * (1 - ratio))
+                reasons.append(_say("size", lang, population=_number(population, lang)))
+        results.append(Match(french_id, first["french_name"], score, reasons, [], first["french_type"],
+                             first["departement"], population))
+    results.sort(key=lambda m: (-m.score, m.french_name))
+    results = results[:limit]
+    for result in results:  # its current partnerships, the country asked first
+        current = registry.partnerships("french_id = ? AND coalesce(status, '') != 'termine'", [result.french_id],
+                                        order="partner_country != ?, partner_country, partner_name".replace("?", _quoted(request.country)))
+        result.partnerships = [_brief(r) for r in current]
+    return results
+
+
+def _quoted(code: str) -> str:
+    """An ISO code as an SQL literal (checked: two letters)."""
+    return f"'{code}'" if len(code) == 2 and code.isalpha() else "''"
+
+
+def _brief(record: dict) -> dict:
+    """A partnership as a match lists it (public fields only)."""
+    return {"id": record["id"], "partner_name": record["partner_name"], "partner_country": record["partner_country"],
+            "partner_region": record["partner_region"], "kind": record["kind"], "status": record["status"],
+            "since": record["since"], "themes": [t for t in (record["themes"] or "").split(";") if t]}
+
+
+def kind_label(code: str | None, lang: str = "fr") -> str:
+    return KINDS[code][lang == "en"] if code in KINDS else ""
