@@ -8,6 +8,7 @@ import gzip
 import json as _json
 import os
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -21,9 +22,9 @@ import index
 import maps
 import web
 from web.accounts import ROLES, AccountError
-from web import auth, outreach_cli
+from web import auth, budget, outreach_cli
 from web.auth import role_required
-from web.jobs import Tracker, report_result
+from web.jobs import Jobs, Tracker, report_result
 from web.staff import columns as survey_columns, instance_vocabulary
 from index.facets import FACET_NAMES
 from repertoire.export import BINARY_FORMATS, FORMATS, REJECT_COLUMNS, export_rows, to_csv, write
@@ -33,6 +34,7 @@ from repertoire.normalize import Vocabulary
 from repertoire import unplaced
 from repertoire.countries import Countries
 from repertoire.pdf import FontError, Options, RepertoireError, cached_repertoire, country_repertoire
+from repertoire.pdf.service import Busy, being_made, cache_path
 from repertoire.registry import Registry
 
 
@@ -54,6 +56,11 @@ def create_app(config: dict | None = None) -> Flask:
         CHAPTERS_DIR=str(instance / "chapters"),
         JOBS=str(instance / "jobs.sqlite3"),
         MAX_CONTENT_LENGTH=100 * 1024 * 1024,  # survey uploads (web/staff/upload.py)
+        REQUEST_BUDGET=float(os.environ.get("REPERTOIRE_REQUEST_BUDGET", 30)),  # seconds (web/budget.py)
+        PDF_INLINE_LIMIT=1000,
+        MAP_LIMIT=10_000,  # links on one web map (/carte): more is slow to draw and unreadable  # partnerships: a bigger book is made by a background job, not a request
+        # after an ingest, every country's books are made by a background job (not in tests)
+        MAKE_BOOKS_AHEAD=os.environ.get("REPERTOIRE_MAKE_BOOKS_AHEAD", "1") != "0" and not (config or {}).get("TESTING"),
         JSON_SORT_KEYS=False,
         BABEL_TRANSLATION_DIRECTORIES=str(web.FOLDER / "translations"),
         **auth.CONFIG,
@@ -78,6 +85,7 @@ def get_registry() -> Registry:
     """The registry of this request or command, opened once."""
     if "registry" not in g:
         g.registry = Registry(current_app.config["REGISTRY"])
+        budget.guard(g.registry.db)  # a request's queries stop at its deadline (web/budget.py)
     return g.registry
 
 
@@ -110,6 +118,10 @@ def ingest_command(files: tuple[str, ...], job: str | None) -> None:
         tracker.progress(1.0, "index")
         after_ingest(get_registry())
         tracker.finish({"files": [report_result(r) for r in reports], "partnerships": count})
+    if current_app.config["MAKE_BOOKS_AHEAD"] and any(r.accepted or r.merged for r in reports):
+        codes = [r[0] for r in get_registry().iter_rows("SELECT DISTINCT partner_country FROM partnerships ORDER BY 1")]
+        if make_ahead(codes, "ingest"):
+            click.echo(f"Répertoires: {len(codes)} countries being made by a background job.", err=True)
     if any(report.error for report in reports):
         raise SystemExit(1)
 
@@ -275,7 +287,7 @@ def user_group() -> None:
 @user_group.command("add")
 @click.argument("email")
 @click.option("--role", type=click.Choice(ROLES), required=True, help="staff: everything; member: contacts and members' PDFs.")
-@click.password_option(help="Asked twice when not given (at least 10 characters).")
+@click.password_option(help="Asked twice when not given: at least 10 characters, hard to guess (zxcvbn), not the e-mail.")
 def user_add_command(email: str, role: str, password: str) -> None:
     """Create an account, or give an existing one this role and password."""
     try:
@@ -379,12 +391,19 @@ def map_partnerships(params: "index.SearchParams") -> tuple[list[dict], str]:
     """Every partnership a search matches (all pages, by name), and a note for the page."""
     params.sort, params.per_page, params.page = "name", index.search.MAX_PER_PAGE, 1
     ids: list[str] = []
+    limit = current_app.config["MAP_LIMIT"]
     try:
         while True:
             result = current_app.extensions["search_index"].search(params)
             ids += [hit["id"] for hit in result.hits]
+            if len(ids) >= limit:  # a map of every link at 390,000 took 46 s and showed a blot
+                note = gettext("Carte des %(shown)s premiers partenariats sur %(total)s : affinez la recherche "
+                               "(pays, thème, région) pour les voir tous.", shown=f"{limit:,}".replace(",", "\u202f"),
+                               total=f"{result.total:,}".replace(",", "\u202f"))
+                return maps.links_by_ids(get_registry(), ids[:limit]), note
             if params.page >= result.pages:
                 return maps.links_by_ids(get_registry(), ids), ""
+            budget.check()
             params.page += 1
     except index.IndexMissing:
         values = {"q": params.q} | {k: v[0] for k, v in params.filters.items() if v}
@@ -545,23 +564,78 @@ def print_maps(partnerships: list[dict], code: str) -> tuple[bytes | None, bytes
     return drawn[0], drawn[1]
 
 
-def repertoire_file(code: str, members: bool = False) -> Path:
-    """The cached PDF of a country, made on demand until the registry changes."""
+def repertoire_file(code: str, members: bool = False, wait: float | None = None) -> Path:
+    """The cached PDF of a country, made on demand until the registry changes (once however
+    many ask: repertoire/pdf/service.py); Busy when another maker holds it beyond `wait` s."""
     registry = get_registry()
     options = Options(members=members, chapters_dir=current_app.config["CHAPTERS_DIR"])
-    return cached_repertoire(registry, code, current_app.config["CACHE_DIR"], options,
+    return cached_repertoire(registry, code, current_app.config["CACHE_DIR"], options, wait=wait,
                              maps=lambda: print_maps(registry.partnerships("partner_country = ?", [code]), code))
 
 
-def send_repertoire(code: str, members: bool):
+def partner_count(code: str) -> int:
+    """Partnerships with a country; 0 for a code that is not one (answered before any work)."""
+    if not (len(code) == 2 and code.isascii() and code.isalpha()):
+        return 0
+    return get_registry().iter_rows("SELECT count(*) FROM partnerships WHERE partner_country = ?",
+                                    [code.upper()]).fetchone()[0]
+
+
+def make_ahead(codes: list[str], user: str) -> str | None:
+    """Start a background job making both editions of these countries' PDFs (`repertoire pdf
+    --warm`), unless one was started for them less than ten minutes ago; its job id."""
+    folder = Path(current_app.config["CACHE_DIR"]) / "pdf"
+    folder.mkdir(parents=True, exist_ok=True)
+    marker = folder / f"warm-{'-'.join(codes) if len(codes) < 5 else 'all'}.queued"
     try:
-        path = repertoire_file(code.upper(), members)
+        if time.time() - marker.stat().st_mtime < 600:
+            return None
+    except FileNotFoundError:
+        pass
+    marker.touch()
+    jobs = Jobs(current_app.config["JOBS"])
+    job_id = jobs.create("pdf", user, codes)
+    logs = Path(current_app.instance_path) / "jobs"
+    logs.mkdir(exist_ok=True)
+    jobs.start(job_id, ["pdf", "--warm", *codes], current_app.instance_path, logs / f"{job_id}.log")
+    return job_id
+
+
+def book_in_preparation(code: str):
+    """503 with Retry-After: the book is being made by a background job."""
+    response = render_template("error.html", status=503, message=gettext(
+        "Le répertoire de ce pays est en préparation : réessayez dans quelques minutes."))
+    return Response(response, status=503, headers={"Retry-After": "60", "Cache-Control": "no-store"})
+
+
+def send_repertoire(code: str, members: bool):
+    """A country's PDF: unknown codes answer 404 at once; a cached file is sent; a small book is
+    made within the request's budget (others asking meanwhile wait for that one); a big one
+    (over PDF_INLINE_LIMIT partnerships) is left to a background job, and the answer is 503
+    Retry-After, as it is when another maker takes longer than half the budget."""
+    count = partner_count(code)
+    if not count:
+        abort(404, description=gettext("Aucun partenariat avec ce pays."))
+    code = code.upper()
+    path = cache_path(get_registry(), code, current_app.config["CACHE_DIR"],
+                      Options(members=members, chapters_dir=current_app.config["CHAPTERS_DIR"]))
+    if not path.exists():
+        if count > current_app.config["PDF_INLINE_LIMIT"]:
+            if not being_made(path):
+                make_ahead([code], "auto")
+            return book_in_preparation(code)
+    try:
+        path = repertoire_file(code, members, wait=current_app.config["REQUEST_BUDGET"] / 2)
+        handle = path.open("rb")  # open now: a newer version may replace the file while it is sent
+    except Busy:
+        return book_in_preparation(code)
     except RepertoireError as exc:
         abort(404, description=str(exc))
     except FontError as exc:
         abort(503, description=str(exc))
     name = f"repertoire-{code.lower()}{'-membres' if members else ''}.pdf"
-    return send_file(path, mimetype="application/pdf", download_name=name, max_age=3600)
+    return send_file(handle, mimetype="application/pdf", download_name=name, max_age=3600,
+                     last_modified=path.stat().st_mtime)
 
 
 @pdf_blueprint.route("/pays/<code>/repertoire.pdf")
@@ -594,6 +668,7 @@ def pdf_command(countries: tuple[str, ...], all_countries: bool, output: str | N
     codes = [c.upper() for c in countries] or [
         r[0] for r in registry.iter_rows("SELECT DISTINCT partner_country FROM partnerships ORDER BY 1")]
     if warm:
+        os.nice(10)  # a background job: requests come first
         with Tracker(current_app.config["JOBS"], job) as tracker:
             warm_repertoires(codes, tracker)
         return

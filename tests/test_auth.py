@@ -101,3 +101,13 @@ def test_behind_a_proxy_the_client_address_is_limited_not_the_proxy(tmp_path):
     assert attempt("198.51.100.2", "another@else.org") == 401  # another visitor behind the same proxy may try
     assert attempt("198.51.100.2") == 429  # but not on the account under attack
     limiter.reset()
+
+
+@pytest.mark.parametrize("password, why", [
+    ("aaaaaaaaaa", "too easy to guess"), ("azertyuiop", "too easy to guess"), ("motdepasse123", "too easy to guess"),
+    ("agent@ville.fr", "e-mail"), ("AGENT@VILLE.FR", "e-mail"), ("agent@ville.fr2024!", "e-mail")])
+def test_the_cli_refuses_a_guessable_password_or_the_accounts_own_email(fresh_app, password, why):
+    result = fresh_app.test_cli_runner().invoke(cli, ["user", "add", "agent@ville.fr", "--role", "staff",
+                                                      "--password", password])
+    assert result.exit_code == 1 and why in result.output
+    assert fresh_app.extensions["accounts"].get("agent@ville.fr") is None

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import url_for
+from werkzeug.routing import IntegerConverter
 
 from conftest import MEMBER, STAFF, login
 
@@ -13,7 +14,7 @@ def staff_rules(app) -> list:
 
 def sample_url(app, rule) -> str:
     """The rule's address with a value in each part (refusal comes before any lookup)."""
-    values = {name: 1 if type(converter).__name__ == "IntegerConverter" else "x"
+    values = {name: 1 if isinstance(converter, IntegerConverter) else "x"
               for name, converter in rule._converters.items()}
     with app.test_request_context():
         return url_for(rule.endpoint, **values)
@@ -59,3 +60,26 @@ def test_member_posts_with_a_valid_token_are_still_refused(app, accounts):
     for rule in staff_rules(app):
         if "POST" in rule.methods:
             assert member.post(sample_url(app, rule), data={"csrf_token": token}).status_code == 403, rule.rule
+
+
+def test_a_number_too_big_for_sqlite_in_an_address_is_not_found(app, accounts):
+    staff = app.test_client()
+    login(staff, STAFF)
+    for number in (2**63, 10**40):
+        assert staff.get(f"/staff/rejets/{number}").status_code == 404
+    assert staff.get(f"/staff/rejets/{2**63 - 1}").status_code == 404  # the largest SQLite id: looked up, absent
+
+
+def test_a_redirect_never_copies_a_forged_host_header(app):
+    client = app.test_client()
+    for path, expected in (("/staff", "/staff/"), ("/pays/jp/carte", "/carte/pays/JP")):
+        response = client.get(path, headers={"Host": "evil.example"})
+        assert response.status_code in (302, 308) and response.headers["Location"] == expected
+
+
+def test_a_host_outside_the_trusted_hosts_is_refused(tmp_path):
+    from app import create_app
+    app = create_app({"TESTING": True, "INSTANCE": str(tmp_path), "TRUSTED_HOSTS": ["repertoire.example.org"]})
+    client = app.test_client()
+    assert client.get("/staff", headers={"Host": "evil.example"}).status_code == 400
+    assert client.get("/staff", headers={"Host": "repertoire.example.org"}).status_code == 308

@@ -6,14 +6,17 @@ app.py keeps the factory, the CLI and the table of blueprints.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from flask import Flask, request
 from flask_babel import Babel
+from werkzeug.routing import IntegerConverter
 
 from index import SearchIndex
 
-from . import auth, errors, labels, logs
+from . import auth, budget, errors, labels, logs
 from .api import api
 from .health import health
 from .pages import pages
@@ -23,10 +26,32 @@ LANGUAGES = ("fr", "en")
 FOLDER = Path(__file__).resolve().parent  # templates/, static/, translations/ beside this file
 
 
+class SQLiteInteger(IntegerConverter):
+    """`<int:…>` in a route: a number SQLite can hold (64-bit signed), else no route (404).
+
+    Werkzeug's own converter takes any length of digits; SQLite raised OverflowError on
+    /staff/rejets/99999999999999999999 and the page answered 500.
+    """
+
+    def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):
+        super().__init__(map, fixed_digits, min, 2**63 - 1 if max is None else max, signed)
+
+
 def select_locale() -> str:
     """French unless English was asked for (?lang=en, then remembered in a cookie)."""
     lang = request.args.get("lang") or request.cookies.get("lang")
     return lang if lang in LANGUAGES else "fr"
+
+
+def relative_location(response):
+    """A redirect names a path of this site, never a host taken from the request: Werkzeug's
+    308 (a missing trailing slash) copied a forged Host header into its Location."""
+    location = response.headers.get("Location")
+    if location:
+        parts = urlsplit(location)
+        if parts.netloc and parts.netloc == request.host:
+            response.headers["Location"] = urlunsplit(("", "", parts.path or "/", parts.query, parts.fragment))
+    return response
 
 
 def init_app(app: Flask, get_registry) -> None:
@@ -35,7 +60,14 @@ def init_app(app: Flask, get_registry) -> None:
     `get_registry()` opens the request's registry (app.py's); one SearchIndex per app keeps
     the live index generation open between requests.
     """
+    app.url_map.converters["int"] = SQLiteInteger
+    # The host names this site answers to (REPERTOIRE_HOSTS="repertoire.example.org,…"): any
+    # other Host header is refused with 400. Unset, every host is served, redirects stay relative.
+    hosts = app.config.get("TRUSTED_HOSTS") or [h.strip() for h in os.environ.get("REPERTOIRE_HOSTS", "").split(",") if h.strip()]
+    app.config["TRUSTED_HOSTS"] = hosts or None
+    app.after_request(relative_location)
     logs.init_app(app)  # one JSON line per request (LOG_JSON)
+    budget.init_app(app)  # each request's deadline (REQUEST_BUDGET)
     app.extensions["registry"] = get_registry
     app.extensions["search_index"] = SearchIndex(app.config["INDEX_DIR"])
     Babel(app, locale_selector=select_locale)

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 
 from flask_login import UserMixin
+from zxcvbn import zxcvbn
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from repertoire.registry import now
@@ -18,6 +19,9 @@ from .store import SmallStore
 # Staff can do everything members can: see contacts, download the members' edition.
 ROLES = ("staff", "member")
 MIN_PASSWORD = 10
+# zxcvbn's score (0–4): 3 is "safely unguessable: moderate protection from offline attacks"
+# (about 10^8 guesses). It knows repeats, sequences, keyboard walks, common words and dates.
+MIN_STRENGTH = 3
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 SCHEMA = """
@@ -49,6 +53,20 @@ class User(UserMixin):
         return self.role in ROLES
 
 
+def check_password(password: str, email: str) -> None:
+    """Refuse a password that is short, guessable (zxcvbn), or made of the account's own
+    e-mail address: AccountError says why, and what zxcvbn suggests."""
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"password too short: at least {MIN_PASSWORD} characters")
+    words = [email, *re.split(r"[@.\-_+]", email)]
+    if password.strip().lower() in {w.lower() for w in words} or email.lower() in password.lower():
+        raise AccountError("password too close to the account's e-mail address")
+    verdict = zxcvbn(password[:100], user_inputs=words)  # its cost grows with length
+    if verdict["score"] < MIN_STRENGTH:
+        hints = " ".join(filter(None, [verdict["feedback"].get("warning"), *verdict["feedback"].get("suggestions", [])]))
+        raise AccountError(f"password too easy to guess{': ' + hints if hints else ''}")
+
+
 class Accounts(SmallStore):
     """The users table; one connection per use, as logins are rare."""
 
@@ -61,8 +79,7 @@ class Accounts(SmallStore):
             raise AccountError(f"not an e-mail address: {email!r}")
         if role not in ROLES:
             raise AccountError(f"unknown role {role!r}: {' or '.join(ROLES)}")
-        if len(password) < MIN_PASSWORD:
-            raise AccountError(f"password too short: at least {MIN_PASSWORD} characters")
+        check_password(password, email)
         with self._connect() as db:
             db.execute("INSERT INTO users (email, password_hash, role, created_at) VALUES (?,?,?,?) "
                        "ON CONFLICT(email) DO UPDATE SET password_hash = excluded.password_hash, role = excluded.role",

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import sqlite3
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from index import IndexMissing
+
+from . import budget
 
 
 def wants_json() -> bool:
@@ -15,6 +17,10 @@ def wants_json() -> bool:
 
 
 def handle(error: Exception):
+    if isinstance(error, SecurityError):  # a Host not in TRUSTED_HOSTS: no URL can be built for it
+        return Response(_("Nom d'hôte non reconnu."), status=400, mimetype="text/plain")
+    if budget.interrupted(error):  # the request's SQL ran past its budget (web/budget.py)
+        error = budget.OverBudget()
     if isinstance(error, IndexMissing):
         status, message = 503, _("L'index de recherche n'est pas encore construit (commande « repertoire index »).")
     elif isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
@@ -25,9 +31,10 @@ def handle(error: Exception):
     else:
         current_app.logger.exception("unhandled error on %s", request.path)
         status, message = 500, InternalServerError.description
+    headers = {"Retry-After": "30"} if status == 503 else {}
     if wants_json():
-        return jsonify({"error": {"status": status, "message": message}}), status
-    return render_template("error.html", status=status, message=message), status
+        return jsonify({"error": {"status": status, "message": message}}), status, headers
+    return render_template("error.html", status=status, message=message), status, headers
 
 
 def init_app(app: Flask) -> None:
