@@ -9,6 +9,7 @@ import json as _json
 import os
 import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import click
@@ -77,7 +78,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(pdf_blueprint)  # --- pdf ---
     app.register_blueprint(maps_blueprint)  # --- maps ---
     web.init_app(app, get_registry)  # --- search, pages and API ---
-    app.extensions.setdefault("after_ingest", []).append(update_search_index)  # --- search ---
+    app.extensions.setdefault("during_ingest", []).append(search_index_feed)  # --- search ---
+    app.extensions.setdefault("after_ingest", []).append(update_search_index)
     return app
 
 
@@ -111,8 +113,10 @@ for _command in outreach_cli.COMMANDS:  # `campaign`, `match` (web/outreach_cli.
 @click.option("--job", hidden=True, help="Record progress and result for the staff pages (web/jobs.py).")
 def ingest_command(files: tuple[str, ...], job: str | None) -> None:
     """Read survey files into the registry and report, per file, what became of each row."""
-    with Tracker(current_app.config["JOBS"], job) as tracker:
-        reports = ingest_with_progress(files, tracker)
+    with Tracker(current_app.config["JOBS"], job) as tracker, ExitStack() as feeds:
+        # What follows the registry (the index) may take the rows as they are saved.
+        during = [feeds.enter_context(start(get_registry())) for start in current_app.extensions.get("during_ingest", [])]
+        reports = ingest_with_progress(files, tracker, saved=lambda rows: [feed.add(rows) for feed in during])
         count = get_registry().count()
         click.echo(f"Registry: {count} partnerships.")
         tracker.progress(1.0, "index")
@@ -154,7 +158,7 @@ def after_ingest(registry: Registry) -> None:
         hook(registry)
 
 
-def ingest_with_progress(files: tuple[str, ...], tracker: Tracker) -> list:
+def ingest_with_progress(files: tuple[str, ...], tracker: Tracker, saved=None) -> list:
     """Ingest file after file under a progress bar over the bytes read; print each report."""
     registry = get_registry()
     columns = survey_columns()
@@ -167,7 +171,7 @@ def ingest_with_progress(files: tuple[str, ...], tracker: Tracker) -> list:
             def advance(_, share: float, path=path) -> None:
                 bar.update(done + int(share * sizes[path]) - bar.pos)
                 tracker.progress(bar.pos / total, Path(path).name)
-            reports += ingest_files(registry, [path], references, columns, progress=advance)
+            reports += ingest_files(registry, [path], references, columns, progress=advance, saved=saved)
             done += sizes[path]
             bar.update(done - bar.pos)
     for report in reports:
@@ -318,9 +322,16 @@ def user_remove_command(email: str) -> None:
 # to date after `repertoire ingest`; pages and the JSON API are the web/ blueprints.
 
 
+def search_index_feed(registry: Registry) -> index.IndexFeed:
+    """during_ingest hook: a large ingest is indexed as it goes, on the other core (index/feed.py)."""
+    feed = current_app.extensions["index_feed"] = index.IndexFeed(registry, current_app.config["INDEX_DIR"])
+    return feed
+
+
 def update_search_index(registry: Registry) -> None:
     """after_ingest hook: index what the ingestion changed (a first build if none exists)."""
-    report = index.update_index(registry, current_app.config["INDEX_DIR"])
+    feed = current_app.extensions.pop("index_feed", None)
+    report = (feed.finish() if feed else index.update_index(registry, current_app.config["INDEX_DIR"]))
     click.echo(f"Index: {report.documents} partnerships indexed in {report.seconds:.1f} s.")
 
 

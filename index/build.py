@@ -83,21 +83,33 @@ def build_index(registry: Registry, index_dir: Path | str, procs: int | None = N
 def _locked(index_dir: Path) -> Iterator[None]:
     """One build or update at a time: the others wait. The kernel drops the lock of a killed
     process, and of its forked indexing processes once they have seen it gone."""
+    fd = _lock(index_dir)
+    try:
+        yield
+    finally:
+        _unlock(fd)
+
+
+def _lock(index_dir: Path) -> int:
+    """Take the index lock (waiting for its holder), clean what a killed run left; the fd."""
     index_dir.mkdir(parents=True, exist_ok=True)
     fd = os.open(index_dir / LOCK, os.O_CREAT | os.O_WRONLY, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         _remove_stale(index_dir)
-        yield
-    finally:
+    except BaseException:
         os.close(fd)
+        raise
+    return fd
+
+
+def _unlock(fd: int) -> None:
+    os.close(fd)
 
 
 def _build(registry: Registry, index_dir: Path, procs: int | None, countries: Countries | None) -> BuildReport:
     start = time.perf_counter()
-    name = f"gen-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
-    target = index_dir / name
-    target.mkdir()
+    target = _new_generation(index_dir)
     countries = countries or Countries()
     # Before the rows, in one snapshot: a write in between is indexed again, never missed.
     [(version, updated)] = registry.iter_rows(
@@ -110,14 +122,27 @@ def _build(registry: Registry, index_dir: Path, procs: int | None, countries: Co
     except BaseException:
         shutil.rmtree(target, ignore_errors=True)
         raise
+    _publish(index_dir, target, vocabulary, version or "0", updated or "")
+    return BuildReport(documents, time.perf_counter() - start, target.name, True)
+
+
+def _new_generation(index_dir: Path) -> Path:
+    """A new, empty generation folder beside the live one."""
+    name = f"gen-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
+    target = index_dir / name
+    target.mkdir()
+    return target
+
+
+def _publish(index_dir: Path, target: Path, vocabulary: Counter, version: str, updated: str) -> None:
+    """Make a generation written aside the live one (its documents committed)."""
     Vocabulary(dict(vocabulary)).save(target)
-    _write_state(target, version or "0", updated or "")
+    _write_state(target, version, updated)
     live = current_generation(index_dir)
     if live is not None:
         _write_pointer(index_dir, "PREVIOUS", live.name)
-    _write_pointer(index_dir, "CURRENT", name)
+    _write_pointer(index_dir, "CURRENT", target.name)
     _remove_stale(index_dir)
-    return BuildReport(documents, time.perf_counter() - start, name, True)
 
 
 def _write_pointer(index_dir: Path, pointer: str, name: str) -> None:

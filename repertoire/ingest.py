@@ -56,11 +56,14 @@ def survey_date_of(path: Path) -> str:
 
 def ingest_files(registry: Registry, paths: Iterable[Path | str], references: References | None = None,
                  columns: ColumnMap | None = None,
-                 progress: Callable[[Path, float], None] | None = None) -> list[FileReport]:
+                 progress: Callable[[Path, float], None] | None = None,
+                 saved: Callable[[Iterable[dict]], None] | None = None) -> list[FileReport]:
     """Ingest survey files in order; a later report of a link merges into it.
 
     A file that cannot be read gets a report with `error` set; the others go on.
-    `progress(path, share)` is called as each block of rows is recorded.
+    `progress(path, share)` is called as each block of rows is recorded, `saved(partnerships)`
+    with the partnerships each block wrote (in the file's transaction: they may be rolled
+    back; index/feed.py indexes them meanwhile and checks them against the registry after).
     """
     references = references or References()
     columns = columns or ColumnMap.load()
@@ -68,7 +71,7 @@ def ingest_files(registry: Registry, paths: Iterable[Path | str], references: Re
     for path in map(Path, paths):
         report = FileReport(path.name)
         try:
-            _ingest_file(registry, path, references, columns, report, progress)
+            _ingest_file(registry, path, references, columns, report, progress, saved)
         except SurveyError as error:
             report.error = str(error)
         except (OSError, UnicodeError, ValueError) as error:
@@ -79,7 +82,7 @@ def ingest_files(registry: Registry, paths: Iterable[Path | str], references: Re
 
 
 def _ingest_file(registry: Registry, path: Path, references: References, columns: ColumnMap,
-                 report: FileReport, progress) -> None:
+                 report: FileReport, progress, saved=None) -> None:
     """One file, one transaction (issue 6): until the whole file is recorded, readers see the
     registry as before, and a failure or a kill -9 at any moment leaves it as before. Each
     block of rows is still written as it is worked on, so memory stays bounded."""
@@ -90,7 +93,7 @@ def _ingest_file(registry: Registry, path: Path, references: References, columns
     try:
         with registry.transaction():
             chunks = None if answer is None else campaign.record_answer(registry, path, digest, answer, references, report)
-            _record_file(registry, path, digest, references, columns, report, progress, chunks)
+            _record_file(registry, path, digest, references, columns, report, progress, chunks, saved)
     except BaseException:
         # Nothing of the file was recorded: its report counts no row either.
         report.read = report.accepted = report.merged = report.rejected = report.unchanged = 0
@@ -100,7 +103,7 @@ def _ingest_file(registry: Registry, path: Path, references: References, columns
 
 
 def _record_file(registry: Registry, path: Path, digest: str, references: References, columns: ColumnMap,
-                 report: FileReport, progress, chunks: Iterable | None = None) -> None:
+                 report: FileReport, progress, chunks: Iterable | None = None, saved=None) -> None:
     """Record the rows of a file (`chunks`: rows already read, as a campaign answer's new ones)."""
     seen = registry.seen_rows(digest)
     file_date = survey_date_of(path)
@@ -149,6 +152,8 @@ def _record_file(registry: Registry, path: Path, digest: str, references: Refere
                                         verdict, row, raw_json, stamp))
         place_from_registry(registry, touched.values())
         registry.save(touched.values(), sources, rejects, history)
+        if saved:
+            saved(touched.values())
         if progress:
             progress(path, chunk.done)
 

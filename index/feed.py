@@ -1,0 +1,363 @@
+"""An index generation built while a large ingest records its rows, on the other core.
+
+After a large ingest the index is rebuilt aside (build.py): it read the whole registry back
+and indexed it once the ingest was over, so the user waited for the two one after the
+other (issue 10: 11 s of ingest, then 8 s of index, for 100,000 rows). An ingest is one
+process doing one thing at a time; the machine has a second core. Here the rows the ingest
+saves are handed, block by block, to a forked process that indexes them into a segment of a
+new generation while the ingest goes on.
+
+The registry stays the only truth. What was handed over may not be what was committed (a
+file rolled back, a row merged into twice, a partnership merged away), so at the end each
+document is kept only if its partnership's `updated_at` is the registry's; the others are
+deleted from their segment, and partnerships the feed never saw are read from the registry
+and indexed. The result is the full build aside that build.py makes, swapped in the same
+way; when the ingest turns out small for its registry, the feed is dropped and the usual
+update runs instead.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import sqlite3
+import threading
+import time
+from collections import Counter, deque
+from pathlib import Path
+from typing import Iterable
+
+from whoosh import index as whoosh_index
+
+from repertoire.places import Countries
+from repertoire.registry import STORED_FIELDS, Registry
+
+from .build import (PARALLEL_FROM, BuildReport, _add_documents, _collector_paused, _lock, _new_generation,
+                    _publish, _unlock, _update)
+from .schema import SCHEMA
+from .segment import BulkWriter
+
+# Partnerships handed over in one message: small enough to share the last ones out evenly.
+BATCH = 1_000
+# The feed starts its process once this many partnerships were saved, and once they are a
+# quarter of what the registry held: an ingest small for its registry is indexed as an update.
+START_FROM = 5_000
+# At the end, the feed's generation is used if the ingest saved this many partnerships and
+# half the registry; else the usual update (build.py makes the same choice).
+LARGE_FROM = PARALLEL_FROM
+
+
+class IndexFeed:
+    """Index partnerships as an ingest saves them; `finish` after the last commit.
+
+    >>> with IndexFeed(registry, "instance/index") as feed:
+    ...     ingest_files(registry, files, saved=feed.add)
+    ...     report = feed.finish()
+    """
+
+    def __init__(self, registry: Registry, index_dir: Path | str, countries: Countries | None = None,
+                 start_from: int | None = None, large_from: int | None = None):
+        self.registry, self.index_dir = registry, Path(index_dir)
+        self.countries = countries
+        self.start_from = START_FROM if start_from is None else start_from
+        self.large_from = LARGE_FROM if large_from is None else large_from
+        self._held = registry.count()
+        self._lock_fd: int | None = None
+        self._count = 0  # partnerships handed over (a row saved twice counts twice)
+        self._pending: list[tuple] = []  # rows not yet in a batch
+        # Batches waiting for the process, sent by a thread of their own: a send blocks
+        # while the process works, and the ingest must not wait for it.
+        self._queue: deque[list[tuple]] = deque()
+        self._ready = threading.Condition()
+        self._closing = False
+        self._sender: threading.Thread | None = None
+        self._sent: list[tuple[str, str | None]] = []  # (id, stamp) in the process's docnum order
+        self._process = None
+        self._connection = None
+        self._target: Path | None = None
+        self._ix = None
+
+    def __enter__(self) -> "IndexFeed":
+        return self
+
+    def __exit__(self, kind, error, traceback) -> None:
+        self.close()
+
+    # ---- while the ingest runs -----------------------------------------------------------
+
+    def add(self, partnerships: Iterable[dict]) -> None:
+        """Partnerships just saved (in the ingest's transaction), as the registry stores them."""
+        batches = []
+        for p in partnerships:
+            self._pending.append(stored_row(p))
+            self._count += 1
+            if len(self._pending) >= BATCH:
+                batches.append(self._pending)
+                self._pending = []
+        with self._ready:
+            self._queue.extend(batches)
+            self._ready.notify()
+        if self._process is None and self._count >= max(self.start_from, self._held // 4):
+            self._start()
+
+    def _start(self) -> None:
+        """Take the index lock for the rest of the ingest, open a new generation, fork."""
+        self.countries = self.countries or Countries()
+        self._lock_fd = _lock(self.index_dir)
+        self._target = _new_generation(self.index_dir)
+        self._ix = whoosh_index.create_in(self._target, SCHEMA)
+        context = multiprocessing.get_context("fork")
+        parent_end, child_end = context.Pipe(duplex=True)
+        self._process = context.Process(target=_index_batches, daemon=True,
+                                        args=(self._ix, self.countries, (parent_end, child_end), os.getpid()))
+        self._process.start()
+        child_end.close()
+        self._connection = parent_end
+        self._sender = threading.Thread(target=self._send_batches, name="index-feed", daemon=True)
+        self._sender.start()
+
+    def _send_batches(self) -> None:
+        """The sending thread: batches in order, then None once `finish` closed the queue."""
+        try:
+            while True:
+                with self._ready:
+                    while not self._queue and not self._closing:
+                        self._ready.wait()
+                    if not self._queue:
+                        break
+                    batch = self._queue.popleft()
+                    self._sent += [(row[ID], row[UPDATED]) for row in batch]
+                self._connection.send(batch)
+            self._connection.send(None)  # no more: finish the segment
+        except (OSError, ValueError):  # the process is gone: finish() finds out at recv
+            pass
+
+    # ---- after the last commit -----------------------------------------------------------
+
+    def finish(self) -> BuildReport:
+        """Bring the index up to date with the registry: the feed's generation if the ingest
+        was large for its registry, else the usual update."""
+        start = time.perf_counter()
+        if self._process is None or not self._large():
+            self.close()
+            from .build import update_index
+            return update_index(self.registry, self.index_dir, self.countries)
+        try:
+            report = self._complete(start)
+        except Exception:
+            # The feed failed (its process died, a segment could not be written): the usual
+            # update, under the lock still held, makes the index the registry's.
+            self._drop()
+            report = _update(self.registry, self.index_dir, self.countries)
+        self.close()
+        return report
+
+    def _large(self) -> bool:
+        count = self._count
+        return count >= self.large_from and 2 * count >= self.registry.count()
+
+    def _complete(self, start: float) -> BuildReport:
+        # The batches not sent yet are shared: the process takes the first half, this one the rest.
+        with self._ready:
+            if self._pending:
+                self._queue.append(self._pending)
+                self._pending = []
+            own_batches = [self._queue.pop() for _ in range(len(self._queue) // 2)][::-1]
+            self._closing = True
+            self._ready.notify()
+        own_rows = [row for batch in own_batches for row in batch]
+        [(version, updated)] = self.registry.iter_rows(
+            "SELECT (SELECT value FROM meta WHERE key = 'version'), (SELECT max(updated_at) FROM partnerships)").fetchall()
+        truth = dict(self.registry.iter_rows("SELECT id, updated_at FROM partnerships"))
+        # This process's own rows: the last version handed over of each that is the registry's.
+        own = {row[ID]: row for row in own_rows if truth.get(row[ID], _GONE) == row[UPDATED]}
+        writer = BulkWriter(self._ix)  # commits the segments, holding Whoosh's lock
+        own_writer = BulkWriter(self._ix, _lk=False)
+        vocabulary: Counter = Counter()
+        try:
+            with _collector_paused():
+                records = [dict(zip(STORED_FIELDS, row)) for row in own.values()]
+                _add_documents(own_writer, records, self.countries, vocabulary)
+                self._sender.join()
+                outcome = self._connection.recv()
+                if isinstance(outcome, str):
+                    raise RuntimeError(f"the indexing process failed: {outcome}")
+                segment, words = outcome
+                # The process's documents kept: each partnership's first whose stamp is the
+                # registry's and that this process did not index itself.
+                kept, wanted = set(own), set()
+                for docnum, (pid, stamp) in enumerate(self._sent):
+                    if pid not in kept and truth.get(pid, _GONE) == stamp:
+                        kept.add(pid)
+                        wanted.add(docnum)
+                # Partnerships the feed never saw (those the ingest did not touch) or saw in
+                # another version than the one committed: from the registry.
+                missing = [pid for pid in truth if pid not in kept]
+                _add_documents(own_writer, self.registry.partnerships_by_ids(missing), self.countries, vocabulary)
+                last = [own_writer._finalize_segment()] if own_writer.docnum else own_writer._close_segment() or []
+            for docnum in range(segment.doc_count_all()):
+                if docnum not in wanted:
+                    segment.delete_document(docnum)
+            vocabulary.update(words)
+            segments = [segment, *last]
+            documents = sum(s.doc_count() for s in segments)
+            writer.commit(mergetype=lambda _, existing: existing + segments)
+        except BaseException:
+            writer.cancel()
+            if not own_writer.is_closed:
+                own_writer.cancel()
+            raise
+        self._process.join()
+        self._process = None
+        name = self._target.name
+        _publish(self.index_dir, self._target, vocabulary, version or "0", updated or "")
+        self._target = None
+        return BuildReport(documents, time.perf_counter() - start, name, True)
+
+    # ---- ending --------------------------------------------------------------------------
+
+    def _drop(self) -> None:
+        """Stop the process and remove its generation, unpublished."""
+        with self._ready:
+            self._queue.clear()
+            self._closing = True
+            self._ready.notify()
+        if self._process is not None:
+            self._process.kill()
+            self._process.join()
+            self._process = None
+        if self._sender is not None:
+            self._sender.join()
+            self._sender = None
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+        if self._target is not None:
+            shutil.rmtree(self._target, ignore_errors=True)
+            self._target = None
+
+    def close(self) -> None:
+        """Whatever happened (an exception in the ingest included): no process, no lock left."""
+        self._drop()
+        self._pending = []
+        if self._lock_fd is not None:
+            _unlock(self._lock_fd)
+            self._lock_fd = None
+
+
+ID = STORED_FIELDS.index("id")
+UPDATED = STORED_FIELDS.index("updated_at")
+_GONE = object()
+
+
+def stored_row(p: dict) -> tuple:
+    """A partnership as the registry gives it back: its stored fields, in order, each with
+    the type SQLite's column affinity gives it (an INTEGER column returns 1982 for "1982")."""
+    return tuple(_AFFINITY[name](p.get(name)) for name in STORED_FIELDS)
+
+
+def _as_integer(value):
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return int(text)
+        except ValueError:
+            try:
+                number = float(text)
+            except ValueError:
+                return value
+            return int(number) if number.is_integer() else number
+    return value
+
+
+def _as_real(value):
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, int):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            return value
+    return value
+
+
+def _as_text(value):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value) if isinstance(value, int) else repr(value)
+    return value
+
+
+def _affinities() -> dict:
+    """Each stored field's conversion, from the registry's own table definition."""
+    db = sqlite3.connect(":memory:")
+    try:
+        from repertoire.registry import SCHEMA as REGISTRY_SCHEMA
+        db.executescript(REGISTRY_SCHEMA)
+        declared = {}
+        for _, name, kind, notnull, default, _ in db.execute("PRAGMA table_info(partnerships)").fetchall():
+            # INSERT OR REPLACE puts a NOT NULL column's default in place of a NULL.
+            value = db.execute(f"SELECT {default}").fetchone()[0] if notnull and default is not None else None
+            declared[name] = ((kind or "").upper(), value)
+    finally:
+        db.close()
+    conversions = {}
+    for name in STORED_FIELDS:
+        kind, default = declared.get(name, ("", None))
+        # SQLite's rules (datatype3.html, 3.1): INT → integer; CHAR, CLOB, TEXT → text;
+        # REAL, FLOA, DOUB → real; none or BLOB → as given; otherwise numeric (as integer here).
+        if "INT" in kind:
+            convert = _as_integer
+        elif any(word in kind for word in ("CHAR", "CLOB", "TEXT")):
+            convert = _as_text
+        elif any(word in kind for word in ("REAL", "FLOA", "DOUB")):
+            convert = _as_real
+        elif kind == "" or "BLOB" in kind:
+            convert = _as_given
+        else:
+            convert = _as_integer
+        conversions[name] = convert if default is None else _or_default(convert, default)
+    return conversions
+
+
+def _as_given(value):
+    return value
+
+
+def _or_default(convert, default):
+    return lambda value: default if value is None else convert(value)
+
+
+_AFFINITY = _affinities()
+
+
+def _index_batches(ix, countries: Countries, pipe: tuple, parent: int) -> None:
+    """In the forked process: index each batch as it comes; at None, finish
+    the segment and send it back with the words of the names (as build._write_segment)."""
+    parent_end, connection = pipe
+    parent_end.close()  # so that a parent killed meanwhile ends the recv below (EOFError)
+    try:
+        writer = BulkWriter(ix, _lk=False)
+        vocabulary: Counter = Counter()
+        with _collector_paused():
+            while True:
+                batch = connection.recv()
+                if batch is None:
+                    break
+                _add_documents(writer, [dict(zip(STORED_FIELDS, row)) for row in batch], countries,
+                               vocabulary, parent)
+            segment = writer._finalize_segment()
+        connection.send((segment, vocabulary))
+    except EOFError:  # the ingest is gone
+        os._exit(1)
+    except Exception as error:
+        try:
+            connection.send(f"{type(error).__name__}: {error}")
+        except OSError:
+            pass
+    connection.close()
