@@ -9,6 +9,7 @@ from repertoire.places import Countries, FrenchPlaces
 FACET_TITLES: dict[str, tuple[str, str]] = {
     "country": ("Pays partenaire", "Partner country"),
     "group": ("Groupe de pays", "Country group"),
+    "continent": ("Continent", "Continent"),
     "theme": ("Thématique", "Theme"),
     "kind": ("Type de lien", "Kind of link"),
     "status": ("Statut", "Status"),
@@ -47,6 +48,17 @@ def departement_name(code: str) -> str:
     return departements.loc[code, "nom"] if code in departements.index else code
 
 
+@lru_cache(maxsize=100)
+def continent_name(area: str, lang: str = "fr") -> str:
+    """A UN M49 region as data/countries.csv names it (`Western Africa`), in French by CLDR
+    (`Afrique occidentale`); as given when CLDR has no such region."""
+    from babel import Locale
+
+    codes = {name.lower(): code for code, name in Locale("en").territories.items() if code.isdigit()}
+    code = codes.get(area.lower())
+    return Locale(lang).territories[code].replace("’", "'") if code and lang != "en" else area
+
+
 def value_label(facet: str, value: str, lang: str = "fr") -> str:
     """The label of one facet value: `JP` → Japon, `eau` → Eau et assainissement."""
     if facet == "country":
@@ -63,6 +75,8 @@ def value_label(facet: str, value: str, lang: str = "fr") -> str:
         return region_name(value)
     if facet == "departement":
         return f"{departement_name(value)} ({value})"
+    if facet == "continent":
+        return continent_name(value, lang)
     if facet == "decade":
         return f"{value}s" if lang == "en" else f"années {value}"
     return value

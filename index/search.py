@@ -56,7 +56,8 @@ class SearchParams:
                    sort=sort if sort in SORTS else "relevance",
                    page=_int(args.get("page"), 1, 1, 10**6),
                    per_page=_int(args.get("per_page") or args.get("limit"), 20, 1, MAX_PER_PAGE),
-                   plain=(args.get("plain") or "") in ("1", "true", "on", "yes"))
+                   plain=(args.get("plain") or "") in ("1", "true", "on", "yes"),
+                   lang="en" if args.get("lang") == "en" else "fr")
 
     def args(self, **changes) -> dict:
         """Query-string arguments of these params, with changes (for links)."""

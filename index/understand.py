@@ -22,6 +22,7 @@ Words are compared by their folded Snowball stems, so plurals and feminines foll
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -123,8 +124,10 @@ class Lexicon:
         for suffix in ENGLISH_SUFFIXES:
             if folded.endswith(suffix) and len(folded) - len(suffix) >= 4:
                 stem = folded[: -len(suffix)]
-                found |= {code for name, code in self.english_words.items()
-                          if name.startswith(stem) and len(name) - len(stem) <= 2}
+                for name, code in self.english_words.items():
+                    common = len(os.path.commonprefix((name, stem)))
+                    if common >= max(4, len(stem) - 1) and len(name) - common <= 2:
+                        found.add(code)
         return found.pop() if len(found) == 1 else None
 
     def compound_part(self, word: str) -> str | None:

@@ -29,6 +29,7 @@ def home():
 def search():
     registry, index = _context()
     params = SearchParams.from_args(request.args)
+    params.lang = lang()
     return render_template("search.html", result=index.search(params, registry), params=params, exports=EXPORTS)
 
 
