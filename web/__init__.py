@@ -16,7 +16,7 @@ from werkzeug.routing import IntegerConverter
 
 from index import SearchIndex
 
-from . import auth, budget, errors, labels, logs
+from . import auth, budget, errors, labels, logs, matchmaking, survey_form
 from .api import api
 from .health import health
 from .pages import pages
@@ -76,7 +76,11 @@ def init_app(app: Flask, get_registry) -> None:
     app.register_blueprint(api)
     app.register_blueprint(health)
     app.register_blueprint(staff)
+    app.register_blueprint(matchmaking.matchmaking)  # « Trouver un partenaire », /api/match
+    app.register_blueprint(survey_form.survey)  # the campaign's signed web form
     app.context_processor(labels.template_helpers)
+    app.context_processor(matchmaking.template_helpers)  # « Ils travaillent aussi… »
+    app.context_processor(survey_form.template_helpers)  # « à vérifier »
     errors.init_app(app)
 
     @app.after_request

@@ -51,7 +51,8 @@ def entry(p: dict, members: bool) -> list[Flowable]:
         name += f' <font size="9.5">({rich(native, "Sans")})</font>'
     if p.get("partner_region"):
         name += f' <font face="Sans" size="8.5" color="#5b6472">— {rich(p["partner_region"], "Sans")}</font>'
-    meta = " · ".join([label(KINDS, p.get("kind")), _since(p), label(STATUSES, p.get("status"))])
+    meta = " · ".join([label(KINDS, p.get("kind")), _since(p), label(STATUSES, p.get("status"))]
+                      + (["à vérifier (non confirmé depuis 3 ans)"] if p.get("to_verify") else []))  # campaign.py
     flows: list[Flowable] = [Para(name, st["entry-title"]), Para(rich(meta, "Sans"), st["entry-meta"])]
     themes = [label(THEMES, t) for t in themes_of(p)]
     keywords = [k for k in (p.get("keywords") or "").split(";") if k]

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
 
+from ..campaign import stale_ids
 from ..registry import Registry
 from .chapters import chapter_file
 from .document import Options, render
@@ -19,7 +20,8 @@ LAYOUT = 2  # in the cache key: a PDF made by an older layout is made again (2: 
 def country_repertoire(registry: Registry, code: str, options: Options | None = None) -> bytes:
     """The PDF répertoire of one partner country, from the live registry."""
     rows = registry.partnerships("partner_country = ?", [code.upper()])
-    return render(rows, code.upper(), options)
+    stale = stale_ids(registry, "p.partner_country = ?", [code.upper()])  # « à vérifier » in the entries
+    return render([r | {"to_verify": r["id"] in stale} for r in rows], code.upper(), options)
 
 
 def cache_key(registry: Registry, code: str, options: Options) -> str:

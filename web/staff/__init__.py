@@ -93,3 +93,4 @@ def dashboard():
 
 
 from . import chapters, duplicates, edit, places, rejects, repertoires, upload  # noqa: E402,F401  (their routes join the blueprint)
+from . import campaign, partner_requests  # noqa: E402,F401  (issue 16: survey campaign, partner requests)
