@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from importlib.metadata import version as _version
 from functools import lru_cache
 from pathlib import Path
 
@@ -35,8 +36,9 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 from unidecode import unidecode
 
-from . import districts
+from . import districts, text
 from .datafiles import DATA
+from .diskcache import DiskCache
 from .outlines import inside_many
 from .text import fold
 
@@ -124,7 +126,7 @@ def fold_many(names: pd.Series) -> pd.Series:
 class Country:
     """The places and areas of one country, indexed by folded name."""
 
-    def __init__(self, code: str, places: pd.DataFrame):
+    def __init__(self, code: str, places: pd.DataFrame, cache: DiskCache | None = None):
         self.code = code
         self.places = places.reset_index(drop=True)
         self.lat = self.places["lat"].to_numpy(float)
@@ -133,15 +135,11 @@ class Country:
         self.is_area = (self.places["kind"] == "area").to_numpy()
         self.admin1 = self.places["admin1"].to_numpy(object)
         self.columns = {name: self.places[name].to_numpy(object) for name in ("geonameid", "name", "native")}
-        variants = self.places["names"].str.split("|").explode().astype(str)
-        keys = fold_many(variants).to_numpy()
-        self.main = keys[~variants.index.duplicated()]  # folded main names: each place's first name
-        self.index: dict[str, list[int]] = {}
-        for key, position in zip(keys, variants.index.to_numpy()):
-            if key:
-                found = self.index.setdefault(key, [])
-                if not found or found[-1] != position:
-                    found.append(int(position))
+        kept = cache.get(code) if cache else None
+        main, self.index = kept if kept else _name_index(self.places)
+        if cache and not kept:
+            cache.put(code, (main, self.index))
+        self.main = np.array(main, dtype=object)  # folded main names: each place's first name
         self._inside = np.full(len(self.places), -1, dtype=np.int8)  # -1: not checked yet
         self._numbered: dict[tuple[str, int], list[int]] | None = None
         self.keys: list[str] | None = None  # the index's keys as a list, for close spellings
@@ -166,6 +164,19 @@ class Country:
         return self._numbered
 
 
+def _name_index(places: pd.DataFrame) -> tuple[list[str], dict[str, list[int]]]:
+    """Each place's folded main name, and every folded name → the positions of its places."""
+    variants = places["names"].str.split("|").explode().astype(str)
+    keys = fold_many(variants).to_numpy()
+    index: dict[str, list[int]] = {}
+    for key, position in zip(keys, variants.index.to_numpy()):
+        if key:
+            found = index.setdefault(key, [])
+            if not found or found[-1] != position:
+                found.append(int(position))
+    return keys[~variants.index.duplicated()].tolist(), index
+
+
 class Gazetteer:
     """Lazy per-country indexes over the GeoNames extracts and the administrative areas."""
 
@@ -178,6 +189,9 @@ class Gazetteer:
         self._known: dict[tuple[str, str], tuple[float, float, str]] | None = None
         self._twinned: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] | None = None
         self._admin1_names: dict[tuple[str, str], str] | None = None
+        # The name indexes, kept between processes for these files and this code (diskcache.py).
+        self._cache = DiskCache("gazetteer", [path, villages, areas, Path(__file__), Path(text.__file__)],
+                                [_version("Unidecode"), _version("pandas")])
 
     # ---- loading -------------------------------------------------------------------------
 
@@ -199,7 +213,7 @@ class Gazetteer:
     def _country(self, country: str) -> Country | None:
         if country not in self._countries:
             places = self._load().get(country)
-            self._countries[country] = Country(country, places) if places is not None else None
+            self._countries[country] = Country(country, places, self._cache) if places is not None else None
         return self._countries[country]
 
     # ---- placing -------------------------------------------------------------------------

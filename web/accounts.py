@@ -9,7 +9,6 @@ import re
 from dataclasses import dataclass
 
 from flask_login import UserMixin
-from zxcvbn import zxcvbn
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from repertoire.registry import now
@@ -61,6 +60,7 @@ def check_password(password: str, email: str) -> None:
     words = [email, *re.split(r"[@.\-_+]", email)]
     if password.strip().lower() in {w.lower() for w in words} or email.lower() in password.lower():
         raise AccountError("password too close to the account's e-mail address")
+    from zxcvbn import zxcvbn  # 0.3 s of word lists at import: only where a password is set
     verdict = zxcvbn(password[:100], user_inputs=words)  # its cost grows with length
     if verdict["score"] < MIN_STRENGTH:
         hints = " ".join(filter(None, [verdict["feedback"].get("warning"), *verdict["feedback"].get("suggestions", [])]))

@@ -1,0 +1,87 @@
+"""Values derived from the reference data, kept on disk between processes.
+
+Every ingest indexed the gazetteer's names anew, country by country (2.5 s of a 100,000-row
+ingest touching 129 countries), although they change only with the data files or the code
+that folds them. Here such values are kept under the user's cache folder
+(`$REPERTOIRE_CACHE`, else `$XDG_CACHE_HOME/repertoire`, else `~/.cache/repertoire`), in a
+folder named by a digest of their inputs: a changed data file or module makes a new folder
+and the old one is removed. Values are stored with `marshal` (plain data only: loading never
+runs code). A cache that cannot be read or written is only slower, never wrong.
+"""
+from __future__ import annotations
+
+import gc
+import hashlib
+import marshal
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Iterable
+
+
+def cache_root() -> Path:
+    explicit = os.environ.get("REPERTOIRE_CACHE")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "repertoire"
+
+
+class DiskCache:
+    """Plain values (str, numbers, lists, dicts, tuples) by item name, for given inputs
+    (files: data by size and date, `.py` modules by text; `versions`: of the libraries used).
+
+    >>> cache = DiskCache("gazetteer", [DATA / "gazetteer.csv.gz", Path(__file__)])
+    >>> cache.get("FR") or cache.put("FR", build("FR"))
+    """
+
+    def __init__(self, name: str, inputs: Iterable[Path], versions: Iterable[str] = (), root: Path | None = None):
+        digest = hashlib.sha1("\0".join(versions).encode())
+        for path in inputs:
+            try:
+                stat = Path(path).stat()
+            except OSError:
+                digest.update(f"{Path(path).name}:missing".encode())
+                continue
+            if Path(path).suffix == ".py":  # code: its text (a checkout changes mtimes, not text)
+                digest.update(Path(path).read_bytes())
+            else:
+                digest.update(f"{Path(path).name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+        self.name = name
+        self.root = root or cache_root()
+        self.folder = self.root / f"{name}-{digest.hexdigest()[:16]}"
+
+    def get(self, item: str):
+        """The value kept for `item`, or None (none kept, or unreadable)."""
+        enabled = gc.isenabled()
+        gc.disable()  # millions of new containers, no cycle: each collection would walk them all
+        try:
+            with open(self.folder / f"{item}.marshal", "rb") as handle:
+                return marshal.load(handle)
+        except (OSError, EOFError, ValueError, TypeError):
+            return None
+        finally:
+            if enabled:
+                gc.enable()
+
+    def put(self, item: str, value):
+        """Keep `value` (written aside and renamed: a reader never sees half a file); return it."""
+        try:
+            if not self.folder.is_dir():
+                self._forget_others()
+                self.folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=f".{item}.")
+            with os.fdopen(fd, "wb") as handle:
+                marshal.dump(value, handle)
+            os.replace(tmp, self.folder / f"{item}.marshal")
+        except (OSError, ValueError):
+            pass
+        return value
+
+    def _forget_others(self) -> None:
+        """Folders of the same name for other inputs (older data or code) are stale."""
+        if self.root.is_dir():
+            for folder in self.root.glob(f"{self.name}-*"):
+                if folder != self.folder:
+                    shutil.rmtree(folder, ignore_errors=True)
