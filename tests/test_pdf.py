@@ -53,9 +53,14 @@ def synthetic(n: int) -> list[dict]:
             for i in range(n)]
 
 
+def japan_book() -> list[dict]:
+    """The two Japanese partnerships and ten more: a full book (contents, chart, indexes)."""
+    return JAPAN + [dict(p, partner_country="JP", id=f"j{i}") for i, p in enumerate(synthetic(10))]
+
+
 @pytest.fixture(scope="module")
 def japan_pdf() -> bytes:
-    return render(JAPAN, "JP")
+    return render(japan_book(), "JP")
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +108,7 @@ def test_metadata_outline_and_contents(japan_pdf):
     assert meta.author
     assert reader.trailer["/Root"]["/Lang"] == "fr-FR"
     titles = [o.title for o in reader.outline if not isinstance(o, list)]
-    assert "Avant-propos" in titles and "Les partenariats" in titles and "Index thématique" in titles
+    assert "Avant-propos" in titles and "Les partenariats" in titles and "Index" in titles
     assert reader.mediabox_size if hasattr(reader, "mediabox_size") else True
     box = reader.pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4
@@ -115,14 +120,14 @@ def test_public_edition_has_no_contacts_and_members_has(japan_pdf):
         assert p["partner_name"] in text and p["french_name"] in text
     assert "福岡市" in text
     assert "secret@bordeaux.example" not in text
-    assert "secret@bordeaux.example" in text_of(render(JAPAN, "JP", Options(members=True)))
+    assert "secret@bordeaux.example" in text_of(render(japan_book(), "JP", Options(members=True)))
 
 
 def test_chapter_typeset_from_markdown(japan_pdf, tmp_path):
     text = text_of(japan_pdf)
     assert "Deux niveaux de collectivités" in text and "Sommaire" in text
     (tmp_path / "JP.md").write_text("# Préface locale\n\nUn *texte* avec un [lien](https://example.org).\n")
-    own = text_of(render(JAPAN, "JP", Options(chapters_dir=str(tmp_path))))
+    own = text_of(render(japan_book(), "JP", Options(chapters_dir=str(tmp_path))))
     assert "Préface locale" in own and "Deux niveaux" not in own
 
 
@@ -188,13 +193,13 @@ def test_an_entry_is_never_cut_between_pages_nor_its_heading_left_at_a_page_foot
     assert [i for i in range(240) if page_of(f"Ville{i:03d}") != page_of(f"Partenaire{i:03d}")] == []
 
 
-def test_the_build_settles_in_two_passes(monkeypatch, am_registry):
+def test_the_build_settles_in_two_passes_and_a_compact_book_in_one(monkeypatch, am_registry):
     passes = []
     build = RepertoireDoc.build
     monkeypatch.setattr(RepertoireDoc, "build", lambda self, *a, **kw: passes.append(1) or build(self, *a, **kw))
     render(synthetic(120), "DE")
-    render(am_registry.partnerships("partner_country = 'AM'"), "AM")
-    assert len(passes) == 4
+    render(am_registry.partnerships("partner_country = 'AM'"), "AM")  # 7 links: compact, nothing to settle
+    assert len(passes) == 3
 
 
 def test_thematic_index_gives_each_partnership_its_page(japan_pdf):
@@ -214,11 +219,69 @@ def test_map_page_shows_the_links_then_the_french_collectivites(am_registry, tmp
     links, france = static.country_map(rows, "AM"), static.france_map(rows)
     plain = render(rows, "AM")
     pdf = render(rows, "AM", Options(map_image=links, france_image=france))
-    page = next(p for p in PdfReader(io.BytesIO(pdf)).pages
-                if "Carte des partenariats" in (p.extract_text() or "") and "Sommaire" not in p.extract_text())
-    assert "Les collectivités françaises concernées" in page.extract_text()  # on the same page: it fits
+    # a compact book (7 links): both maps side by side under the figures, with the entries
+    page = next(p for p in PdfReader(io.BytesIO(pdf)).pages if "Les liens avec" in (p.extract_text() or ""))
+    assert "La coopération en chiffres" in page.extract_text() and "Les partenariats" in page.extract_text()
     assert sorted(page["/Resources"]["/XObject"]) == ["/Map0", "/Map1"]
     assert len(pdf) < len(plain) + len(links) + len(france) + 40_000  # drawn in, not copied apart
     if shutil.which("qpdf"):
         (tmp_path / "am.pdf").write_bytes(pdf)
         subprocess.run(["qpdf", "--check", str(tmp_path / "am.pdf")], capture_output=True, check=True)
+
+
+# --- what an editor reads -----------------------------------------------------------------------
+
+def test_a_small_book_is_compact_with_french_plurals():
+    one = [dict(JAPAN[0], partner_country="EG", partner_name="Le Caire", partner_native="القاهرة",
+                partner_region=None)]
+    pdf = render(one, "EG")
+    pages = pages_of(pdf)
+    text = "\n".join(pages)
+    assert len(pages) <= 4
+    assert "1 partenariat réunit 1 collectivité française et 1 collectivité partenaire" in " ".join(text.split())
+    assert "Index" not in text and "Sommaire" not in text and "décennie" not in text
+    assert "À propos de ce répertoire" in text and "Licence" in text  # the colophon
+
+
+def test_entry_text_is_what_an_editor_prints():
+    p = dict(JAPAN[0], since=1982, since_date="1982-06-01", themes="ecsi;environnement", keywords="Humanitaire",
+             description="Jumelage entre Bordeaux et Fukuoka (Japon) depuis 1982 : ecsi, environnement. "
+                         "Échanges de lycéens chaque été. Mise à jour 2025.", status="en_sommeil_ou_termine",
+             partner_name="Fukuoka (Kreis) (Fukuoka, Stadt)")
+    text = " ".join(text_of(render([p] + [dict(q, partner_country="JP") for q in synthetic(12)], "JP")).split())
+    assert "depuis le 1er juin 1982" in text
+    assert "Éducation à la citoyenneté et à la solidarité internationale · Environnement, climat, énergie · " \
+           "Humanitaire" in text
+    assert "Échanges de lycéens chaque été." in text
+    assert "Mise à jour" not in text and "Jumelage entre Bordeaux" not in text
+    assert "(Kreis)" not in text and "Fukuoka (福岡市)" in text
+    assert "Inactif (en sommeil ou terminé)" not in text and "Jumelage · depuis le 1er juin 1982 · Inactif" in text
+
+
+def test_a_probable_duplicate_is_printed_once_with_a_note_for_staff():
+    twice = [dict(JAPAN[0], id="a", partner_name="Neustadt bei Coburg", partner_key="neustadt bei coburg",
+                  partner_country="DE", partner_geonameid=1, since=1971, status="actif"),
+             dict(JAPAN[0], id="b", partner_name="Neustadt", partner_key="neustadt", partner_country="DE",
+                  partner_geonameid=2, since=1955, status=None, description=None, themes="")]
+    text = " ".join(text_of(render(twice, "DE")).split())
+    assert text.count("Neustadt bei Coburg — ") + text.count("Neustadt bei Coburg\n") <= 1
+    assert "1 partenariat réunit" in text
+    assert "Aussi déclaré sous le nom « Neustadt » (jumelage, 1955, non précisé)" in text
+
+
+def test_an_entry_cut_between_columns_says_whose_it_continues():
+    long = dict(JAPAN[0], description=" ".join(["Un long texte d’échanges entre les deux villes."] * 160))
+    pages = pages_of(render([long] + [dict(q, partner_country="JP") for q in synthetic(12)], "JP"))
+    assert any("Bordeaux (33) – Fukuoka (suite)" in page for page in pages)
+
+
+def test_the_running_header_names_the_first_region_on_the_page():
+    rows = [dict(p, region=("11" if i < 60 else "75")) for i, p in enumerate(synthetic(120))]
+    seen = []
+    for text in pages_of(render(rows, "DE")):
+        first = re.search(r"Ville(\d{3}) —", text)
+        if first and "Index" not in text:
+            header = text.splitlines()[-2]  # drawn last: « Répertoire franco-allemand », the région, the folio
+            seen.append(header)
+            assert header == ("Île-de-France" if int(first.group(1)) < 60 else "Nouvelle-Aquitaine"), text[:80]
+    assert set(seen) == {"Île-de-France", "Nouvelle-Aquitaine"}

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -11,8 +12,8 @@ from babel.dates import format_date
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import cm
-from reportlab.platypus import (BaseDocTemplate, Flowable, Frame, FrameBreak, Image, NextPageTemplate, PageBreak,
-                                PageTemplate, Spacer, TableStyle)
+from reportlab.platypus import (ActionFlowable, BaseDocTemplate, CondPageBreak, Flowable, Frame, FrameBreak, Image, NextPageTemplate, PageBreak,
+                                PageTemplate, Spacer, Table, TableStyle)
 from reportlab.platypus.tableofcontents import TableOfContents
 
 from ..places import DATA
@@ -22,7 +23,8 @@ from .flowables import Heading, MapSlot, Marker, Para
 from .fonts import register
 from .indexes import PageIndex
 from .passes import settle, toc_text, walk
-from .stats import summary_flowables
+from .content import printed_once
+from .stats import figures, region_name, summary_flowables
 from .typography import ACCENT, INK, MUTED, RULE, french, number, rich, styles
 
 PAGE_W, PAGE_H = A4
@@ -89,6 +91,11 @@ class Options:
     chapters_dir: str | None = None
     edition: date = field(default_factory=date.today)
     network: str = AUTHOR
+    licence: str = ("Données publiées sous Licence Ouverte 2.0 (Etalab) : libres de réutilisation, "
+                    "source à citer.")
+    corrections: str = ("Une fiche inexacte ou incomplète se corrige au prochain questionnaire annuel, "
+                        "ou plus tôt en écrivant à l'équipe du réseau (nom de la collectivité et du partenaire, "
+                        "ce qui change) : la correction paraît dans l'édition suivante.")
 
 
 class RepertoireDoc(BaseDocTemplate):
@@ -103,6 +110,7 @@ class RepertoireDoc(BaseDocTemplate):
                          initialFontName="Sans", initialFontSize=10, **kw)  # no unembedded Helvetica
         self.country, self.options = country, options
         self.section, self.unnamed = "", 0
+        self.page_section, self.page_started = "", False  # the running header: the first région on the page
         body = Frame(MARGIN_X, MARGIN_BOTTOM, TEXT_W, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM, id="body")
         gap = 0.8 * cm
         col = (TEXT_W - gap) / 2
@@ -117,9 +125,9 @@ class RepertoireDoc(BaseDocTemplate):
                       topPadding=3 * cm, bottomPadding=2 * cm, id="cover")
         self.addPageTemplates([
             PageTemplate("cover", [cover], onPage=self.draw_cover),
-            PageTemplate("page", [body], onPageEnd=self.draw_running),
-            PageTemplate("index-first", [top, left1, right1], onPageEnd=self.draw_running),
-            PageTemplate("index", [left, right], onPageEnd=self.draw_running),
+            PageTemplate("page", [body], onPage=self.start_page, onPageEnd=self.draw_running),
+            PageTemplate("index-first", [top, left1, right1], onPage=self.start_page, onPageEnd=self.draw_running),
+            PageTemplate("index", [left, right], onPage=self.start_page, onPageEnd=self.draw_running),
         ])
 
     # --- page furniture ----------------------------------------------------------------
@@ -132,6 +140,9 @@ class RepertoireDoc(BaseDocTemplate):
         canv.rect(0, 0, PAGE_W, 0.6 * cm, stroke=0, fill=1)
         canv.restoreState()
 
+    def start_page(self, canv, doc):
+        self.page_section, self.page_started = self.section, False
+
     def draw_running(self, canv, doc):
         page = canv.getPageNumber()
         canv.saveState()
@@ -142,7 +153,7 @@ class RepertoireDoc(BaseDocTemplate):
         canv.setFont("Sans", 7.5)
         canv.setFillColor(MUTED)
         canv.drawString(MARGIN_X, top, f"Répertoire {self.country.adjective}")
-        canv.drawRightString(PAGE_W - MARGIN_X, top, self.section[:90])
+        canv.drawRightString(PAGE_W - MARGIN_X, top, self.page_section[:90])
         canv.setFont("Sans", 8.5)
         canv.setFillColor(INK)
         canv.drawCentredString(PAGE_W / 2, MARGIN_BOTTOM - 1.0 * cm, str(page))
@@ -157,8 +168,14 @@ class RepertoireDoc(BaseDocTemplate):
 
     def beforeDocument(self):
         self.section, self.unnamed = "", 0  # each pass makes the same bookmark keys
+        self.page_section, self.page_started = "", False
 
     def afterFlowable(self, flowable):
+        if isinstance(flowable, Heading) and (flowable.level == 0 or flowable.running):
+            if not self.page_started:  # nothing above it on the page: it names the page
+                self.page_section = flowable.plain
+        elif not isinstance(flowable, (Marker, ActionFlowable, Spacer)):
+            self.page_started = True
         if isinstance(flowable, Heading):
             self.unnamed += flowable.key is None
             key = flowable.key or f"x{self.unnamed}"
@@ -175,24 +192,61 @@ class RepertoireDoc(BaseDocTemplate):
 
 # --- the story ---------------------------------------------------------------------------
 
-def _cover(c: Country, n: int, options: Options) -> list[Flowable]:
+def _cover(c: Country, partnerships: list[dict], options: Options) -> list[Flowable]:
+    """The cover: title on the coloured half; the key figures, the régions most engaged and
+    the edition on the white half (no half-empty page)."""
     st = styles()
     edition = format_date(options.edition, "MMMM y", locale="fr")
+    f = figures(partnerships)
+    cells = [(f["partnerships"], "partenariat", "partenariats"),
+             (f["collectivites"], "collectivité française", "collectivités françaises"),
+             (f["partners"], "collectivité partenaire", "collectivités partenaires")]
+    row = [Para(f'<font size="22"><b>{number(n)}</b></font><br/>{one if n < 2 else many}', st["cover-figure"])
+           for n, one, many in cells]
+    grid = Table([row], colWidths=[BODY_W / 3] * 3)
+    grid.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), "Sans"), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                              ("LEFTPADDING", (0, 0), (-1, -1), 0), ("LINEBEFORE", (1, 0), (-1, 0), 0.5, RULE)]))
+    regions = Counter(region_name(p.get("region")) for p in partnerships if p.get("region"))
     story: list[Flowable] = [
         Para(rich(options.network, "Sans"), st["cover-kicker"]),
         Spacer(1, 1.2 * cm),
         Para(rich(title(c), "Sans"), st["cover-title"]),
         Para(rich(f"France – {c.name}", "Sans"), st["cover-sub"]),
-        Spacer(1, PAGE_H * 0.48 - 9.5 * cm),
-        Para(f"<b>{number(n)}</b> partenariat{'s' if n > 1 else ''}", st["h2"]),
-        Para(french(f"Édition de {edition}"), st["cover-small"]),
+        Spacer(1, PAGE_H * 0.48 - 8.3 * cm),
+        grid, Spacer(1, 0.8 * cm),
     ]
+    if len(regions) > 1:
+        top = ", ".join(f"{name} ({number(n)})" for name, n in regions.most_common(5))
+        story.append(Para(rich(f"Régions françaises les plus engagées : {top}."), st["cover-text"]))
+    years = [int(p["since"]) for p in partnerships if p.get("since")]
+    if years and min(years) != max(years):
+        story.append(Para(rich(f"Des liens noués de {min(years)} à {max(years)}."), st["cover-text"]))
+    story += [Spacer(1, 0.5 * cm), Para(french(f"Édition de {edition}"), st["cover-small"])]
     if options.members:
         story.append(Para(french("Édition réservée aux membres du réseau : contient les contacts "
                                  "des collectivités (données personnelles, ne pas diffuser)."), st["cover-small"]))
     else:
         story.append(Para(french("Édition publique."), st["cover-small"]))
     return story
+
+
+def _colophon(partnerships: list[dict], options: Options) -> list[Flowable]:
+    """Sources, date, licence and how to correct an entry: what a published directory says of itself."""
+    st = styles()
+    dates = sorted(p["survey_date"][:4] for p in partnerships if p.get("survey_date"))
+    surveys = (f"des enquêtes annuelles du réseau auprès des collectivités ({dates[0]}"
+               f"{'–' + dates[-1] if dates[-1] != dates[0] else ''})" if dates else "des enquêtes du réseau")
+    edition = format_date(options.edition, "d MMMM y", locale="fr")
+    lines = [
+        f"<b>Sources.</b> Les fiches viennent de {surveys}, réunies dans le registre du répertoire. "
+        "Collectivités françaises : Code officiel géographique (Insee). Localités partenaires : GeoNames "
+        "(CC BY 4.0). Fonds de carte : Natural Earth (domaine public).",
+        f"<b>Édition.</b> Composée le {edition} par {options.network}.",
+        f"<b>Licence.</b> {options.licence}",
+        f"<b>Corriger une fiche.</b> {options.corrections}",
+    ]
+    return [Heading("À propos de ce répertoire", st["h3"], 1, "À propos de ce répertoire")] + \
+        [Para(french(line), st["colophon"]) for line in lines]
 
 
 def _toc() -> list[Flowable]:
@@ -243,10 +297,20 @@ def _height(flows: list[Flowable]) -> float:
     return total
 
 
-def _maps(options: Options, c: Country, partnerships: list[dict]) -> list[Flowable]:
+def _maps(options: Options, c: Country, partnerships: list[dict], compact: bool = False) -> list[Flowable]:
     """The map page: the links, then the French collectivités concerned, under it if they fit
-    at a readable size (MIN_FRANCE_H), else on the next page."""
+    at a readable size (MIN_FRANCE_H), else on the next page. A compact book sets both side by
+    side under its figures."""
     st = styles()
+    if compact:
+        cells = [map_flowable(image, BODY_W * share - 8, 8 * cm) for image, share in
+                 ((options.map_image, 0.6), (options.france_image, 0.4)) if image is not None]
+        row = Table([cells], colWidths=[BODY_W * (0.6 if len(cells) == 2 and i == 0 else 0.4 if len(cells) == 2
+                                                  else 1.0) for i in range(len(cells))])
+        row.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), "Sans"), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                                 ("ALIGN", (0, 0), (-1, -1), "CENTER")]))
+        return [row, Para(rich(f"Les liens avec : {c.name}, et les collectivités françaises concernées."),
+                          st["caption"]), Spacer(1, 6)]
     flows: list[Flowable] = [Heading("Carte des partenariats", st["h1"], 0, "Carte des partenariats")]
     if options.map_image is not None:
         flows += [map_flowable(options.map_image, BODY_W, BODY_H - 3 * cm),
@@ -266,24 +330,39 @@ def _maps(options: Options, c: Country, partnerships: list[dict]) -> list[Flowab
     return flows
 
 
+COMPACT = 10  # fewer links than this: a compact book (no contents, indexes nor chart), ≤ 4 pages
+GAP = 9 * cm  # a section starts on the same page when this much room is left
+
+
 def story(partnerships: list[dict], c: Country, options: Options) -> list[Flowable]:
-    """Everything the répertoire says, in order: cover, contents, chapters, figures, maps, entries, indexes."""
+    """Everything the répertoire says, in order: cover, contents, chapters, figures, maps, entries,
+    indexes, colophon. A small book (fewer than COMPACT links) has its entries under its
+    figures and maps, and no contents, chart or indexes: an index of one line helps nobody."""
     st = styles()
-    flows: list[Flowable] = [NextPageTemplate("page")] + _cover(c, len(partnerships), options)
-    flows += [PageBreak()] + _toc()
-    chapter = chapters(c.code, options.chapters_dir)
-    if chapter:
-        flows += [PageBreak()] + chapter
-    flows += [PageBreak(), Heading("La coopération en chiffres", st["h1"], 0, "La coopération en chiffres")]
-    flows += summary_flowables(partnerships, BODY_W)
+    compact = len(partnerships) < COMPACT
+    flows: list[Flowable] = [NextPageTemplate("page")] + _cover(c, partnerships, options) + [PageBreak()]
+    if not compact:
+        flows += _toc()
+        chapter = chapters(c.code, options.chapters_dir)
+        if chapter:
+            flows += [CondPageBreak(GAP)] + chapter
+        flows.append(CondPageBreak(GAP))
+    flows += [Heading("La coopération en chiffres", st["h1"], 0, "La coopération en chiffres")]
+    flows += summary_flowables(partnerships, BODY_W, compact=compact)
     if options.map_image is not None or options.france_image is not None:
-        flows += [PageBreak()] + _maps(options, c, partnerships)
-    flows += [PageBreak()] + entries(partnerships, options.members)
+        flows += ([] if compact else [PageBreak()]) + _maps(options, c, partnerships, compact)
+    if compact:
+        flows += [CondPageBreak(4 * cm)] + entries(partnerships, options.members, c.name)
+        return flows + [CondPageBreak(5 * cm), Spacer(1, 10)] + _colophon(partnerships, options)
+    flows += [NextPageTemplate(["index-first", "*", "index"]), PageBreak()]
+    flows += entries(partnerships, options.members, c.name, columns=True)
+    # The three indexes follow one another in the columns, and the colophon closes the book.
+    flows += [NextPageTemplate(["index-first", "*", "index"]), PageBreak(),
+              Heading("Index", st["h1"], 0, "Index"), FrameBreak()]
     for name, heading in INDEXES:
-        flows += [NextPageTemplate(["index-first", "*", "index"]), PageBreak(),
-                  Heading(heading, st["h1"], 0, heading), FrameBreak(),
+        flows += [CondPageBreak(3 * cm), Heading(heading, st["h2"], 1, heading),
                   PageIndex(name, st["index"], st["index-group" if name == "themes" else "index-letter"])]
-    return flows
+    return flows + [CondPageBreak(6 * cm), Spacer(1, 12)] + _colophon(partnerships, options)
 
 
 def render(partnerships: list[dict], code: str, options: Options | None = None) -> bytes:
@@ -298,6 +377,7 @@ def render(partnerships: list[dict], code: str, options: Options | None = None) 
         raise RepertoireError(f"Aucun partenariat avec ce pays ({c.name}) dans le registre.")
     if not options.members:
         partnerships = [{k: v for k, v in p.items() if k != "contacts"} for p in partnerships]
+    partnerships = printed_once(partnerships)
     register()
     buffer = io.BytesIO()
     doc = RepertoireDoc(buffer, c, options)

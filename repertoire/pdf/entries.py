@@ -1,17 +1,19 @@
 """The entries of a répertoire: one per partnership, grouped by French région, then collectivité."""
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date
 
 from babel.dates import format_date
 from reportlab.lib.units import cm
-from reportlab.platypus import CondPageBreak, Flowable, Spacer
+from reportlab.platypus import CondPageBreak, Flowable, FrameBreak, Spacer
 
-from ..model import FRENCH_TYPES, KINDS, STATUSES, THEMES
+from ..model import FRENCH_TYPES
 from ..text import fold
-from .flowables import Block, Heading, Marker, Para
-from .stats import departement_name, label, region_name, themes_of
+from .content import (THEME_SEPARATOR, kind_label, native, partner_name, partner_region, public_text, status_label,
+                      theme_labels)
+from .flowables import Block, EntryPara, Heading, Marker, Para
+from .stats import departement_name, label, region_name
 from .typography import rich, styles
 
 
@@ -32,52 +34,81 @@ def collectivite_term(p: dict) -> str:
     return name + (f" ({dep})" if dep and p.get("french_type") != "region" else "")
 
 
+def french_date(day: date) -> str:
+    """`1er juin 1982`, `15 mars 1991`: the first of the month is an ordinal in French."""
+    text = format_date(day, "d MMMM y", locale="fr")
+    return "1er" + text[1:] if day.day == 1 else text
+
+
 def _since(p: dict) -> str:
     if p.get("since_date"):
         try:
-            return "depuis le " + format_date(date.fromisoformat(p["since_date"][:10]), "d MMMM y", locale="fr")
+            return "depuis le " + french_date(date.fromisoformat(p["since_date"][:10]))
         except ValueError:
             pass
     return f"depuis {p['since']}" if p.get("since") else "date non précisée"
 
 
-def entry(p: dict, members: bool) -> list[Flowable]:
-    """One partnership's flowables: partner (native name, region), kind, year, status, themes, texts."""
+def partner_heading(p: dict) -> str:
+    """« Partner (native) — Region » as markup: the name a French reader writes, then the
+    region that tells homonyms apart."""
+    name = rich(partner_name(p), "Sans")
+    if native(p):
+        name += f' <font size="9">({rich(native(p), "Sans")})</font>'
+    if partner_region(p):
+        name += f' <font face="Sans" size="8.3" color="#5b6472">— {rich(partner_region(p), "Sans")}</font>'
+    return name
+
+
+def entry(p: dict, members: bool, country_name: str = "") -> list[Flowable]:
+    """One partnership's flowables: partner (native name, region), kind, date, status, themes, texts."""
     st = styles()
-    partner = p.get("partner_name") or ""
-    native = p.get("partner_native")
-    name = rich(partner, "Sans")
-    if native and native != partner:
-        name += f' <font size="9.5">({rich(native, "Sans")})</font>'
-    if p.get("partner_region"):
-        name += f' <font face="Sans" size="8.5" color="#5b6472">— {rich(p["partner_region"], "Sans")}</font>'
-    meta = " · ".join([label(KINDS, p.get("kind")), _since(p), label(STATUSES, p.get("status"))]
+    title = partner_heading(p)
+    cont = f"{collectivite_term(p)} – {partner_name(p)} (suite)"
+    meta = " · ".join([kind_label(p.get("kind")), _since(p), status_label(p.get("status"))]
                       + (["à vérifier (non confirmé depuis 3 ans)"] if p.get("to_verify") else []))  # campaign.py
-    flows: list[Flowable] = [Para(name, st["entry-title"]), Para(rich(meta, "Sans"), st["entry-meta"])]
-    themes = [label(THEMES, t) for t in themes_of(p)]
-    keywords = [k for k in (p.get("keywords") or "").split(";") if k]
-    if themes or keywords:
-        flows.append(Para("<b>Thèmes</b>\u00A0: " + rich(", ".join(themes + keywords), "Sans"), st["entry-meta"]))
+    flows: list[Flowable] = [Para(title, st["entry-title"]), Para(rich(meta, "Sans"), st["entry-meta"])]
+    themes = theme_labels(p)
+    if themes:
+        flows.append(Para("<b>Thèmes</b>\u00A0: " + rich(THEME_SEPARATOR.join(themes), "Sans"), st["entry-meta"]))
     for field_, head in (("description", None), ("projects", "Projets"), ("funding", "Financements")) + \
             ((("contacts", "Contacts"),) if members else ()):
-        text = p.get(field_)
+        text = public_text(p.get(field_), p, country_name) if field_ in ("description", "projects") else p.get(field_)
         if text:
             lead = f"<b>{head}</b>\u00A0: " if head else ""
-            flows.append(Para(lead + rich(text), st["entry-text"]))
+            flows.append(EntryPara(lead + rich(text), st["entry-text"], cont))
+    for other in p.get("_also") or ():  # a probable duplicate, printed once: staff settle it
+        flows.append(EntryPara(rich(duplicate_note(other)), st["entry-note"], cont))
     # The thematic index lists partnerships, « Collectivité – Partenaire », under each theme.
-    pair = f"{collectivite_term(p)} – {partner}"
-    terms = [("localites", partner + (f" ({native})" if native and native != partner else ""), fold(partner), "")]
+    pair = f"{collectivite_term(p)} – {partner_name(p)}"
+    shown = partner_name(p) + (f" ({native(p)})" if native(p) else "")
+    terms = [("localites", shown, fold(partner_name(p)), "")]
     terms += [("themes", pair, fold(pair), t) for t in themes]
     return [Marker(terms)] + flows + [Spacer(1, 3)]
 
 
-def entries(partnerships: list[dict], members: bool) -> list[Flowable]:
-    """The entries, grouped by French région, then collectivité; each one a Block."""
+def duplicate_note(other: dict) -> str:
+    """The note under an entry that stands for a probable duplicate too."""
+    facts = ", ".join(x for x in (kind_label(other.get("kind")).lower(), str(other.get("since") or ""),
+                                  status_label(other.get("status")).lower()) if x)
+    return (f"Aussi déclaré sous le nom « {other.get('partner_name')} » ({facts}) : "
+            "probablement le même lien, à vérifier par l'équipe du réseau.")
+
+
+THEME_LIST_MAX = 40  # a theme of more links is indexed by French région (pages), not link by link
+
+
+def entries(partnerships: list[dict], members: bool, country_name: str = "", columns: bool = False) -> list[Flowable]:
+    """The entries, grouped by French région, then collectivité; each one a Block. In `columns`
+    (two columns under a full-width title), the title goes in the top frame."""
     st = styles()
+    per_theme = Counter(t for p in partnerships for t in theme_labels(p))
     by_region: dict[str, list[dict]] = defaultdict(list)
     for p in partnerships:
         by_region[region_name(p.get("region")) if p.get("region") else "Région non précisée"].append(p)
     story: list[Flowable] = [Heading("Les partenariats", st["h1"], 0, "Les partenariats")]
+    if columns:
+        story.append(FrameBreak())
     for region in sorted(by_region, key=fold):
         story.append(CondPageBreak(4 * cm))
         # Headings go into the Block of the entry they announce: ReportLab's keepWithNext
@@ -87,12 +118,17 @@ def entries(partnerships: list[dict], members: bool) -> list[Flowable]:
         for p in by_region[region]:
             groups[p["french_id"]].append(p)
         for fid in sorted(groups, key=lambda k: (fold(groups[k][0].get("french_name") or k), k)):
-            items = sorted(groups[fid], key=lambda p: fold(p.get("partner_name") or ""))
+            items = sorted(groups[fid], key=lambda p: fold(partner_name(p)))
             term = collectivite_term(items[0])
             lead += [Marker([("collectivites", term, fold(term), "")]),
                      Heading(_collectivite_heading(items[0]), st["h3"], 2, items[0].get("french_name") or fid,
                              toc=False)]
             for p in items:
-                story.append(Block(lead + entry(p, members)))  # one entry per block: not a whole collectivité
+                flows = entry(p, members, country_name)
+                # the thematic index: a large theme by French région (its pages), a small one link by link
+                flows[0].terms = [(name, region, fold(region), group) if name == "themes" and
+                                  per_theme[group] > THEME_LIST_MAX else (name, term, sort, group)
+                                  for name, term, sort, group in flows[0].terms]
+                story.append(Block(lead + flows))  # one entry per block: not a whole collectivité
                 lead = []
     return story

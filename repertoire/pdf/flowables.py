@@ -33,6 +33,26 @@ class Para(Paragraph):
             super().drawOn(canvas, x, y, _sW)
 
 
+class EntryPara(Para):
+    """A paragraph of an entry: cut at a column's or page's foot, its rest is announced by a
+    « Collectivité – Partenaire (suite) » line at the head of the next column."""
+
+    def __init__(self, text, style, continued: str = "", **kw):
+        super().__init__(text, style, **kw)
+        self.continued = continued
+
+    def split(self, availWidth, availHeight):
+        parts = super().split(availWidth, availHeight)
+        for part in parts:
+            part.continued = self.continued
+        if len(parts) == 2 and self.continued:
+            from reportlab.platypus.doctemplate import FrameBreak
+
+            from .typography import rich, styles
+            return [parts[0], FrameBreak(), Para(rich(self.continued, "Sans"), styles()["entry-continued"]), parts[1]]
+        return parts
+
+
 class Heading(Para):
     """A heading the document bookmarks, and lists in its contents when `toc` is true.
 

@@ -28,6 +28,9 @@ def walk(flows):
     for f in flows:
         yield f
         yield from walk(getattr(f, "_content", None) or ())
+        for row in getattr(f, "_cellvalues", None) or ():  # a table's cells (the compact book's maps)
+            for cell in row:  # a flowable, or (once laid out) a list of them
+                yield from walk(cell if isinstance(cell, (list, tuple)) else [cell] if isinstance(cell, Flowable) else [])
 
 
 def seed(story: list[Flowable], indexing: list) -> None:
@@ -46,7 +49,7 @@ def seed(story: list[Flowable], indexing: list) -> None:
         elif isinstance(f, Block):
             rank += 1
         elif isinstance(f, Marker):
-            terms += [(term, 8 + rank // 8) for term in f.terms]
+            terms += [(term, 8 + rank // 16) for term in f.terms]  # two columns of entries
     for f in indexing:
         if isinstance(f, TableOfContents):
             f.addEntries(contents)
@@ -63,6 +66,9 @@ def settle(doc: BaseDocTemplate, story: list[Flowable], max_passes: int = 6) -> 
     and the same undoing of the keepWithNext edits between passes.
     """
     doc._indexingFlowables = [f for f in story if f.isIndexing()]
+    if not doc._indexingFlowables:  # no contents nor index (a compact book): one pass draws it
+        doc.build(story[:])
+        return 1
     seed(story, doc._indexingFlowables)
     doc._doSave = 0
     edits: list = []

@@ -15,7 +15,7 @@ from ..registry import Registry
 from .chapters import chapter_file
 from .document import Options, render
 
-LAYOUT = 2  # in the cache key: a PDF made by an older layout is made again (2: map of France, thematic index)
+LAYOUT = 3  # in the cache key: a PDF made by an older layout is made again (3: the editor's layout, issue 12)
 
 def country_repertoire(registry: Registry, code: str, options: Options | None = None) -> bytes:
     """The PDF répertoire of one partner country, from the live registry."""

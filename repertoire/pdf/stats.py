@@ -10,7 +10,8 @@ from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib.units import cm
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 
-from ..model import FRENCH_TYPES, KINDS, STATUSES, THEMES
+from ..model import FRENCH_TYPES
+from .content import CONTACT, UNKNOWN_STATUS, kind_label, partner_key, status_label, theme_labels
 from ..places import DATA
 from .flowables import Para
 from .typography import ACCENT, INK, MUTED, RULE, french, number, rich, styles
@@ -42,27 +43,57 @@ def themes_of(p: dict) -> list[str]:
 
 
 def counts(partnerships: list[dict]) -> dict[str, Counter]:
-    """The tallies the summary shows, keyed by facet."""
+    """The tallies the summary shows, keyed by facet; each table adds up to what its title says.
+
+    `kind` counts partnerships by kind, first contacts apart (not a kind of partnership);
+    `status` in one vocabulary (actif, inactif: en sommeil / terminé / sans précision, non précisé);
+    `type` counts collectivités, not partnerships.
+    """
     c = {"kind": Counter(), "status": Counter(), "theme": Counter(), "region": Counter(),
          "type": Counter(), "decade": Counter()}
+    seen: set[str] = set()
     for p in partnerships:
-        c["kind"][label(KINDS, p.get("kind"))] += 1
-        c["status"][label(STATUSES, p.get("status"))] += 1
-        c["type"][label(FRENCH_TYPES, p.get("french_type"))] += 1
+        c["kind"][kind_label(p.get("kind"))] += 1
+        c["status"][status_label(p.get("status"))] += 1
+        if p["french_id"] not in seen:
+            seen.add(p["french_id"])
+            c["type"][label(FRENCH_TYPES, p.get("french_type"))] += 1
         c["region"][region_name(p.get("region"))] += 1
-        for t in themes_of(p):
-            c["theme"][label(THEMES, t)] += 1
+        for t in theme_labels(p)[:len(themes_of(p))]:
+            c["theme"][t] += 1
         if p.get("since"):
             c["decade"][int(p["since"]) // 10 * 10] += 1
     return c
 
 
-def _table(title: str, counter: Counter, total: int, width: float) -> Flowable:
+def status_rows(status: Counter) -> list[tuple[str, int]]:
+    """Statuses as one vocabulary: Actif; Inactif with what is known of it (en sommeil, terminé,
+    the rest « sans précision »); Non précisé. No status beside another that contains it."""
+    inactive = {"En sommeil": status.get("En sommeil", 0), "Terminé": status.get("Terminé", 0),
+                "sans précision": status.get("Inactif", 0)}
+    rows = [("Actif", status.get("Actif", 0))]
+    if sum(inactive.values()):
+        rows.append(("Inactif", sum(inactive.values())))
+        parts = [(k, n) for k, n in inactive.items() if n]
+        if len(parts) > 1 or parts[0][0] != "sans précision":
+            rows += [(f"\u2003dont {k.lower() if k != 'sans précision' else k}", n) for k, n in parts]
+    rows.append((UNKNOWN_STATUS, status.get(UNKNOWN_STATUS, 0)))
+    return [(k, n) for k, n in rows if n]
+
+
+def plural(n: int, singular: str, plural_form: str | None = None) -> str:
+    """`1 partenariat`, `2 partenariats`, `1 298 partenariats` (French: plural from 2)."""
+    return f"{number(n)}\u00A0{singular if n < 2 else plural_form or singular + 's'}"
+
+
+def _table(title: str, counter: Counter | list, total: int, width: float, sums: bool = True) -> Flowable:
     st = styles()
     rows = [[Para(f"<b>{rich(title, 'Sans')}</b>", st["cell"]), "Nombre", ""]]
-    for name, n in counter.most_common():
+    for name, n in (counter.most_common() if isinstance(counter, Counter) else counter):
         share = f"{100 * n / total:.0f}\u00A0%" if total else ""
         rows.append([Para(rich(str(name), "Sans"), st["cell"]), number(n), share])
+    if sums and isinstance(counter, Counter) and len(counter) > 1:
+        rows.append([Para("<b>Total</b>", st["cell"]), number(sum(counter.values())), ""])
     t = Table(rows, colWidths=[width - 3.2 * cm, 1.6 * cm, 1.6 * cm], repeatRows=1)
     t.setStyle(TableStyle([
         ("FONT", (0, 0), (-1, -1), "Sans", 8.5),
@@ -111,34 +142,61 @@ def decade_chart(decades: Counter, width: float = 16 * cm, height: float = 6 * c
     return d
 
 
-def summary_flowables(partnerships: list[dict], width: float) -> list[Flowable]:
-    """The summary section body: key figures, the decade chart, the tables by facet."""
+def figures(partnerships: list[dict]) -> dict[str, int]:
+    """The key figures the text, the cover and the tables share (one count, said once)."""
+    return {"partnerships": len(partnerships),
+            "collectivites": len({p["french_id"] for p in partnerships}),
+            "partners": len({partner_key(p) for p in partnerships}),
+            "active": sum(1 for p in partnerships if p.get("status") == "actif"),
+            "contacts": sum(1 for p in partnerships if p.get("kind") == CONTACT)}
+
+
+def summary_text(partnerships: list[dict]) -> str:
+    """The summary's sentence, its figures those of the tables (French plurals)."""
+    f = figures(partnerships)
+    years = [int(p["since"]) for p in partnerships if p.get("since")]
+    verb = "réunissent" if f["partnerships"] > 1 else "réunit"
+    text = (f"<b>{plural(f['partnerships'], 'partenariat')}</b> {verb} "
+            f"<b>{plural(f['collectivites'], 'collectivité française', 'collectivités françaises')}</b> et "
+            f"<b>{plural(f['partners'], 'collectivité partenaire', 'collectivités partenaires')}</b>")
+    if f["active"]:
+        text += f" ; <b>{number(f['active'])}</b> {'sont déclarés actifs' if f['active'] > 1 else 'est déclaré actif'}"
+    text += "."
+    if f["contacts"]:
+        text += (f" Dont <b>{number(f['contacts'])}</b> premier{'s' if f['contacts'] > 1 else ''} "
+                 f"contact{'s' if f['contacts'] > 1 else ''}, lien{'s' if f['contacts'] > 1 else ''} "
+                 f"pas encore formalisé{'s' if f['contacts'] > 1 else ''}.")
+    if years and min(years) != max(years):
+        text += f" Le plus ancien date de <b>{min(years)}</b>, le plus récent de <b>{max(years)}</b>."
+    elif years:
+        text += f" Signé{'s' if len(years) > 1 else ''} en <b>{years[0]}</b>."
+    return text
+
+
+def summary_flowables(partnerships: list[dict], width: float, compact: bool = False) -> list[Flowable]:
+    """The summary section body: key figures, the decade chart, the tables by facet
+    (a compact book: the sentence alone)."""
     st = styles()
     c = counts(partnerships)
     total = len(partnerships)
-    collectivites = len({p["french_id"] for p in partnerships})
-    partners = len({(p.get("partner_name") or "").lower() for p in partnerships})
-    actifs = sum(1 for p in partnerships if p.get("status") == "actif")
-    years = [int(p["since"]) for p in partnerships if p.get("since")]
-    lines = [f"<b>{number(total)}</b> partenariats réunissent <b>{number(collectivites)}</b> collectivités "
-             f"françaises et <b>{number(partners)}</b> collectivités partenaires ; <b>{number(actifs)}</b> sont "
-             "déclarés actifs."]
-    if years:
-        lines.append(f"Le plus ancien date de <b>{min(years)}</b>, le plus récent de <b>{max(years)}</b>.")
     # Only numbers are interpolated: the text is ours, Latin, safe as markup.
-    story: list[Flowable] = [Para(french(" ".join(lines)), st["body"]), Spacer(1, 6)]
-    if c["decade"]:
+    story: list[Flowable] = [Para(french(summary_text(partnerships)), st["body"]), Spacer(1, 6)]
+    if compact:
+        return story
+    if len(c["decade"]) > 1:
         story += [decade_chart(c["decade"], width), Spacer(1, 10)]
     half = (width - 0.8 * cm) / 2
-    pairs = [("Type de partenariat", c["kind"]), ("Statut", c["status"]),
-             ("Collectivités françaises", c["type"]), ("Région française", c["region"])]
-    for (t1, c1), (t2, c2) in zip(pairs[::2], pairs[1::2]):
-        grid = Table([[_table(t1, c1, total, half), _table(t2, c2, total, half)]],
+    collectivites = sum(c["type"].values())
+    pairs = [("Type de partenariat", c["kind"], total), ("Statut", status_rows(c["status"]), total),
+             ("Collectivités françaises, par type", c["type"], collectivites),
+             ("Partenariats par région française", c["region"], total)]
+    for (t1, c1, n1), (t2, c2, n2) in zip(pairs[::2], pairs[1::2]):
+        grid = Table([[_table(t1, c1, n1, half), _table(t2, c2, n2, half)]],
                      colWidths=[half + 0.4 * cm, half + 0.4 * cm])
         grid.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONT", (0, 0), (-1, -1), "Sans"),
                                   ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
         story += [grid, Spacer(1, 10)]
     if c["theme"]:
         story.append(KeepTogether([_table("Thématique (un partenariat peut en avoir plusieurs)",
-                                          c["theme"], total, width)]))
+                                          c["theme"], total, width, sums=False)]))
     return story

@@ -10,6 +10,8 @@ from reportlab.lib.styles import ParagraphStyle
 
 from .fonts import markup
 
+# French hyphenation patterns (pyphen) for justified text: lines no longer gape.
+HYPHENATION = "fr_FR"
 NBSP = "\u00A0"  # U+202F (narrow) is breakable in ReportLab: DESIGN.md, "PDF"
 
 _BEFORE_HIGH_PUNCT = re.compile(r"(?<=[^\s\u00A0\u202F:/])[ \t\u202F\u00A0]*([;!?»])|"
@@ -58,8 +60,9 @@ def styles() -> dict[str, ParagraphStyle]:
     Made once and shared: no code changes a style after this.
     """
     body = ParagraphStyle("body", fontName="Serif", fontSize=9.5, leading=13.2, textColor=INK,
-                          alignment=TA_JUSTIFY, spaceAfter=5, hyphenationLang=None)
-    sans = ParagraphStyle("sans", parent=body, fontName="Sans", alignment=TA_LEFT)
+                          alignment=TA_JUSTIFY, spaceAfter=5, hyphenationLang=HYPHENATION,
+                          embeddedHyphenation=1, uriWasteReduce=0.3)
+    sans = ParagraphStyle("sans", parent=body, fontName="Sans", alignment=TA_LEFT, hyphenationLang=None)  # ragged: no need
     s = {
         "body": body,
         "sans": sans,
@@ -69,6 +72,11 @@ def styles() -> dict[str, ParagraphStyle]:
                                       leading=32, textColor=colors.white, spaceAfter=14),
         "cover-sub": ParagraphStyle("cover-sub", parent=sans, fontSize=13, leading=18,
                                     textColor=colors.white),
+        "cover-figure": ParagraphStyle("cover-figure", parent=sans, fontSize=10, leading=26, textColor=INK,
+                                       leftIndent=8),
+        "cover-text": ParagraphStyle("cover-text", parent=sans, fontSize=10.5, leading=15, textColor=INK,
+                                     spaceAfter=4),
+        "colophon": ParagraphStyle("colophon", parent=sans, fontSize=8, leading=11, textColor=MUTED, spaceAfter=3),
         "cover-small": ParagraphStyle("cover-small", parent=sans, fontSize=10, leading=14, textColor=MUTED),
         "h1": ParagraphStyle("h1", parent=sans, fontName="Sans-Bold", fontSize=20, leading=25,
                              textColor=ACCENT, spaceBefore=0, spaceAfter=14, keepWithNext=1),
@@ -86,6 +94,10 @@ def styles() -> dict[str, ParagraphStyle]:
         "entry-meta": ParagraphStyle("entry-meta", parent=sans, fontSize=8.3, leading=11,
                                      textColor=MUTED, spaceAfter=2),
         "entry-text": ParagraphStyle("entry-text", parent=body, fontSize=8.8, leading=11.8, spaceAfter=2),
+        "entry-note": ParagraphStyle("entry-note", parent=body, fontName="Serif-Italic", fontSize=8, leading=10.5,
+                                     textColor=MUTED, spaceAfter=2),
+        "entry-continued": ParagraphStyle("entry-continued", parent=sans, fontName="Sans-Bold", fontSize=8.3,
+                                          leading=11, textColor=MUTED, spaceAfter=2),
         "toc0": ParagraphStyle("toc0", parent=sans, fontName="Sans-Bold", fontSize=10.5, leading=15,
                                leftIndent=0, firstLineIndent=0, spaceBefore=5),
         "toc1": ParagraphStyle("toc1", parent=sans, fontSize=9.5, leading=13, leftIndent=14, firstLineIndent=0),

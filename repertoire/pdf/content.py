@@ -1,0 +1,191 @@
+"""What a book says of a partnership, as an editor would print it: the partner's name as a French
+reader writes it (without the gazetteer's bookkeeping), its region, clean labels, and the
+survey's text without what the entry already says.
+
+Everything here works on the registry's dicts and returns plain text; typesetting is elsewhere.
+"""
+from __future__ import annotations
+
+import csv
+import gzip
+import re
+from functools import lru_cache
+
+from ..datafiles import DATA
+from ..gazetteer import ADMIN_WORDS
+from ..model import KINDS, STATUSES, THEMES
+from ..text import fold
+
+# The survey only said "not active": one value, never shown beside "En sommeil"/"Terminé" as a
+# fourth status; the tables count it under « Inactif ».
+STATUS_LABELS = {"actif": "Actif", "en_sommeil": "En sommeil", "termine": "Terminé",
+                 "en_sommeil_ou_termine": "Inactif"}
+UNKNOWN_STATUS = "Non précisé"
+CONTACT = "contact"  # « Premiers contacts »: a link not yet formalised, not a kind of partnership
+KIND_LABELS = {code: (label if code != CONTACT else "Premiers contacts") for code, (label, _) in KINDS.items()}
+THEME_SEPARATOR = " · "  # no theme name holds it (theme names hold commas)
+assert not any(THEME_SEPARATOR.strip() in label for label, _ in THEMES.values())
+
+
+def status_label(code: str | None) -> str:
+    return STATUS_LABELS.get(code or "", STATUSES.get(code, (UNKNOWN_STATUS,))[0] if code else UNKNOWN_STATUS)
+
+
+def kind_label(code: str | None) -> str:
+    return KIND_LABELS.get(code or "", "Type non précisé")
+
+
+def capitalised(text: str) -> str:
+    """`ecsi` → `Ecsi`? No: a keyword in capitals stays (`ECSI`), a lower-case one gets its first
+    letter up (`humanitaire` → `Humanitaire`), as the theme labels beside it."""
+    return text[:1].upper() + text[1:] if text[:1].islower() else text
+
+
+def theme_labels(p: dict) -> list[str]:
+    """Theme labels then free keywords, capitalised, each once (folded)."""
+    out, seen = [], set()
+    for code in (p.get("themes") or "").split(";"):
+        if code:
+            label = THEMES.get(code, (code,))[0]
+            out.append(capitalised(label))
+            seen.update({fold(label), fold(code)})
+    for word in (p.get("keywords") or "").split(";"):
+        if word and fold(word) not in seen:
+            seen.add(fold(word))
+            out.append(capitalised(word.strip()))
+    return out
+
+
+# --- names -----------------------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def _region_words() -> dict[str, set[str]]:
+    """Country → folded names of its first-level divisions (the gazetteer's areas with an ISO code)."""
+    found: dict[str, set[str]] = {}
+    with gzip.open(DATA / "admin-areas.csv.gz", "rt", encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row["iso"]:
+                found.setdefault(row["country"], set()).update(fold(n) for n in row["names"].split("|"))
+    return found
+
+
+@lru_cache(maxsize=None)
+def _country_words(code: str) -> set[str]:
+    """The folded names of a country in French and English (babel), and its code."""
+    from babel import Locale
+
+    return {fold(Locale(lang).territories.get(code, "")) for lang in ("fr", "en")} - {""} | {code.lower()}
+
+
+_BRACKET = re.compile(r"\s*\(([^()]*)\)")
+
+
+def partner_name(p: dict) -> str:
+    """The partner's name without the bookkeeping a gazetteer or a list added to it.
+
+    - brackets that only repeat the name and words of status: "Erding (Kreis) (Erding, Stadt)"
+      → Erding ("Frankenthal (Pfalz)" keeps its bracket: it tells homonyms apart);
+    - a trailing ", country" or ", region" in any language: "Douma, Lebanon" → Douma,
+      "Lilienthal, Lower Saxony" → Lilienthal (the region is printed beside the name).
+    """
+    name = (p.get("partner_name") or "").strip()
+    base = _BRACKET.sub("", name).strip()
+    if base and base != name:
+        own = set(fold(base).split())
+        if all(set(ADMIN_WORDS.sub(" ", fold(inside)).split()) <= own for inside in _BRACKET.findall(name)) \
+                and any(own & set(fold(inside).split()) for inside in _BRACKET.findall(name)):
+            name = base
+    if ", " in name:
+        head, tail = name.rsplit(", ", 1)
+        country = p.get("partner_country") or ""
+        if head and (fold(tail) in _country_words(country) or fold(tail) in _region_words().get(country, ())):
+            name = head
+    return name
+
+
+def partner_region(p: dict) -> str | None:
+    """The partner's Land, province, prefecture… in French (the registry keeps it so), when known."""
+    return (p.get("partner_region") or "").strip() or None
+
+
+def native(p: dict) -> str | None:
+    """The name in the partner's own script, when the registry holds one that differs."""
+    value = (p.get("partner_native") or "").strip()
+    return value if value and value != partner_name(p) else None
+
+
+# --- text ------------------------------------------------------------------------------------
+
+_SENTENCE = re.compile(r"(?<=[.!?])(?<!\b[A-Z][a-z]\.)(?<!\b[A-Z]\.)\s+(?=[A-ZÀ-Ý«\"(])")  # not after St., N.
+_EDIT_NOTE = re.compile(r"^\W*(mise? a jour|maj|mis a jour|actualise[e]?|updated?|revised?|modifie[e]?)\b"
+                        r"[\w\s/.-]{0,20}\b(19|20)\d\d\b\W*$")
+_GLUE = set("a au aux avec d de depuis des du en entre et l la le les par pour sur un une".split())
+
+
+def _known_words(p: dict, country_name: str) -> set[str]:
+    words: set[str] = set(_GLUE)
+    for text in [p.get("french_name"), p.get("partner_name"), p.get("partner_key"), partner_name(p), country_name,
+                 *(label for label, _ in KINDS.values()), *(label for _, label in KINDS.values()),
+                 str(p.get("since") or ""), str(p.get("until") or "")]:
+        words.update(fold(text or "").split())
+    return words
+
+
+def _restates(sentence: str, p: dict, country_name: str) -> bool:
+    """A sentence made from the entry's own fields: « Jumelage entre Tours et Ragusa (Italie)
+    depuis 1956 : culture, jeunesse. » — both names, and at most two other words before the list."""
+    head, _, tail = sentence.partition(":")
+    folded = f" {fold(head)} "
+    names = [fold(p.get("french_name") or "")], [fold(n) for n in (p.get("partner_name"), p.get("partner_key"),
+                                                                    partner_name(p)) if n]
+    if not names[0][0] or f" {names[0][0]} " not in folded or not any(f" {n} " in folded for n in names[1]):
+        return False
+    unknown = [w for w in fold(_BRACKET.sub(" ", head)).split() if w not in _known_words(p, country_name)]
+    items = [fold(i) for i in tail.split(",") if fold(i)]
+    themes = {fold(t) for t in theme_labels(p)} | {fold(c) for c in (p.get("themes") or "").split(";") if c}
+    listed = sum(1 for i in items if any(t.startswith(i) or i.startswith(t) for t in themes))
+    # its list after the colon: the themes, or words short enough to be theme names
+    return len(unknown) <= 2 and (2 * listed >= len(items) or all(len(i.split()) <= 2 for i in items))
+
+
+def public_text(text: str | None, p: dict, country_name: str = "") -> str:
+    """Survey text as a book prints it: without sentences that restate the entry's own line
+    (kind, names, date, themes) and without editing notes (« Mise à jour 2025. »)."""
+    if not text:
+        return ""
+    kept = [s for s in _SENTENCE.split(text.strip())
+            if s.strip() and not _EDIT_NOTE.match(fold(s)) and not _restates(s, p, country_name)]
+    return " ".join(kept).strip()
+
+
+def partner_key(p: dict) -> str:
+    """What makes two partners one in counts and indexes: the gazetteer place, else the name."""
+    return f"g{p['partner_geonameid']}" if p.get("partner_geonameid") else fold(partner_name(p))
+
+
+def printed_once(partnerships: list[dict]) -> list[dict]:
+    """Each link once: of the probable duplicates staff have not settled yet (one collectivité,
+    the same place or near-identical names: what `repertoire duplicates` lists), the fuller one
+    is printed, the others as a note under it (`_also`)."""
+    from rapidfuzz import fuzz
+
+    by_french: dict[str, list[dict]] = {}
+    for p in partnerships:
+        by_french.setdefault(p["french_id"], []).append(p)
+    out: list[dict] = []
+    for group in by_french.values():
+        if len(group) == 1:
+            out += group
+            continue
+        group = sorted(group, key=lambda p: (-sum(1 for v in p.values() if v), p["id"]))
+        kept: list[dict] = []
+        for p in group:
+            twin = next((k for k in kept if partner_key(k) == partner_key(p) or
+                         fuzz.token_set_ratio(fold(k.get("partner_key") or partner_name(k)),
+                                              fold(p.get("partner_key") or partner_name(p))) >= 90), None)
+            if twin is None:
+                kept.append(dict(p))
+            else:
+                twin.setdefault("_also", []).append(p)
+        out += kept
+    return out
