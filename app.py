@@ -59,7 +59,8 @@ def create_app(config: dict | None = None) -> Flask:
         MAX_CONTENT_LENGTH=100 * 1024 * 1024,  # survey uploads (web/staff/upload.py)
         REQUEST_BUDGET=float(os.environ.get("REPERTOIRE_REQUEST_BUDGET", 30)),  # seconds (web/budget.py)
         PDF_INLINE_LIMIT=1000,
-        MAP_LIMIT=10_000,  # links on one web map (/carte): more is slow to draw and unreadable  # partnerships: a bigger book is made by a background job, not a request
+        MAP_LIMIT=10_000,
+        INDEX_CATCH_UP=not (config or {}).get("TESTING"),  # web/catchup.py (tests turn it on themselves)  # links on one web map (/carte): more is slow to draw and unreadable  # partnerships: a bigger book is made by a background job, not a request
         # after an ingest, every country's books are made by a background job (not in tests)
         MAKE_BOOKS_AHEAD=os.environ.get("REPERTOIRE_MAKE_BOOKS_AHEAD", "1") != "0" and not (config or {}).get("TESTING"),
         JSON_SORT_KEYS=False,
@@ -120,7 +121,12 @@ def ingest_command(files: tuple[str, ...], job: str | None) -> None:
         count = get_registry().count()
         click.echo(f"Registry: {count} partnerships.")
         tracker.progress(1.0, "index")
-        after_ingest(get_registry())
+        tracker.partial({"files": [report_result(r) for r in reports], "partnerships": count, "phase": "index"})
+        try:
+            after_ingest(get_registry())
+        except Exception as error:  # the registry is committed: the web app brings the index up (web/catchup.py)
+            click.secho(f"Index update failed ({type(error).__name__}: {error}); the web app catches up, "
+                        "or run `repertoire index --update`.", fg="red", err=True)
         tracker.finish({"files": [report_result(r) for r in reports], "partnerships": count})
     if current_app.config["MAKE_BOOKS_AHEAD"] and any(r.accepted or r.merged for r in reports):
         codes = [r[0] for r in get_registry().iter_rows("SELECT DISTINCT partner_country FROM partnerships ORDER BY 1")]
@@ -172,6 +178,9 @@ def ingest_with_progress(files: tuple[str, ...], tracker: Tracker, saved=None) -
                 bar.update(done + int(share * sizes[path]) - bar.pos)
                 tracker.progress(bar.pos / total, Path(path).name)
             reports += ingest_files(registry, [path], references, columns, progress=advance, saved=saved)
+            # committed: the job page says so even if this process dies before the end
+            tracker.partial({"files": [report_result(r) for r in reports], "partnerships": registry.count(),
+                             "phase": "registry"})
             done += sizes[path]
             bar.update(done - bar.pos)
     for report in reports:
@@ -337,8 +346,17 @@ def update_search_index(registry: Registry) -> None:
 
 @cli.command("index")
 @click.option("--procs", type=int, help="Indexing processes (default: 2 from 20,000 partnerships).")
-def index_command(procs: int | None) -> None:
+@click.option("--update", is_flag=True, help="Only what changed since the index's registry version (what follows an ingest).")
+@click.option("--job", hidden=True, help="Record progress and result for the staff pages (web/jobs.py).")
+def index_command(procs: int | None, update: bool, job: str | None) -> None:
     """Rebuild the search index aside, then swap it in (a running app answers throughout)."""
+    if update or job:
+        with Tracker(current_app.config["JOBS"], job) as tracker:
+            report = index.update_index(get_registry(), current_app.config["INDEX_DIR"])
+            line = f"Index: {report.documents} partnerships indexed in {report.seconds:.1f} s ({report.generation})."
+            tracker.finish({"lines": [line]})
+        click.echo(line)
+        return
     report = index.build_index(get_registry(), current_app.config["INDEX_DIR"], procs=procs)
     click.echo(f"Index: {report.documents} partnerships in {report.seconds:.1f} s ({report.generation}).")
 

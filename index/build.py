@@ -331,6 +331,27 @@ def _update(registry: Registry, index_dir: Path, countries: Countries | None) ->
     return BuildReport(len(changed), time.perf_counter() - start, generation.name, False)
 
 
+def indexed_version(index_dir: Path | str) -> str | None:
+    """The registry version the live generation reflects (its `state.json`); None without one."""
+    state = _read_state(current_generation(index_dir))
+    return state.get("version") if state else None
+
+
+def updating(index_dir: Path | str) -> bool:
+    """Whether a build or an update holds the index's lock right now."""
+    path = Path(index_dir) / LOCK
+    if not path.exists():
+        return False
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return False
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+
+
 def _read_state(generation: Path | None) -> dict | None:
     """What registry a generation holds; None if unreadable (then a full build makes one)."""
     try:

@@ -37,7 +37,7 @@ def instance(tmp_path, sample_registry) -> Path:
 
 
 def cli(instance: Path, *args: str, pause_at: str = "", chunk_rows: int | None = None) -> "kill9.Run":
-    return kill9.Run(list(args), os.environ | {"REPERTOIRE_INSTANCE": str(instance)}, pause_at, chunk_rows)
+    return kill9.Run(list(args), os.environ | {"REPERTOIRE_INSTANCE": str(instance), "REPERTOIRE_MAKE_BOOKS_AHEAD": "0"}, pause_at, chunk_rows)
 
 
 def test_an_ingest_killed_after_writing_blocks_leaves_the_registry_as_before(instance, tmp_path, references):

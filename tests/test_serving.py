@@ -43,7 +43,7 @@ def test_healthz_is_degraded_but_up_without_an_index(empty_app):
     health = response.get_json()
     assert response.status_code == 200 and health["status"] == "degraded"
     assert health["registry"]["ok"] and health["registry"]["partnerships"] == 0
-    assert health["index"] == {"ok": False, "present": False}
+    assert health["index"] == {"ok": False, "present": False, "current": False}
 
 
 def test_healthz_answers_503_when_the_registry_cannot_be_opened(tmp_path):

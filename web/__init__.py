@@ -16,7 +16,7 @@ from werkzeug.routing import IntegerConverter
 
 from index import SearchIndex
 
-from . import auth, budget, errors, labels, logs, matchmaking, survey_form
+from . import auth, budget, catchup, errors, labels, logs, matchmaking, survey_form
 from .api import api
 from .health import health
 from .pages import pages
@@ -68,6 +68,7 @@ def init_app(app: Flask, get_registry) -> None:
     app.after_request(relative_location)
     logs.init_app(app)  # one JSON line per request (LOG_JSON)
     budget.init_app(app)  # each request's deadline (REQUEST_BUDGET)
+    catchup.init_app(app)  # the index follows the registry, even after a killed update
     app.extensions["registry"] = get_registry
     app.extensions["search_index"] = SearchIndex(app.config["INDEX_DIR"])
     Babel(app, locale_selector=select_locale)

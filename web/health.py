@@ -1,7 +1,8 @@
 """`/healthz`: is this instance able to answer? For a load balancer, a monitor, the load drill.
 
-200 while the registry answers: status `ok`, or `degraded` when the search index is absent or
-cannot be read (pages that search answer 503 then, the others still work). 503 when the
+200 while the registry answers: status `ok`, or `degraded` when the search index is absent, cannot
+be read (pages that search answer 503 then, the others still work) or reflects another registry
+version than the registry's (`index.version` ≠ `registry.version`: it is catching up, web/catchup.py). 503 when the
 registry does not answer: status `down`. Cheap enough to poll: one `count(*)`, one meta row,
 and a match-all search for one hit (the index's own document count, numpy only).
 """
@@ -12,7 +13,7 @@ from importlib import metadata
 
 from flask import Blueprint, current_app, jsonify
 
-from index import IndexMissing, SearchParams, current_generation
+from index import IndexMissing, SearchParams, current_generation, indexed_version, updating
 
 health = Blueprint("health", __name__)
 
@@ -43,7 +44,9 @@ def index_health() -> dict:
     except Exception as error:
         return {"ok": False, "present": True, "generation": generation.name,
                 "error": f"{type(error).__name__}: {error}"}
-    return {"ok": True, "present": True, "generation": generation.name, "documents": result.total}
+    return {"ok": True, "present": True, "generation": generation.name, "documents": result.total,
+            "version": indexed_version(current_app.config["INDEX_DIR"]),
+            "updating": updating(current_app.config["INDEX_DIR"])}
 
 
 @health.route("/healthz")
@@ -52,7 +55,10 @@ def healthz():
     start = time.perf_counter()
     registry = registry_health()
     search = index_health()
-    status = "down" if not registry["ok"] else "ok" if search["ok"] else "degraded"
+    # The index reflects a registry version (index/build.py state.json): another one than the
+    # registry's means search misses or shows stale partnerships until it catches up.
+    search["current"] = search.get("ok") and registry.get("version") == search.get("version")
+    status = "down" if not registry["ok"] else "ok" if search["ok"] and search["current"] else "degraded"
     body = {"status": status, "version": VERSION, "registry": registry, "index": search,
             "took_ms": round((time.perf_counter() - start) * 1000, 2)}
     response = jsonify(body)

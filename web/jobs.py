@@ -17,6 +17,8 @@ import threading
 import time
 from pathlib import Path
 
+from flask import current_app, has_app_context
+
 from repertoire.model import FileReport
 from repertoire.registry import now
 
@@ -47,6 +49,8 @@ class Jobs(SmallStore):
         """Run `repertoire ARGUMENTS --job ID` on this instance, detached from the request."""
         command = [sys.executable, "-c", "from app import cli; cli()", *arguments, "--job", job_id]
         env = os.environ | {"REPERTOIRE_INSTANCE": str(instance)}
+        if has_app_context():  # the app's choice holds for its jobs (tests make no books ahead)
+            env["REPERTOIRE_MAKE_BOOKS_AHEAD"] = "1" if current_app.config.get("MAKE_BOOKS_AHEAD") else "0"
         with open(log, "ab") as output:
             process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=output,
                                        stderr=subprocess.STDOUT, start_new_session=True)
@@ -115,6 +119,11 @@ class Tracker:
         if self.jobs and (time.monotonic() - self.last >= 0.5 or share >= 1):
             self.last = time.monotonic()
             self.jobs.update(self.job_id, progress=min(max(share, 0.0), 1.0), message=message)
+
+    def partial(self, result: object) -> None:
+        """What is already done and committed (the job page shows it if the process dies)."""
+        if self.jobs:
+            self.jobs.update(self.job_id, result=result)
 
     def finish(self, result: object, message: str = "") -> None:
         if self.jobs:

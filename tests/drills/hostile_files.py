@@ -555,7 +555,7 @@ class Outcome:
 def run_cli(args: list[str], instance: Path, timeout: float, workdir: Path) -> Outcome:
     """`repertoire ARGS` in a child; its peak RSS from os.wait4, killed after `timeout`."""
     out, err = workdir / "stdout.txt", workdir / "stderr.txt"
-    env = dict(os.environ, REPERTOIRE_INSTANCE=str(instance))
+    env = dict(os.environ, REPERTOIRE_INSTANCE=str(instance), REPERTOIRE_MAKE_BOOKS_AHEAD="0")
 
     start = time.perf_counter()
     with open(out, "w") as stdout, open(err, "w") as stderr:

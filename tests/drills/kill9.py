@@ -291,7 +291,8 @@ class Drill:
         self.folder = folder
         self.instance = folder / "instance"
         self.snapshot = folder / "snapshot"
-        self.env = os.environ | {"REPERTOIRE_INSTANCE": str(self.instance), "PYTHONUNBUFFERED": "1"}
+        self.env = os.environ | {"REPERTOIRE_INSTANCE": str(self.instance), "PYTHONUNBUFFERED": "1",
+                                   "REPERTOIRE_MAKE_BOOKS_AHEAD": "0"}
         self.registry = self.instance / "registry.sqlite3"
         self.index_dir = self.instance / "index"
         self.rows = rows

@@ -293,7 +293,7 @@ def run(args) -> int:
     """The drill: instance, server, load, report; 0 when nothing failed."""
     workdir = Path(tempfile.mkdtemp(prefix="repertoire-load-"))
     instance = workdir / "instance"
-    env = dict(os.environ, REPERTOIRE_INSTANCE=str(instance))
+    env = dict(os.environ, REPERTOIRE_INSTANCE=str(instance), REPERTOIRE_MAKE_BOOKS_AHEAD="0")
     server = None
     load = os.getloadavg()[0]  # the machine's own load: other work skews the figures
     try:
