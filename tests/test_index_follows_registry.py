@@ -48,8 +48,8 @@ def test_an_ingest_killed_in_its_index_phase_is_told_and_caught_up(instance):
     registry = Registry(instance / "registry.sqlite3")
     before = registry.count()
     job_id = Jobs(app.config["JOBS"]).create("ingest", STAFF[0], ["partenaires-armenie-maroc.csv"])
-    run = cli(instance, "ingest", str(FIXTURES / "partenaires-armenie-maroc.csv"), "--job", job_id, pause_at="update")
-    run.wait_for("update 1", timeout=120)
+    run = cli(instance, "ingest", str(FIXTURES / "partenaires-armenie-maroc.csv"), "--job", job_id, pause_at="toc")
+    run.wait_for("toc 1", timeout=120)
     run.kill()
     assert registry.count() == before + 14  # committed before the index phase
 
