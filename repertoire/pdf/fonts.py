@@ -94,13 +94,22 @@ def locate(face: Face) -> str:
 
 @lru_cache(maxsize=None)
 def coverage(name: str) -> frozenset[int]:
-    """The code points a face has glyphs for (its best cmap, read with fontTools)."""
-    from fontTools.ttLib import TTFont as FTFont
+    """The code points a face has glyphs for (its best cmap, read with fontTools), kept on
+    disk between processes (repertoire/diskcache.py): reading the cmaps of the fallback fonts
+    for one Japanese name was a third of a small book's time."""
+    from ..diskcache import DiskCache
 
     face = FACES[name]
-    font = FTFont(locate(face), fontNumber=face.index, lazy=True)
+    path = locate(face)
+    cache = DiskCache("font-coverage", [Path(path)])
+    kept = cache.get(f"{name}-{face.index}")
+    if kept is not None:
+        return frozenset(kept)
+    from fontTools.ttLib import TTFont as FTFont
+
+    font = FTFont(path, fontNumber=face.index, lazy=True)
     try:
-        return frozenset(font.getBestCmap() or {})
+        return frozenset(cache.put(f"{name}-{face.index}", sorted(font.getBestCmap() or {})))
     finally:
         font.close()
 
@@ -108,23 +117,40 @@ def coverage(name: str) -> frozenset[int]:
 _registered = False
 
 
+def _register_face(name: str) -> None:
+    if name not in pdfmetrics.getRegisteredFontNames():
+        face = FACES[name]
+        pdfmetrics.registerFont(TTFont(face.name, locate(face), subfontIndex=face.index))
+
+
+@lru_cache(maxsize=None)
+def register_fallback(name: str) -> str:
+    """Register a fallback script's faces the first time a text needs them: parsing them all
+    (the CJK collection alone is 5 MB) was most of a small book's time."""
+    bold = f"{name}-Bold" if f"{name}-Bold" in FACES else name
+    for face in {name, bold}:
+        _register_face(face)
+    for b, i, face in ((0, 0, name), (1, 0, bold), (0, 1, name), (1, 1, bold)):
+        addMapping(name, b, i, face)
+    return name
+
+
 def register() -> None:
-    """Register every face and family with ReportLab (once per process)."""
+    """Register the main faces and families with ReportLab (once per process); the fallback
+    scripts' faces are registered when a text first needs them (register_fallback)."""
     global _registered
     if _registered:
         return
-    for face in FACES.values():
-        pdfmetrics.registerFont(TTFont(face.name, locate(face), subfontIndex=face.index))
+    for family in FAMILIES:
+        for suffix in ("", "-Bold", "-Italic", "-BoldItalic"):
+            _register_face(family + suffix)
+    for name in FALLBACK:
+        locate(FACES[name])  # a missing font is said at once, not in the middle of a book
     for family in FAMILIES:
         for bold in (0, 1):
             for italic in (0, 1):
                 suffix = {(0, 0): "", (1, 0): "-Bold", (0, 1): "-Italic", (1, 1): "-BoldItalic"}[bold, italic]
                 addMapping(family, bold, italic, family + suffix)
-    # Fallback faces: bold where the script has one, else the regular face.
-    for name in FALLBACK:
-        bold = f"{name}-Bold" if f"{name}-Bold" in FACES else name
-        for b, i, face in ((0, 0, name), (1, 0, bold), (0, 1, name), (1, 1, bold)):
-            addMapping(name, b, i, face)
     # ReportLab graphics (the decade chart) open every drawing with this font: make it an
     # embedded one, or pdffonts lists an unembedded Helvetica.
     from reportlab.graphics import shapes
@@ -195,5 +221,5 @@ def markup(text: str | None, family: str = "Serif") -> str:
     parts = []  # cached: a name comes back in its entry, its heading and up to three indexes
     for font, run in runs(visual(text), family):
         run = escape(run)
-        parts.append(f'<font face="{font}">{run}</font>' if font else run)
+        parts.append(f'<font face="{register_fallback(font)}">{run}</font>' if font else run)
     return "".join(parts)
