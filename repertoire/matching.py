@@ -86,10 +86,18 @@ WORDS = {
     "same_region": ("même région que la demande ({name})", "same region as the request ({name})"),
     "near": ("à {km} km du département demandé ({name})", "{km} km from the département asked ({name})"),
     "size": ("taille comparable ({population} habitants)", "comparable size ({population} inhabitants)"),
+    # the same, said of a page's partnership rather than of a request (« Ils travaillent aussi… »)
+    "country_page": ("{n} partenariat{s} avec ce pays ({country})", "{n} partnership{s} with this country ({country})"),
+    "ended_page": ("{n} partenariat{s} terminé{s} avec ce pays ({country})", "{n} ended partnership{s} with this country ({country})"),
+    "same_departement_page": ("même département ({name})", "same département ({name})"),
+    "same_region_page": ("même région ({name})", "same region ({name})"),
+    "near_page": ("à {km} km ({name})", "{km} km away ({name})"),
 }
 
 
-def _say(key: str, lang: str, **values) -> str:
+def _say(key: str, lang: str, page: bool = False, **values) -> str:
+    """A reason in the language; `page`: said of a page's link, not of a request, where a wording exists."""
+    key = f"{key}_page" if page and f"{key}_page" in WORDS else key
     n = values.get("n", 1)
     plural = "s" if n and n > 1 else ""
     return WORDS[key][lang == "en"].format(s=plural, **values)
@@ -134,12 +142,14 @@ def _same_region(asked: str, written: str | None) -> bool:
 
 
 def match(registry: Registry, request: Request, places: FrenchPlaces, country_name, limit: int = 10,
-          lang: str = "fr", exclude: set[str] | frozenset = frozenset()) -> list[Match]:
+          lang: str = "fr", exclude: set[str] | frozenset = frozenset(), page: bool = False) -> list[Match]:
     """The French collectivités that fit the request best, with their reasons.
 
     `country_name(code, lang)` names a country in the language of the reasons; `exclude`
-    leaves out collectivités (the one whose page shows "they work there too").
+    leaves out collectivités (the one whose page shows "they work there too"), and `page` words
+    the reasons for that page ("avec ce pays" rather than "dans le pays demandé").
     """
+    say = lambda key, **values: _say(key, lang, page, **values)  # noqa: E731
     theme_name = THEMES[request.theme][lang == "en"] if request.theme else ""
     country = country_name(request.country, lang)
     rows = registry.partnerships("partner_country = ?" + (" OR (';' || themes || ';') LIKE ?" if request.theme else ""),
@@ -158,45 +168,45 @@ def match(registry: Registry, request: Request, places: FrenchPlaces, country_na
         live = [r for r in there if r["status"] != "termine"]
         if live:
             score += COUNTRY + min(COUNTRY_EXTRA * (len(live) - 1), COUNTRY_EXTRA_MAX)
-            reason = _say("country", lang, n=len(live), country=country)
+            reason = say("country", n=len(live), country=country)
             if request.theme and (on_theme := [r for r in live if request.theme in (r["themes"] or "").split(";")]):
                 score += THEME_THERE
-                reason += _say("country_theme" if len(on_theme) < len(live) else "country_theme_all", lang,
+                reason += say("country_theme" if len(on_theme) < len(live) else "country_theme_all",
                                m=len(on_theme), theme=theme_name)
             reasons.append(reason)
         elif there:
             score += ENDED_ONLY
-            reasons.append(_say("ended", lang, n=len(there), country=country))
+            reasons.append(say("ended", n=len(there), country=country))
         if request.region and (hits := [r for r in live if _same_region(request.region, r["partner_region"])]):
             score += REGION
-            reasons.append(_say("region", lang, region=hits[0]["partner_region"]))
+            reasons.append(say("region", region=hits[0]["partner_region"]))
         if request.theme and not any(request.theme in (r["themes"] or "").split(";") for r in live):
             elsewhere = [r for r in links if r["partner_country"] != request.country and r["status"] != "termine"
                          and request.theme in (r["themes"] or "").split(";")]
             if elsewhere:
                 score += THEME_ELSEWHERE
-                reasons.append(_say("theme", lang, n=len(elsewhere), theme=theme_name))
+                reasons.append(say("theme", n=len(elsewhere), theme=theme_name))
         if not score:
             continue
         first = links[0]
         if near is not None:
             if first["departement"] and first["departement"] == request.near:
                 score += SAME_DEPARTEMENT
-                reasons.append(_say("same_departement", lang, name=near.name))
+                reasons.append(say("same_departement", name=near.name))
             elif first["region"] and first["region"] == near.region:
                 score += SAME_REGION
-                reasons.append(_say("same_region", lang, name=near.name))
+                reasons.append(say("same_region", name=near.name))
             elif first["french_lat"] is not None and near.lat is not None:
                 km = _km((first["french_lat"], first["french_lon"]), (float(near.lat), float(near.lon)))
                 if km <= NEAR_KM:
                     score += NEAR
-                    reasons.append(_say("near", lang, km=round(km), name=near.name))
+                    reasons.append(say("near", km=round(km), name=near.name))
         population = people.get(french_id)
         if request.size and population:
             ratio = abs(math.log(population / request.size)) / math.log(SIZE_RATIO)
             if ratio < 1:
                 score += round(SIZE * (1 - ratio))
-                reasons.append(_say("size", lang, population=_number(population, lang)))
+                reasons.append(say("size", population=_number(population, lang)))
         results.append(Match(french_id, first["french_name"], score, reasons, [], first["french_type"],
                              first["departement"], population))
     results.sort(key=lambda m: (-m.score, m.french_name))

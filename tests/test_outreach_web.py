@@ -46,8 +46,10 @@ def test_the_find_a_partner_page_ranks_with_reasons_in_french_and_english(client
     assert "Saint-Herblain" in page.split('<ol class="matches">')[1].split("</li>")[0]  # the water commune of Loire-Atlantique
     english = client.get("/trouver-un-partenaire?country=SN&theme=eau&lang=en").get_data(as_text=True)
     assert "in the country asked (Senegal)" in english
-    bad = client.get("/trouver-un-partenaire?country=Atlantis")
-    assert bad.status_code == 400 and "pays inconnu" in bad.get_data(as_text=True)
+    bad = client.get("/trouver-un-partenaire?country=Atlantis&lang=fr")
+    assert bad.status_code == 400 and "pays inconnu : Atlantis" in bad.get_data(as_text=True)
+    bad = client.get("/trouver-un-partenaire?country=Atlantis&lang=en")
+    assert bad.status_code == 400 and "unknown country: Atlantis" in bad.get_data(as_text=True)
 
 
 def test_partnership_and_collectivite_pages_show_who_else_works_there_and_what_to_verify(client, sample_registry):

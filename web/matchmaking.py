@@ -3,6 +3,7 @@ partnership and collectivité pages (repertoire/matching.py ranks; this module a
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template, request
+from flask_babel import gettext as _
 
 from index import labels
 from repertoire.matching import Match, Request, match
@@ -27,18 +28,18 @@ def request_from_args(args) -> tuple[Request | None, list[str]]:
     if not country_text:
         return None, []
     if not code:
-        problems.append(f"pays inconnu : {country_text}")
+        problems.append(_("pays inconnu : %(value)s", value=country_text))
     theme = (args.get("theme") or "").strip() or None
     if theme and theme not in THEMES:
-        problems.append(f"thématique inconnue : {theme}")
+        problems.append(_("thématique inconnue : %(value)s", value=theme))
     near = (args.get("near") or "").strip() or None
     if near and (near := labels.french_places().departement_code(near)) is None:
-        problems.append(f"département inconnu : {args.get('near')}")
+        problems.append(_("département inconnu : %(value)s", value=args.get("near")))
     size_text = (args.get("size") or "").strip().replace(" ", "").replace("\u202f", "")
     size = None
     if size_text:
         if not size_text.isdigit() or not 0 < int(size_text) <= SIZE_MAX:
-            problems.append(f"population : un nombre d'habitants, pas {args.get('size')!r}")
+            problems.append(_("population : un nombre d'habitants, pas « %(value)s »", value=args.get("size")))
         else:
             size = int(size_text)
     region = (args.get("region") or "").strip()[:200] or None
@@ -47,9 +48,9 @@ def request_from_args(args) -> tuple[Request | None, list[str]]:
     return Request(code, region, theme, near, size), []
 
 
-def find(request_: Request, limit: int = 10, exclude: frozenset = frozenset()) -> list[Match]:
+def find(request_: Request, limit: int = 10, exclude: frozenset = frozenset(), page: bool = False) -> list[Match]:
     return match(_registry(), request_, labels.french_places(), labels.country_name, limit=limit, lang=lang(),
-                 exclude=exclude)
+                 exclude=exclude, page=page)
 
 
 @matchmaking.route("/trouver-un-partenaire")
@@ -67,7 +68,7 @@ def find_partner():
 def api_match():
     wanted, problems = request_from_args(request.args)
     if problems or wanted is None:
-        return jsonify({"error": "; ".join(problems) or "country is required (ISO code or name)"}), 400
+        return jsonify({"error": "; ".join(problems) or _("le pays est nécessaire (code ISO ou nom)")}), 400
     limit = request.args.get("limit", "10")
     limit = min(max(int(limit), 1), 100) if limit.isdigit() else 10
     return jsonify({"results": [m.to_dict() for m in find(wanted, limit)]})
@@ -78,7 +79,7 @@ def also_working(country: str, themes: list[str] | None = None, departement: str
     """Other collectivités present in `country` (on its first theme first, nearest first): « Ils
     travaillent aussi au … / sur … » on a partnership or collectivité page."""
     wanted = Request(country, theme=(themes or [None])[0], near=departement)
-    return find(wanted, limit=ALSO_LIMIT, exclude=frozenset({exclude}) if exclude else frozenset())
+    return find(wanted, limit=ALSO_LIMIT, exclude=frozenset({exclude}) if exclude else frozenset(), page=True)
 
 
 def template_helpers() -> dict:
