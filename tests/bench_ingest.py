@@ -241,7 +241,9 @@ def run_stages(paths: list[Path], folder: Path, rows_label: str, base: tuple[flo
 def run_command(arguments: list[str], instance: Path) -> tuple[float, float, float, str]:
     """`repertoire …` in a subprocess: wall s, CPU s (with its children), peak RSS MB, output."""
     # The command runs this tree's code, as the stages do (the venv may point at another clone).
-    environment = dict(os.environ, REPERTOIRE_INSTANCE=str(instance),
+    # The books made ahead after an ingest are a background job the user does not wait for:
+    # off here, so that it does not take the cores from the next run.
+    environment = dict(os.environ, REPERTOIRE_INSTANCE=str(instance), REPERTOIRE_MAKE_BOOKS_AHEAD="0",
                        PYTHONPATH=os.pathsep.join(filter(None, (str(ROOT), os.environ.get("PYTHONPATH")))))
     wall = time.perf_counter()
     process = subprocess.Popen([str(Path(sys.executable).parent / "repertoire"), *arguments], env=environment,
