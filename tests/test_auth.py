@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
 
 import pytest
 
@@ -99,7 +101,7 @@ def test_behind_a_proxy_the_client_address_is_limited_not_the_proxy(tmp_path):
                                                "csrf_token": token}, headers={"X-Forwarded-For": address}).status_code
     assert [attempt("203.0.113.7") for _ in range(6)][-1] == 429
     assert attempt("198.51.100.2", "another@else.org") == 401  # another visitor behind the same proxy may try
-    assert attempt("198.51.100.2") == 429  # but not on the account under attack
+    assert attempt("198.51.100.2") == 401  # even on the account under attack: one address never locks another out
     limiter.reset()
 
 
@@ -111,3 +113,98 @@ def test_the_cli_refuses_a_guessable_password_or_the_accounts_own_email(fresh_ap
                                                       "--password", password])
     assert result.exit_code == 1 and why in result.output
     assert fresh_app.extensions["accounts"].get("agent@ville.fr") is None
+
+
+# --- sessions (issue 13) -------------------------------------------------------------------
+
+def signed_in(app, account=STAFF):
+    client = app.test_client()
+    assert login(client, account).status_code == 302
+    return client, client.get_cookie("session").value
+
+
+def replay(app, cookie: str) -> int:
+    """/staff/ opened by another browser that holds a copy of this cookie."""
+    other = app.test_client()
+    other.set_cookie("session", cookie)
+    return other.get("/staff/").status_code
+
+
+def test_a_session_cookie_replayed_after_logout_opens_nothing(fresh_app):
+    fresh_app.extensions["accounts"].add(*STAFF, "staff")
+    client, cookie = signed_in(fresh_app)
+    assert replay(fresh_app, cookie) == 200
+    client.post("/deconnexion", data={"csrf_token": csrf_token(client, "/")})
+    assert replay(fresh_app, cookie) == 302
+
+
+def test_a_new_password_or_the_accounts_removal_ends_its_sessions(fresh_app):
+    accounts = fresh_app.extensions["accounts"]
+    accounts.add(*STAFF, "staff")
+    _, cookie = signed_in(fresh_app)
+    accounts.add(STAFF[0], "another-staff-password-2", "staff")
+    assert replay(fresh_app, cookie) == 302
+    _, cookie = signed_in(fresh_app, (STAFF[0], "another-staff-password-2"))
+    accounts.add(STAFF[0], "another-staff-password-2", "member")  # staff role taken away
+    assert replay(fresh_app, cookie) == 302
+    _, cookie = signed_in(fresh_app, (STAFF[0], "another-staff-password-2"))
+    accounts.remove(STAFF[0])
+    assert replay(fresh_app, cookie) == 302
+
+
+def test_a_session_ends_after_its_lifetime_however_active(tmp_path):
+    from datetime import timedelta
+    app = create_app({"TESTING": True, "INSTANCE": str(tmp_path / "instance"),
+                      "PERMANENT_SESSION_LIFETIME": timedelta(seconds=2)})
+    app.extensions["accounts"].add(*STAFF, "staff")
+    client, _ = signed_in(app)
+    assert client.get("/staff/").status_code == 200
+    time.sleep(1.2)
+    assert client.get("/staff/").status_code == 200  # activity refreshes the cookie…
+    time.sleep(1.2)
+    assert client.get("/staff/").status_code == 302  # …not the session's life
+
+
+# --- login limits shared by the workers (issue 13) ----------------------------------------------
+
+def test_two_workers_share_one_count_of_failed_logins(tmp_path):
+    """Two apps on one instance folder stand for two gunicorn workers."""
+    workers = [create_app({"TESTING": True, "INSTANCE": str(tmp_path / "instance")}) for _ in range(2)]
+    workers[0].extensions["accounts"].add(*STAFF, "staff")
+    clients = [w.test_client() for w in workers]
+    tokens = [csrf_token(c) for c in clients]
+    codes = [clients[i % 2].post("/connexion", data={"email": STAFF[0], "password": "wrong-password",
+                                                      "csrf_token": tokens[i % 2]}).status_code for i in range(8)]
+    assert codes == [401] * 5 + [429] * 3
+    refused = clients[0].post("/connexion", data={"email": STAFF[0], "password": "wrong-password",
+                                                  "csrf_token": tokens[0]})
+    assert int(refused.headers["Retry-After"]) > 0
+
+
+def test_parallel_attempts_do_not_overshoot_the_limit(fresh_app):
+    fresh_app.extensions["accounts"].add(*STAFF, "staff")
+    codes = []
+
+    def attempt():
+        client = fresh_app.test_client()
+        token = csrf_token(client)
+        codes.append(client.post("/connexion", data={"email": STAFF[0], "password": "wrong-password",
+                                                     "csrf_token": token}).status_code)
+    threads = [threading.Thread(target=attempt) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(codes) == [401] * 5 + [429] * 7
+
+
+def test_failures_from_one_address_do_not_lock_the_owner_out(fresh_app):
+    from web.login_limits import LoginLimits
+    fresh_app.extensions["accounts"].add(*STAFF, "staff")
+    limits = fresh_app.extensions["login_limits"]
+    assert isinstance(limits, LoginLimits)
+    for _ in range(25):  # an attacker's address, 25 failures on the staff account
+        attempt = limits.reserve("203.0.113.7", STAFF[0])
+    assert not attempt.allowed
+    client = fresh_app.test_client()  # the owner, from 127.0.0.1
+    assert login(client, STAFF).status_code == 302 and client.get("/staff/").status_code == 200

@@ -5,7 +5,10 @@ blocks a login, and so that the registry can be shared or exported without passw
 """
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
+import time
 from dataclasses import dataclass
 
 from flask_login import UserMixin
@@ -28,6 +31,13 @@ CREATE TABLE IF NOT EXISTS users (
     email TEXT PRIMARY KEY, password_hash TEXT NOT NULL, role TEXT NOT NULL,
     created_at TEXT, last_login TEXT
 );
+-- one row per signed-in browser: the cookie holds only its random id, so that logging out,
+-- a new password or role, or the account's removal ends it on the server (a replayed cookie
+-- opens nothing), and `started` bounds its life whatever the cookie says
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY, email TEXT NOT NULL, started REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_email ON sessions (email);
 """
 
 
@@ -84,11 +94,42 @@ class Accounts(SmallStore):
             db.execute("INSERT INTO users (email, password_hash, role, created_at) VALUES (?,?,?,?) "
                        "ON CONFLICT(email) DO UPDATE SET password_hash = excluded.password_hash, role = excluded.role",
                        (email, generate_password_hash(password), role, now()))
+            db.execute("DELETE FROM sessions WHERE email = ?", (email,))  # a new password or role: sign in again
         return User(email, role)
 
     def remove(self, email: str) -> bool:
         with self._connect() as db:
+            db.execute("DELETE FROM sessions WHERE email = ?", (email.strip().lower(),))
             return db.execute("DELETE FROM users WHERE email = ?", (email.strip().lower(),)).rowcount > 0
+
+    # --- sessions ------------------------------------------------------------------
+
+    def open_session(self, email: str) -> str:
+        """A new session of this account; its id goes in the (signed) cookie. Only a hash of
+        it is stored: the file read by someone leaks no usable session."""
+        token = secrets.token_urlsafe(32)
+        with self._connect() as db:
+            db.execute("INSERT INTO sessions VALUES (?,?,?)", (_digest(token), email.strip().lower(), time.time()))
+        return token
+
+    def session_user(self, token: str | None, lifetime: float) -> User | None:
+        """The account of a live session: opened less than `lifetime` seconds ago, not closed."""
+        if not token:
+            return None
+        with self._connect() as db:
+            row = db.execute("SELECT u.email, u.role, s.started FROM sessions s JOIN users u ON u.email = s.email "
+                             "WHERE s.id = ?", (_digest(token),)).fetchone()
+            if row is None:
+                return None
+            if time.time() - row["started"] > lifetime:
+                db.execute("DELETE FROM sessions WHERE id = ?", (_digest(token),))
+                return None
+        return User(row["email"], row["role"])
+
+    def close_session(self, token: str | None) -> None:
+        if token:
+            with self._connect() as db:
+                db.execute("DELETE FROM sessions WHERE id = ?", (_digest(token),))
 
     def get(self, email: str) -> User | None:
         with self._connect() as db:
@@ -114,3 +155,7 @@ class Accounts(SmallStore):
 
 
 _DUMMY_HASH = generate_password_hash("no such account")
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -26,6 +26,7 @@ from wtforms import EmailField, HiddenField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from .accounts import Accounts, User
+from .login_limits import LoginLimits
 
 auth = Blueprint("auth", __name__)
 csrf = CSRFProtect()
@@ -34,13 +35,12 @@ limiter = Limiter(get_remote_address, headers_enabled=True)
 
 # Defaults of create_app (an instance's config.py may change them): session cookies only over
 # HTTPS (browsers treat http://localhost as secure too), never read by scripts, not sent by
-# cross-site posts; a working day of session; a CSRF token valid as long as its session.
+# cross-site posts; a working day of session, counted from the login whatever the activity
+# (load_user); a CSRF token valid as long as its session.
 CONFIG = {"SESSION_COOKIE_SECURE": True, "SESSION_COOKIE_HTTPONLY": True, "SESSION_COOKIE_SAMESITE": "Lax",
           "PERMANENT_SESSION_LIFETIME": timedelta(hours=8), "WTF_CSRF_TIME_LIMIT": None,
           "RATELIMIT_STORAGE_URI": "memory://"}
 
-# Failed logins only count: per address, and per account whatever the address.
-LOGIN_LIMITS = "5 per minute; 30 per hour"
 
 
 class LoginForm(FlaskForm):
@@ -77,6 +77,7 @@ def init_app(app: Flask) -> None:
         app.config["SECRET_KEY"] = secret_key(instance)
     app.config.setdefault("ACCOUNTS", str(instance / "accounts.sqlite3"))
     app.extensions["accounts"] = Accounts(app.config["ACCOUNTS"])
+    app.extensions["login_limits"] = LoginLimits(app.config.get("LOGIN_LIMITS") or instance / "login_limits.sqlite3")
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
@@ -91,7 +92,12 @@ def init_app(app: Flask) -> None:
 
 @login_manager.user_loader
 def load_user(email: str) -> User | None:
-    return accounts().get(email)
+    """The account of this request's session, if the session is still open on the server
+    (web/accounts.py sessions) and younger than PERMANENT_SESSION_LIFETIME; else none."""
+    lifetime = current_app.config["PERMANENT_SESSION_LIFETIME"]
+    seconds = lifetime.total_seconds() if isinstance(lifetime, timedelta) else float(lifetime)
+    user = accounts().session_user(session.get("sid"), seconds)
+    return user if user is not None and user.email == email else None
 
 
 def role() -> str:
@@ -152,21 +158,33 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def _login_key() -> str:
-    return "login:" + (request.form.get("email") or "").strip().lower()[:254]
+def login_limits() -> LoginLimits:
+    return current_app.extensions["login_limits"]
+
+
+def too_many(retry_after: int):
+    """429 with the login form: this address has failed too often (on this account or any)."""
+    flash(_("Trop de tentatives de connexion : réessayez dans quelques minutes."), "error")
+    body = render_template("auth/login.html", form=LoginForm(next=request.form.get("next", "")))
+    return body, 429, {"Retry-After": str(retry_after)}
 
 
 @auth.route("/connexion", methods=["GET", "POST"])
-@limiter.limit(LOGIN_LIMITS, methods=["POST"], deduct_when=lambda r: r.status_code == 401,
-               error_message=_l("Trop de tentatives de connexion : réessayez dans quelques minutes."))
-@limiter.limit(LOGIN_LIMITS, methods=["POST"], key_func=_login_key, deduct_when=lambda r: r.status_code == 401,
-               error_message=_l("Trop de tentatives de connexion : réessayez dans quelques minutes."))
 def login():
     form = LoginForm(next=request.args.get("next", ""))
-    if form.validate_on_submit():
+    if request.method == "POST":
+        # reserved before the password is checked: parallel attempts cannot overshoot (web/login_limits.py)
+        attempt = login_limits().reserve(get_remote_address(), request.form.get("email") or "")
+        if not attempt.allowed:
+            return too_many(attempt.retry_after)
+        if not form.validate_on_submit():
+            login_limits().succeeded(attempt)  # a form refused before any check is no failure
+            return render_template("auth/login.html", form=form), 400
         user = accounts().check(form.email.data, form.password.data)
         if user:
+            login_limits().succeeded(attempt)
             session.clear()
+            session["sid"] = accounts().open_session(user.email)
             login_user(user)
             session.permanent = True
             current_app.logger.info("login %s (%s)", user.email, user.role)
@@ -174,11 +192,12 @@ def login():
         current_app.logger.warning("failed login for %r from %s", form.email.data, get_remote_address())
         flash(_("Adresse ou mot de passe incorrect."), "error")
         return render_template("auth/login.html", form=form), 401
-    return render_template("auth/login.html", form=form), 400 if form.errors else 200
+    return render_template("auth/login.html", form=form)
 
 
 @auth.route("/deconnexion", methods=["POST"])
 def logout():
+    accounts().close_session(session.get("sid"))  # the cookie, replayed, opens nothing any more
     logout_user()
     session.clear()
     return redirect(url_for("pages.home"))
