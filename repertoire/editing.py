@@ -23,6 +23,15 @@ TEXT_LIMIT = 20_000
 NAME_LIMIT = 300
 
 
+class EditConflict(Exception):
+    """The partnership changed since the form was filled (another staff member, a survey):
+    `changes` are the history rows written since, for the page to show."""
+
+    def __init__(self, pid: str, changes: list[dict], current: str | None):
+        super().__init__(f"{pid} changed since the form was filled ({len(changes)} changes)")
+        self.changes, self.current = changes, current
+
+
 class EditError(ValueError):
     """A value staff cannot record; `field` names the input."""
 
@@ -92,13 +101,17 @@ def validate(changes: dict) -> dict:
     return checked
 
 
-def edit(registry: Registry, pid: str, changes: dict, user: str, gazetteer=None) -> list[str]:
+def edit(registry: Registry, pid: str, changes: dict, user: str, gazetteer=None,
+         version: str | None = None) -> list[str]:
     """Record staff's changes to a partnership; the names of the fields that changed.
 
     Each change goes to the history with source `staff: <user>`, the partnership is dated
     today (see the module's note on later surveys) and the registry version moves on.
     A new partner name keeps the partnership's identity; it becomes an alias, so that a
     survey writing either spelling merges into it. KeyError for an unknown `pid`.
+    `version`: the partnership's `updated_at` when the form was filled; if it moved on since,
+    nothing is written and EditConflict says what changed (checked under the write lock, so
+    two saves at once cannot both pass).
 
     >>> edit(registry, "p-4efbf2232e", {"status": "en_sommeil", "themes": ["culture"]}, "agent@reseau.fr")
     ['status', 'themes']
@@ -108,6 +121,9 @@ def edit(registry: Registry, pid: str, changes: dict, user: str, gazetteer=None)
         record = registry.partnership(pid)
         if record is None:
             raise KeyError(pid)
+        if version is not None and version != (record.get("updated_at") or ""):
+            since_then = [h for h in registry.history(pid) if (h["changed_at"] or "") > version]
+            raise EditConflict(pid, since_then, record.get("updated_at"))
         since, until = checked.get("since", record["since"]), checked.get("until", record["until"])
         if since and until and until < since:
             raise EditError("until", f"ends ({until}) before it began ({since})")

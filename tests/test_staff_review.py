@@ -288,3 +288,37 @@ def test_a_reject_is_mended_with_the_columns_its_file_was_read_with(tmp_path, re
     assert outcome.mended
     mended = registry.partnership(outcome.partnership_id)
     assert mended["partner_country"] == "DE" and mended["since"] == 1975
+
+
+def test_two_staff_members_editing_one_partnership_the_second_save_shows_the_conflict(writable, registry):
+    url = f"/staff/partenariats/{MONTIGNY_45}"
+    first, second = writable.test_client(), writable.test_client()
+    login(first, STAFF)
+    login(second, STAFF)
+    forms = []
+    for client in (first, second):  # both open the form before either saves
+        page = client.get(url).get_data(as_text=True)
+        forms.append({"csrf_token": re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1),
+                      "version": re.search(r'name="version"[^>]*value="([^"]*)"', page).group(1)})
+    base = {"partner_name": "Johannesberg", "kind": "jumelage", "since": "1990", "themes": ["culture"]}
+    assert first.post(url, data={**base, **forms[0], "status": "en_sommeil"}).status_code == 302
+    clash = second.post(url, data={**base, **forms[1], "status": "termine", "description": "Mon texte"})
+    page = clash.get_data(as_text=True)
+    assert clash.status_code == 409 and "modifié entre-temps" in page
+    assert "en_sommeil" in page and f"staff: {STAFF[0]}" in page  # what the first one changed
+    assert "Mon texte" in page  # the second one's values are kept in the form
+    assert registry.partnership(MONTIGNY_45)["status"] == "en_sommeil"  # not silently reverted
+    version = re.search(r'name="version"[^>]*value="([^"]*)"', page).group(1)
+    confirmed = second.post(url, data={**base, "csrf_token": forms[1]["csrf_token"], "version": version,
+                                       "status": "termine", "description": "Mon texte"})
+    assert confirmed.status_code == 302  # saved knowingly, over the current version
+    assert registry.partnership(MONTIGNY_45)["status"] == "termine"
+
+
+def test_an_edit_with_a_stale_version_writes_nothing(registry):
+    record = registry.partnership(MONTIGNY_45)
+    editing.edit(registry, MONTIGNY_45, {"status": "en_sommeil"}, "a@reseau.fr", version=record["updated_at"])
+    with pytest.raises(editing.EditConflict) as conflict:
+        editing.edit(registry, MONTIGNY_45, {"status": "termine"}, "b@reseau.fr", version=record["updated_at"])
+    assert [(c["field"], c["new"]) for c in conflict.value.changes] == [("status", "en_sommeil")]
+    assert registry.partnership(MONTIGNY_45)["status"] == "en_sommeil"

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -40,6 +40,8 @@ class EditForm(FlaskForm):
     projects = TextAreaField(_l("Projets"), validators=[Length(max=editing.TEXT_LIMIT)])
     funding = TextAreaField(_l("Financements"), validators=[Length(max=editing.TEXT_LIMIT)])
     contacts = TextAreaField(_l("Contacts (données personnelles : membres seulement)"), validators=[Length(max=editing.TEXT_LIMIT)])
+    # the partnership's updated_at when the form was filled: a save over a newer state is refused
+    version = HiddenField()
 
 
 def edit_form(record: dict) -> EditForm:
@@ -47,6 +49,7 @@ def edit_form(record: dict) -> EditForm:
     initial = {name: record.get(name) for name in editing.EDITABLE}
     initial["themes"] = [t for t in (record.get("themes") or "").split(";") if t]
     initial["kind"], initial["status"] = record.get("kind") or "", record.get("status") or ""
+    initial["version"] = record.get("updated_at") or ""
     form = EditForm(data=initial)
     unset = ("", _("— non renseigné —"))
     form.kind.choices = [unset] + [(code, label("kind", code)) for code in KINDS]
@@ -62,10 +65,23 @@ def edit(pid: str):
     form = edit_form(record)
     if form.validate_on_submit():
         changes = {name: getattr(form, name).data for name in editing.EDITABLE}
+        conflict = None
         try:
-            changed = editing.edit(reg, pid, changes, current_user.email, references().gazetteer)
+            changed = editing.edit(reg, pid, changes, current_user.email, references().gazetteer,
+                                   version=form.version.data or None)  # absent: a form without it
         except editing.EditError as error:
             getattr(form, error.field).errors.append(_("valeur refusée (%(detail)s)", detail=error.message))
+        except editing.EditConflict as error:
+            conflict = error
+        if conflict is not None:
+            # Nothing saved: the page shows what changed meanwhile beside this person's values,
+            # and a second save (now over the current version) records them knowingly.
+            current_app.logger.warning("edit conflict on %s by %s", pid, current_user.email)
+            form.version.data = conflict.current or ""
+            flash(_("Ce partenariat a été modifié entre-temps : rien n'a été enregistré. Comparez avec les "
+                    "modifications ci-dessous, puis enregistrez à nouveau pour confirmer vos valeurs."), "error")
+            return render_template("staff/edit.html", p=reg.partnership(pid), form=form, history=reg.history(pid),
+                                   sources=reg.sources(pid), conflict=conflict.changes), 409
         else:
             if changed:
                 current_app.logger.info("partnership %s edited by %s: %s", pid, current_user.email, changed)
