@@ -192,3 +192,23 @@ def test_links_not_confirmed_for_three_years_are_to_verify_until_an_answer_confi
     assert not mine & campaign.stale_ids(registry, today=date.today())
     row = next(r for r in campaign.overview(registry) if r["french_id"] == fid)
     assert row["answered"]["channel"] == "xlsx" and row["to_verify"] == 0
+
+
+def test_the_book_marks_a_link_to_verify(registry):
+    import io
+
+    from pypdf import PdfReader
+
+    from repertoire.pdf import country_repertoire
+
+    code, = registry.iter_rows("SELECT partner_country FROM partnerships GROUP BY 1 HAVING count(*) = 2 ORDER BY 1 LIMIT 1").fetchone()
+    old, recent = registry.partnerships("partner_country = ?", [code], order="id")
+    with registry.transaction():  # one link last reported in 2015, the other confirmed this year
+        registry.db.execute("UPDATE partnerships SET survey_date = '2015', status = 'actif' WHERE id = ?", [old["id"]])
+        registry.db.execute("UPDATE partnerships SET survey_date = ?, status = 'actif' WHERE id = ?",
+                            [date.today().isoformat(), recent["id"]])
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(country_repertoire(registry, code))).pages)
+    text = " ".join(text.split())
+    assert text.count("à vérifier") == 1
+    entry = text.split("à vérifier")[0][-400:]
+    assert old["partner_name"].split()[0] in entry
