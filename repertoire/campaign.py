@@ -355,7 +355,9 @@ def _answer_date(book, path: Path | str, meta: dict) -> str:
     modified = book.properties.modified
     if isinstance(modified, datetime) and modified.date().isoformat() >= meta.get("generated", ""):
         return modified.date().isoformat()
-    return date.fromtimestamp(Path(path).stat().st_mtime).isoformat()
+    if isinstance(path, (str, Path)):
+        return date.fromtimestamp(Path(path).stat().st_mtime).isoformat()
+    return date.today().isoformat()  # a workbook read from memory (an upload)
 
 
 def _row_values(cells: dict) -> dict:

@@ -35,7 +35,7 @@ def test_api_match_answers_the_json_contract_and_refuses_unknown_codes(client):
     for bad in ("/api/match?country=Atlantis", "/api/match", "/api/match?country=SN&theme=pottery",
                 "/api/match?country=SN&size=lots", "/api/match?country=SN&near=999"):
         answer = client.get(bad)
-        assert answer.status_code == 400 and answer.get_json()["error"], bad
+        assert answer.status_code == 400 and answer.get_json()["error"]["message"], bad
 
 
 def test_the_find_a_partner_page_ranks_with_reasons_in_french_and_english(client):
@@ -74,6 +74,13 @@ def test_staff_follow_the_campaign_and_download_a_workbook(staff_app, sample_reg
     assert campaign.LINKS_SHEET in book.sheetnames
     row = next(r for r in campaign.overview(sample_registry_of(staff_app)) if r["french_id"] == fid)
     assert row["sent"]["channel"] == "xlsx"
+    dep = sample_registry.iter_rows("SELECT departement FROM partnerships WHERE french_id = ?", [fid]).fetchone()[0]
+    page = client.get(f"/staff/campagne?departement={dep}").get_data(as_text=True)
+    assert f"/staff/campagne/departement/{dep}.xlsx" in page and f"/collectivites/{fid}" in page
+    ids = {r[0] for r in sample_registry.iter_rows("SELECT french_id FROM partnerships WHERE departement = ?", [dep])}
+    assert len(re.findall(r'<td><a href="/collectivites/', page)) == len(ids)
+    answer = client.get(f"/staff/campagne/departement/{dep}.xlsx")
+    assert set(campaign.read_answer(io.BytesIO(answer.data)).french_ids) == ids
     link_page = client.get(f"/staff/campagne/lien/{fid}").get_data(as_text=True)
     assert re.search(r"/enquete/[\w.-]+", link_page)
 

@@ -2,7 +2,7 @@
 partnership and collectivité pages (repertoire/matching.py ranks; this module asks and shows)."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 
 from index import labels
@@ -68,7 +68,7 @@ def find_partner():
 def api_match():
     wanted, problems = request_from_args(request.args)
     if problems or wanted is None:
-        return jsonify({"error": "; ".join(problems) or _("le pays est nécessaire (code ISO ou nom)")}), 400
+        abort(400, description="; ".join(problems) or _("le pays est nécessaire (code ISO ou nom)"))
     limit = request.args.get("limit", "10")
     limit = min(max(int(limit), 1), 100) if limit.isdigit() else 10
     return jsonify({"results": [m.to_dict() for m in find(wanted, limit)]})

@@ -3,6 +3,7 @@ confirmation; each collectivité's pre-filled workbook and the signed link of it
 from __future__ import annotations
 
 import tempfile
+from io import BytesIO
 from pathlib import Path
 
 from flask import abort, render_template, request, send_file
@@ -16,17 +17,22 @@ from . import registry, staff
 
 @staff.route("/campagne")
 def campaign_overview():
-    rows = campaign.overview(registry())
+    everyone = campaign.overview(registry())
+    rows = everyone
     shown = request.args.get("voir", "")
+    departement = request.args.get("departement", "")
+    if departement:
+        rows = [r for r in rows if r["departement"] == departement]
     if shown == "a-verifier":
         rows = [r for r in rows if r["to_verify"]]
     elif shown == "sans-reponse":
         rows = [r for r in rows if r["sent"] and not r["answered"]]
-    totals = {"collectivites": len(campaign.overview(registry())) if shown else len(rows),
+    totals = {"collectivites": len(rows),
               "sent": sum(1 for r in rows if r["sent"]), "answered": sum(1 for r in rows if r["answered"]),
               "to_verify": sum(r["to_verify"] for r in rows)}
-    return render_template("staff/campaign.html", rows=rows, totals=totals, shown=shown,
-                           years=campaign.STALE_YEARS)
+    departements = sorted({r["departement"] for r in everyone if r["departement"]})
+    return render_template("staff/campaign.html", rows=rows, totals=totals, shown=shown, departement=departement,
+                           departements=departements, years=campaign.STALE_YEARS)
 
 
 def _known(french_id: str) -> str:
@@ -41,15 +47,25 @@ def _known(french_id: str) -> str:
 @staff.route("/campagne/classeur/<path:french_id>")
 def campaign_workbook(french_id: str):
     """The pre-filled workbook of one collectivité (recorded as sent)."""
-    name = _known(french_id)
+    return _send_workbook([french_id], f"enquete-{french_id.replace(':', '-')}.xlsx", {french_id: _known(french_id)})
+
+
+@staff.route("/campagne/departement/<code>.xlsx")
+def campaign_departement_workbook(code: str):
+    """One workbook for the collectivités of a département that the registry holds (recorded as sent)."""
+    ids = [r[0] for r in registry().iter_rows(
+        "SELECT DISTINCT french_id FROM partnerships WHERE departement = ? ORDER BY french_id", [code])]
+    return _send_workbook(ids, f"enquete-departement-{code}.xlsx") if ids else abort(404)
+
+
+def _send_workbook(french_ids: list[str], name: str, names: dict | None = None):
     reg = registry()
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"enquete-{french_id.replace(':', '-')}.xlsx"
-        campaign.write_workbook(reg, [french_id], path, labels.countries().name, {french_id: name})
+        path = Path(folder) / name
+        campaign.write_workbook(reg, french_ids, path, labels.countries().name, names)
         data = path.read_bytes()
-    campaign.record_event(reg, [french_id], "sent", "xlsx", path.name)
-    from io import BytesIO
-    return send_file(BytesIO(data), download_name=path.name, as_attachment=True,
+    campaign.record_event(reg, french_ids, "sent", "xlsx", name)
+    return send_file(BytesIO(data), download_name=name, as_attachment=True,
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
