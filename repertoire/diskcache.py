@@ -5,7 +5,7 @@ ingest touching 129 countries), although they change only with the data files or
 that folds them. Here such values are kept under the user's cache folder
 (`$REPERTOIRE_CACHE`, else `$XDG_CACHE_HOME/repertoire`, else `~/.cache/repertoire`), in a
 folder named by a digest of their inputs: a changed data file or module makes a new folder
-and the old one is removed. Values are stored with `marshal` (plain data only: loading never
+and the oldest ones go. Values are stored with `marshal` (plain data only: loading never
 runs code). A cache that cannot be read or written is only slower, never wrong.
 """
 from __future__ import annotations
@@ -19,6 +19,9 @@ import tempfile
 from pathlib import Path
 from typing import Iterable
 
+# Folders kept per name: the checkouts and versions in use on one machine at a time.
+KEPT = 3
+
 
 def cache_root() -> Path:
     explicit = os.environ.get("REPERTOIRE_CACHE")
@@ -30,7 +33,7 @@ def cache_root() -> Path:
 
 class DiskCache:
     """Plain values (str, numbers, lists, dicts, tuples) by item name, for given inputs
-    (files: data by size and date, `.py` modules by text; `versions`: of the libraries used).
+    (files by content; `versions`: of the libraries used).
 
     >>> cache = DiskCache("gazetteer", [DATA / "gazetteer.csv.gz", Path(__file__)])
     >>> cache.get("FR") or cache.put("FR", build("FR"))
@@ -39,15 +42,12 @@ class DiskCache:
     def __init__(self, name: str, inputs: Iterable[Path], versions: Iterable[str] = (), root: Path | None = None):
         digest = hashlib.sha1("\0".join(versions).encode())
         for path in inputs:
+            # By content: several checkouts of the same files share one cache (6 MB: 20 ms).
             try:
-                stat = Path(path).stat()
+                with open(path, "rb") as handle:
+                    digest.update(hashlib.file_digest(handle, "sha1").digest())
             except OSError:
                 digest.update(f"{Path(path).name}:missing".encode())
-                continue
-            if Path(path).suffix == ".py":  # code: its text (a checkout changes mtimes, not text)
-                digest.update(Path(path).read_bytes())
-            else:
-                digest.update(f"{Path(path).name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
         self.name = name
         self.root = root or cache_root()
         self.folder = self.root / f"{name}-{digest.hexdigest()[:16]}"
@@ -80,8 +80,10 @@ class DiskCache:
         return value
 
     def _forget_others(self) -> None:
-        """Folders of the same name for other inputs (older data or code) are stale."""
+        """Folders of the same name for other inputs (older data or code, another checkout)
+        beyond the few most recently made are stale."""
         if self.root.is_dir():
-            for folder in self.root.glob(f"{self.name}-*"):
-                if folder != self.folder:
-                    shutil.rmtree(folder, ignore_errors=True)
+            others = sorted((f for f in self.root.glob(f"{self.name}-*") if f != self.folder),
+                            key=lambda f: f.stat().st_mtime, reverse=True)
+            for folder in others[KEPT - 1:]:
+                shutil.rmtree(folder, ignore_errors=True)

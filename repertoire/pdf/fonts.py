@@ -101,7 +101,7 @@ def coverage(name: str) -> frozenset[int]:
 
     face = FACES[name]
     path = locate(face)
-    cache = DiskCache("font-coverage", [Path(path)])
+    cache = DiskCache(f"font-coverage-{Path(path).name}", [Path(path)])  # one folder per font file
     kept = cache.get(f"{name}-{face.index}")
     if kept is not None:
         return frozenset(kept)
