@@ -328,6 +328,10 @@ def read_answer(path: Path | str) -> Answer:
             continue
         rows = book[title].iter_rows(values_only=True)
         header = [str(h).strip() if h is not None else "" for h in next(rows, [])]
+        if title == LINKS_SHEET and sent and "id" not in header:  # every row would look new, every link deleted
+            raise AnswerError(f"sheet {LINKS_SHEET!r}: its hidden column 'id' was removed; without it the answer "
+                              "cannot be matched to the partnerships sent (send the workbook again, or copy the "
+                              "answers into a fresh one)")
         for number, cells in enumerate(rows, start=2):
             values = dict(zip(header, cells))
             if not any(v not in (None, "") and str(v).strip() for k, v in values.items()
@@ -435,7 +439,7 @@ class Outcome:
 
 
 def apply_answer(registry: Registry, answer: Answer, source: str, digest: str, vocabulary,
-                 report: FileReport | None = None) -> tuple[Outcome, list[AnswerRow]]:
+                 report: FileReport | None = None, dry_run: bool = False) -> tuple[Outcome, list[AnswerRow]]:
     """Record an answer's rows for existing partnerships (in the caller's transaction); the new
     rows are returned for the usual checks (`new_rows_chunk`).
 
@@ -443,9 +447,12 @@ def apply_answer(registry: Registry, answer: Answer, source: str, digest: str, v
     registry's value (another survey may have changed it since), edited fields take the
     answer's, themes removed and added one by one. A partnership sent but absent from the
     answer ended (status `termine`). Rows already recorded from this file are skipped, so
-    reading the same answer twice changes nothing.
+    reading the same answer twice changes nothing. An answer dated before the partnership's
+    last survey confirms it but changes nothing: the later survey knows better.
+    `dry_run`: work out the outcome, write nothing (the upload's preview, inspect.py).
     """
-    ensure_tables(registry)
+    if not dry_run:
+        ensure_tables(registry)
     outcome = Outcome()
     seen = registry.seen_rows(digest)
     stamp = now()
@@ -474,13 +481,15 @@ def apply_answer(registry: Registry, answer: Answer, source: str, digest: str, v
             values = coded(row.values, vocabulary)
             changes = _edits(answer.sent[row.pid], values, record)
             checked = validate({k: v for k, v in changes.items()})
+            if when < (record.get("survey_date") or ""):
+                checked = {}
         except (ValueError, EditError) as error:
             reason = error.message if isinstance(error, EditError) else str(error)
             rejects.append((source, digest, row.sheet, row.row, reason, raw_json, stamp))
             outcome.rejected += 1
             _report_reject(report, Reject(source, row.sheet, row.row, reason, row.values))
             continue
-        written = _write(registry, record, checked, origin, when, stamp)
+        written = _write(registry, record, checked, origin, when, stamp, dry_run=dry_run)
         history += written
         if written:
             outcome.changed += 1
@@ -495,15 +504,17 @@ def apply_answer(registry: Registry, answer: Answer, source: str, digest: str, v
     if not seen:  # ended by deletion: once, the first time this file is read
         for pid in answer.sent:
             record = registry.partnership(pid) if pid not in present else None
-            if record is None or record.get("status") == "termine":
+            if record is None or record.get("status") == "termine" or when < (record.get("survey_date") or ""):
                 continue
             written = _write(registry, record, {"status": "termine"}, (source, LINKS_SHEET, 0), when, stamp,
-                             field_note="row deleted from the survey")
+                             field_note="row deleted from the survey", dry_run=dry_run)
             history += written
             touched[pid] = record
             outcome.ended += 1
             outcome.deleted += 1
     outcome.changes = history
+    if dry_run:
+        return outcome, [r for r in new if (r.sheet, r.row) not in seen]
     registry.save(touched.values(), sources, rejects, history)
     if not seen:
         record_event(registry, answer.french_ids, "answered", answer.channel, f"{source} ({when})")
@@ -534,7 +545,7 @@ def _edits(sent: dict, answer: dict, record: dict) -> dict:
 
 
 def _write(registry: Registry, record: dict, checked: dict, origin: tuple, when: str, stamp: str,
-           field_note: str | None = None) -> list[tuple]:
+           field_note: str | None = None, dry_run: bool = False) -> list[tuple]:
     """Apply checked values to `record` (in memory, saved by the caller); the history rows,
     dated by the answer."""
     history = []
@@ -553,7 +564,7 @@ def _write(registry: Registry, record: dict, checked: dict, origin: tuple, when:
     if any(h[1] == "since" for h in history) and record.get("since_date") and record["since_date"][:4] != str(record["since"]):
         history.append((record["id"], "since_date", record["since_date"], None, source, origin[1], origin[2], when))
         record["since_date"] = None  # a full date of another year no longer holds
-    if any(h[1] == "partner_name" for h in history):
+    if any(h[1] == "partner_name" for h in history) and not dry_run:
         _alias(registry, record)
     if history:
         record["survey_date"] = max(record.get("survey_date") or "", when)
@@ -661,3 +672,17 @@ def record_answer(registry: Registry, path: Path, digest: str, answer: Answer, r
                        "deleted": outcome.deleted, "survey_date": answer.survey_date}
     return new_rows_chunk(new, answer, references.places, path.name)
 
+
+
+def preview(registry: Registry | None, path: Path, references) -> dict:
+    """What ingesting a campaign answer would do, written nowhere (the upload's preview)."""
+    from .ingest import file_hash
+
+    answer = read_answer(path)
+    new = [r for r in answer.rows if r.pid not in answer.sent]
+    summary = {"french_ids": answer.french_ids, "survey_date": answer.survey_date, "new_rows": len(new)}
+    if registry is None:
+        return summary | {"rows": len(answer.rows) - len(new)}
+    outcome, _ = apply_answer(registry, answer, path.name, file_hash(path), references.vocabulary, dry_run=True)
+    return summary | {"confirmed": outcome.confirmed, "changed": outcome.changed, "ended": outcome.ended,
+                      "deleted": outcome.deleted, "rejected": outcome.rejected}

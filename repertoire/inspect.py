@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
+from . import campaign
 from .columns import ColumnMap, Layout
 from .filecheck import SurveyError
 from .ingest import References, file_hash, resolve_places
@@ -64,6 +65,7 @@ class FileInspection:
     path: str
     sheets: list[SheetInspection] = field(default_factory=list)
     error: str | None = None
+    campaign: dict | None = None  # a campaign answer (campaign.py): what it would confirm, change, end, add
 
     @property
     def ok(self) -> bool:
@@ -71,7 +73,7 @@ class FileInspection:
 
     def to_dict(self) -> dict:
         return {"source": self.source, "path": self.path, "error": self.error,
-                "sheets": [s.to_dict() for s in self.sheets]}
+                "sheets": [s.to_dict() for s in self.sheets], "campaign": self.campaign}
 
 
 def inspect_files(paths: Iterable[Path | str], references: References | None = None,
@@ -93,6 +95,10 @@ def inspect_files(paths: Iterable[Path | str], references: References | None = N
     for path in map(Path, paths):
         result = FileInspection(path.name, str(path))
         try:
+            if campaign.is_campaign_workbook(path):  # read back as confirmations and changes, not as rows
+                result.campaign = campaign.preview(registry, path, references)
+                results.append(result)
+                continue
             _inspect_file(path, references, columns, registry, max_rows, earlier, result)
         except SurveyError as error:
             result.error = str(error)
@@ -170,6 +176,13 @@ def format_inspection(result: FileInspection) -> str:
                          f"{sheet.rejected} rejected" + (f", {sheet.unchanged} unchanged" if sheet.unchanged else ""))
             for reason, count in sorted(sheet.reasons.items(), key=lambda r: -r[1]):
                 lines.append(f"      {count:6} {reason}")
+    if c := result.campaign:
+        lines.append(f"  campaign answer of {c['survey_date']} ({', '.join(c['french_ids'][:5])}"
+                     + (", …" if len(c["french_ids"]) > 5 else "") + ")")
+        if "confirmed" in c:
+            lines.append(f"    known partnerships: {c['confirmed']} confirmed unchanged, {c['changed']} changed, "
+                         f"{c['ended']} ended ({c['deleted']} by a deleted row), {c['rejected']} rejected")
+        lines.append(f"    new rows: {c['new_rows']} (read as any survey row at ingest)")
     if result.error:
         lines.append(f"  ERROR — {result.error}")
     return "\n".join(lines)

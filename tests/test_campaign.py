@@ -212,3 +212,15 @@ def test_the_book_marks_a_link_to_verify(registry):
     assert text.count("à vérifier") == 1
     entry = text.split("à vérifier")[0][-400:]
     assert old["partner_name"].split()[0] in entry
+
+
+def test_a_workbook_whose_hidden_ids_were_removed_is_refused_whole_with_a_message(registry, tmp_path, references):
+    fid = busiest(registry)
+    path, _ = write(registry, tmp_path, [fid])
+    book = load_workbook(path)
+    book[campaign.LINKS_SHEET].delete_cols(1)
+    book.save(path)
+    before = snapshot(registry)
+    report = ingest_files(registry, [path], references)[0]
+    assert "hidden column 'id' was removed" in report.error
+    assert snapshot(registry) == before

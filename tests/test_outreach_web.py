@@ -150,3 +150,29 @@ def test_staff_record_a_partner_request_and_see_suggested_matches(staff_app):
     number = re.search(r"/staff/demandes/(\d+)/close", page).group(1)
     client.post(f"/staff/demandes/{number}/close", data={"csrf_token": token})
     assert "Commune de Ziguinchor" not in client.get("/staff/demandes").get_data(as_text=True)
+
+
+def test_a_filled_workbook_uploaded_by_staff_is_previewed_then_read_as_a_campaign_answer(staff_app, tmp_path):
+    from test_staff_upload import start_ingest, upload, wait_for
+    registry = sample_registry_of(staff_app)
+    fid = registry.iter_rows("SELECT french_id FROM partnerships GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1").fetchone()[0]
+    path = tmp_path / "reponse.xlsx"
+    from repertoire.countries import Countries
+    count = campaign.write_workbook(registry, [fid], path, Countries().name)
+    book = load_workbook(path)
+    sheet = book[campaign.LINKS_SHEET]
+    header = [c.value for c in sheet[1]]
+    pid = sheet.cell(2, 1).value
+    sheet.cell(2, header.index("Statut") + 1, "Terminé" if registry.partnership(pid)["status"] != "termine" else "Actif")
+    book.save(path)
+    client = staff_app.test_client()
+    login(client, STAFF)
+    response = upload(client, ("reponse-saint-etienne.xlsx", path.read_bytes()))
+    mapping = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Réponse à la campagne d'enquête" in mapping
+    assert f"{count - 1} confirmés tels quels, 1 modifiés" in mapping
+    page = wait_for(client, start_ingest(client, response.headers["Location"]).headers["Location"])
+    assert "terminé" in page
+    fields = [r[0] for r in sample_registry_of(staff_app).iter_rows(
+        "SELECT field FROM history WHERE partnership_id = ? AND source = 'reponse-saint-etienne.xlsx'", [pid])]
+    assert fields == ["status", "confirmed"]
