@@ -201,6 +201,10 @@ def ingest_with_progress(files: tuple[str, ...], tracker: Tracker, saved=None) -
             click.echo(f"    {where}row {reject.row}: {reject.reason}")
         if len(report.rejects) > 20:
             click.echo(f"    … and {len(report.rejects) - 20} more (see `repertoire rejects`)")
+        if report.cut:  # values longer than their field allows (repertoire/normalize.py FIELD_LIMITS)
+            click.echo(f"    {len(report.cut)} values cut to their field's length (the whole cell stays in the provenance):")
+            for note in report.cut[:10]:
+                click.echo(f"      {note}")
         for name, counts in report.unmapped.items():  # words staff may add to the vocabulary files
             if counts:
                 top = ", ".join(f"{text} ({n})" for text, n in counts.most_common(10))

@@ -99,6 +99,7 @@ def _ingest_file(registry: Registry, path: Path, references: References, columns
         report.read = report.accepted = report.merged = report.rejected = report.unchanged = 0
         report.rejects.clear()
         report.unmapped.clear()
+        report.cut.clear()
         raise
 
 
@@ -139,6 +140,8 @@ def _record_file(registry: Registry, path: Path, digest: str, references: Refere
                     report.rejects.append(Reject(path.name, chunk.sheet, row["row"], row["reason"], raw))
                 rejects.append((path.name, digest, chunk.sheet, row["row"], row["reason"], raw_json, stamp))
                 continue
+            if row.get("cut") and len(report.cut) < REPORTED_REJECTS:
+                report.cut.append(f"{chunk.sheet + ', ' if chunk.sheet else ''}row {row['row']}: {row['cut']} characters")
             survey_date = row_date(row.get("submitted")) or file_date
             record, changes = record_row(row, known, survey_date, (path.name, chunk.sheet, row["row"]), references, stamp)
             verdict = "merged" if changes is not None else "accepted"

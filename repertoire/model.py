@@ -103,6 +103,8 @@ class FileReport:
     unmapped: dict[str, Counter] = field(default_factory=dict)
     # a campaign answer (campaign.py): links confirmed, changed, ended, and the answer's date
     campaign: dict | None = None
+    # values cut to their field's length (normalize.cap_lengths): "sheet, row N: description 131072 → 5000"
+    cut: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

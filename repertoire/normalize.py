@@ -130,6 +130,43 @@ def clean_text(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+# Characters a survey value may hold once read (issue 13: one 131,072-character description
+# made a 3-link book 67 pages and 101 s). Long texts get a page of the book at most; any other
+# cell (names, places, vocabularies) the length of a long paragraph. A value cut keeps its
+# start, ends with "…", and is listed in the file's report; the raw cell stays in the provenance.
+FIELD_LIMITS = {"description": 5_000, "projects": 5_000, "funding": 2_000, "contacts": 2_000}
+CELL_LIMIT = 1_000
+
+
+def limit_of(column: str) -> int:
+    return FIELD_LIMITS.get(column, CELL_LIMIT)
+
+
+def _cut(text: str, limit: int) -> str:
+    """The start of `text` in `limit` characters, ending at a word when one ends near."""
+    head = text[:limit - 1]
+    space = head.rfind(" ")
+    return (head[:space] if space > limit * 0.8 else head).rstrip() + "…"
+
+
+def cap_lengths(frame: pd.DataFrame) -> pd.DataFrame:
+    """Cut values over their field's length; column `cut` says which, and how long they were."""
+    notes = pd.Series(None, index=frame.index, dtype=object)
+    for column in frame.columns:
+        if column in ("row", "reason", "cut") or frame[column].dtype != object:
+            continue
+        lengths = frame[column].map(lambda v: len(v) if isinstance(v, str) else 0)
+        limit = limit_of(column)
+        over = lengths > limit
+        if not over.any():
+            continue
+        frame.loc[over, column] = frame.loc[over, column].map(lambda v: _cut(v, limit))
+        note = column + " " + lengths[over].astype(str) + " → " + str(limit)
+        notes[over] = notes[over].where(notes[over].isna(), notes[over] + "; " + note).fillna(note)
+    frame["cut"] = notes
+    return frame
+
+
 def check_complete(frame: pd.DataFrame) -> pd.DataFrame:
     """Form exports: a questionnaire never submitted, or left on an early page, is incomplete."""
     reason = pd.Series(None, index=frame.index, dtype=object)
@@ -196,7 +233,7 @@ def normalize_vocabularies(frame: pd.DataFrame, vocabulary: Vocabulary) -> pd.Da
 def normalize_frame(frame: pd.DataFrame, vocabulary: Vocabulary) -> pd.DataFrame:
     """The cleaning pipeline, in order; place resolution comes after (places.py)."""
     frame["reason"] = pd.Series(None, index=frame.index, dtype=object)
-    steps = (clean_text, check_complete, check_required, normalize_dates)
+    steps = (clean_text, cap_lengths, check_complete, check_required, normalize_dates)
     for step in steps:
         frame = frame.pipe(step)
     return normalize_vocabularies(frame, vocabulary)

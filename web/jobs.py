@@ -141,4 +141,5 @@ def report_result(report: FileReport) -> dict:
             "rejects": [{"sheet": r.sheet, "row": r.row, "reason": r.reason, "raw": r.raw}
                         for r in report.rejects[:REPORTED_REJECTS]],
             # words of kinds, statuses and themes the vocabularies do not know yet (staff may add them)
-            "unmapped": {field: counts.most_common(10) for field, counts in report.unmapped.items() if counts}}
+            "unmapped": {field: counts.most_common(10) for field, counts in report.unmapped.items() if counts},
+            "cut": report.cut}
