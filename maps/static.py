@@ -25,7 +25,7 @@ from matplotlib.collections import LineCollection, PolyCollection  # noqa: E402
 from repertoire.places import Countries  # noqa: E402
 
 from .assets import outline  # noqa: E402
-from .links import great_circle, has_coordinates  # noqa: E402
+from .links import has_coordinates  # noqa: E402
 from .web import KIND_COLOURS  # noqa: E402
 
 FORMATS = ("pdf", "svg", "png")
@@ -108,32 +108,124 @@ def _save(fig, fmt: str) -> bytes:
     return buffer.getvalue()
 
 
-def _labels(ax, places: list[tuple[float, float, str]], size: float = 5.5) -> None:
-    """Name places, skipping a name that would overlap one already written (greedy, in order)."""
+NBSP = "\u00A0"
+LABEL_PT = 7.5  # printed at about 1:1 in the books: names at 7 pt at least
+AGGREGATE = 60  # above this many links, flows between French régions and partner regions
+# Kinds told apart in grayscale too: a line style and a marker shape each (colours as on the web map).
+KIND_STYLES = {"jumelage": ("-", "o"), "cooperation": ("--", "s"), "amitie": (":", "^"),
+               "intention": ("-.", "D"), "contact": ((0, (1, 2.5)), "v"), "": ("-", "o")}
+
+
+def _number(n: int) -> str:
+    """`1 298`: French digit grouping with a space that does not break."""
+    return f"{n:,}".replace(",", NBSP)
+
+
+def _labels(ax, places: list[tuple[float, float, str]], size: float = LABEL_PT,
+            dots: list[tuple[float, float, float]] = (), dry: bool = False) -> int:
+    """Name places, most important first, each at the first of eight spots around its dot
+    where it overlaps no name already written and no dot (`dots`: lon, lat, radius in points);
+    a name with no free spot is left out. Returns the number of names written."""
     fig = ax.figure
-    fig.canvas.draw_idle()
-    taken: list[tuple[float, float, float, float]] = []
-    points_per_pixel = 72 / fig.dpi
+    scale = fig.dpi / 72  # points → pixels
+    px = ax.transData.transform
+    boxes: list[tuple[float, float, float, float]] = []
+    for lon, lat, radius in dots:
+        x, y = px((lon, lat))
+        r = max(radius, 1.5) * scale
+        boxes.append((x - r, y - r, x + r, y + r))
+    x0, y0, x1, y1 = ax.bbox.extents
+    written = 0
     for lon, lat, text in places:
-        x, y = ax.transData.transform((lon, lat))
-        width = len(text) * size * 0.55 / points_per_pixel
-        height = size * 1.2 / points_per_pixel
-        box = (x + 2, y + 2, x + 2 + width, y + 2 + height)
-        if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in taken):
-            continue
-        taken.append(box)
-        ax.annotate(text, (lon, lat), xytext=(2.5, 2), textcoords="offset points", fontsize=size,
-                    color="#222", annotation_clip=True)
+        x, y = px((lon, lat))
+        w, h = len(text) * size * 0.56 * scale, size * 1.15 * scale
+        gap = 3 * scale
+        for dx, dy, ha, va in ((gap, gap * 0.3, "left", "bottom"), (-gap, gap * 0.3, "right", "bottom"),
+                               (gap, -gap * 0.3, "left", "top"), (-gap, -gap * 0.3, "right", "top"),
+                               (0, gap * 1.3, "center", "bottom"), (0, -gap * 1.3, "center", "top"),
+                               (gap * 2, 0, "left", "center"), (-gap * 2, 0, "right", "center")):
+            left = x + dx - (w if ha == "right" else w / 2 if ha == "center" else 0)
+            bottom = y + dy - (h if va == "top" else h / 2 if va == "center" else 0)
+            box = (left, bottom, left + w, bottom + h)
+            if box[0] < x0 or box[2] > x1 or box[1] < y0 or box[3] > y1:
+                continue
+            if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in boxes):
+                continue
+            boxes.append(box)
+            written += 1
+            if dry:  # only counting the names that would fit
+                break
+            ax.annotate(text, (lon, lat), xytext=(dx / scale, dy / scale), textcoords="offset points",
+                        fontsize=size, color="#222", ha=ha, va=va, zorder=5,
+                        bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "alpha": 0.6, "linewidth": 0})
+            break
+    return written
+
+
+def _arc_parts(geometry) -> list[list[tuple[float, float]]]:
+    """The drawn parts of a link's arc (a MultiLineString when it crosses 180°)."""
+    if geometry is None or geometry.is_empty:
+        return []
+    parts = geometry.geoms if geometry.geom_type == "MultiLineString" else [geometry]
+    return [list(part.coords) for part in parts]
+
+
+def _region_points() -> dict[str, tuple[float, float, str]]:
+    """French région code → (lon, lat, name), from the reference data."""
+    import csv
+
+    from repertoire.datafiles import DATA
+    with open(DATA / "regions.csv", encoding="utf-8") as f:
+        return {r["code"]: (float(r["lon"]), float(r["lat"]), r["nom"]) for r in csv.DictReader(f) if r["lat"]}
+
+
+def _frame_extent(ax) -> tuple[float, float, float, float]:
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    return x0, x1, y0, y1
+
+
+def _inside(extent, lon: float, lat: float) -> bool:
+    x0, x1, y0, y1 = extent
+    return x0 <= lon <= x1 and y0 <= lat <= y1
+
+
+def _insets(fig, ax, overseas: dict[str, list[dict]], code: str) -> None:
+    """One small framed map per overseas territory whose collectivités lie outside the frame,
+    along the bottom right: their dots, the territory's name and its number of links."""
+    names = {k: v[2] for k, v in _region_points().items()}
+    for i, (region, rows) in enumerate(sorted(overseas.items())):
+        width, height = 0.16, 0.17
+        box = (0.99 - (i + 1) * (width + 0.01), 0.02, width, height)
+        inset = fig.add_axes(box)
+        inset.set_facecolor(SEA)
+        inset.set_xticks([])
+        inset.set_yticks([])
+        lons = [p["french_lon"] for p in rows]
+        lats = [p["french_lat"] for p in rows]
+        pad = 0.6
+        inset.set_xlim(min(lons) - pad, max(lons) + pad)
+        inset.set_ylim(min(lats) - pad, max(lats) + pad)
+        inset.set_aspect(1 / max(0.2, math.cos(math.radians(sum(lats) / len(lats)))), adjustable="datalim")
+        _outlines(inset, "monde-50m", highlight={"FR"})
+        inset.scatter(lons, lats, s=10, c=FRENCH_DOT, marker="o", linewidths=0.3, edgecolors="white", zorder=3)
+        n = len(rows)
+        inset.set_title(f"{names.get(region, 'Outre-mer')}\n{_number(n)}{NBSP}lien{'s' if n > 1 else ''}",
+                        fontsize=LABEL_PT, pad=2, linespacing=1.0)
 
 
 def country_map(partnerships: Iterable[dict], country_code: str, fmt: str = "pdf", *,
-                width_mm: float = 170, height_mm: float = 110, labels: int = 25) -> bytes:
+                width_mm: float = 170, height_mm: float = 110, labels: int = 60) -> bytes:
     """The links of French collectivités with one partner country, both ends framed, as vector bytes.
 
-    `partnerships` are the registry's dicts (others than `country_code` are ignored, as are
-    those without coordinates); `fmt` is "pdf" (default), "svg" or "png"; partner places are
-    named when there are at most `labels` of them.
+    Drawn from the GeoDataFrame of the partnerships (repertoire/geodata.py). Up to AGGREGATE
+    links, one arc per link, its kind told by colour, line style and marker shape; beyond,
+    flows between French régions and partner regions, their width growing with the number of
+    links, and partner regions as dots sized by count. Partner places (or regions) are named
+    at 7.5 pt where a name fits without covering a dot. Overseas collectivités outside the
+    frame are shown in insets. `fmt` is "pdf" (default), "svg" or "png".
     """
+    from repertoire.geodata import geodataframe
+
     code = country_code.upper()
     chosen = [p for p in partnerships if p.get("partner_country") == code and has_coordinates(p)]
     fig, ax = _figure(width_mm, height_mm)
@@ -143,57 +235,191 @@ def country_map(partnerships: Iterable[dict], country_code: str, fmt: str = "pdf
         _frame(ax, [-10, 40], [30, 60], width_mm, height_mm)
         _outlines(ax, "monde-50m", highlight={code, "FR"})
         return _save(fig, fmt)
-    lines, colours, lons, lats = [], [], [], []
-    # Frame on metropolitan France and the partner country: one link from La Réunion
-    # should not shrink the map of 1,000 Franco-German twinnings to a corner.
-    framed = [p for p in chosen if _in_metropole(p)] or chosen
-    for p in chosen:
-        arc = great_circle(p["french_lon"], p["french_lat"], p["partner_lon"], p["partner_lat"])
-        lines.append(arc)
-        colours.append(KIND_COLOURS.get(p.get("kind") or "", KIND_COLOURS[""]))
-        if p in framed:
-            lons += [pt[0] for pt in arc]
-            lats += [pt[1] for pt in arc]
-    ax.add_collection(LineCollection(lines, colors=colours, linewidths=0.5, alpha=0.75))
-    french = {(p["french_lon"], p["french_lat"]) for p in chosen}
-    partners = {(p["partner_lon"], p["partner_lat"]): p["partner_name"] for p in chosen}
-    ax.scatter(*zip(*french), s=4, c=FRENCH_DOT, linewidths=0, zorder=3)
-    ax.scatter(*zip(*partners), s=5, c=PARTNER_DOT, linewidths=0, zorder=3)
+    frame = geodataframe(chosen)
+    # Frame on metropolitan France and the partner country: one link from La Réunion should
+    # not shrink the map of 1,000 Franco-German twinnings to a corner (it gets an inset).
+    home = [p for p in chosen if _in_metropole(p)]
+    framed = home or chosen
+    lons = [p["french_lon"] for p in framed] + [p["partner_lon"] for p in chosen]
+    lats = [p["french_lat"] for p in framed] + [p["partner_lat"] for p in chosen]
     _frame(ax, lons, lats, width_mm, height_mm)
-    wide = ax.get_xlim()[1] - ax.get_xlim()[0] > 60  # 1:50m detail is lost on a continent-wide map
+    extent = _frame_extent(ax)
+    wide = extent[1] - extent[0] > 60  # 1:50m detail is lost on a continent-wide map
     _outlines(ax, "monde" if wide else "monde-50m", highlight={code, "FR"})
-    if len(partners) <= labels:
-        _labels(ax, [(lon, lat, name) for (lon, lat), name in sorted(partners.items())])
-    _legend(ax, Counter(p.get("kind") or "" for p in chosen))
+    shown = [inside for inside in (_inside(extent, p["french_lon"], p["french_lat"]) for p in chosen)]
+    overseas: dict[str, list[dict]] = {}
+    for p, seen in zip(chosen, shown):
+        if not seen:
+            overseas.setdefault(p.get("region") or "", []).append(p)
+    frame = frame[shown]
+    drawn = [p for p, seen in zip(chosen, shown) if seen]
+    if len(drawn) > AGGREGATE:
+        _flows(ax, drawn, labels)
+    else:
+        _links(ax, frame, drawn, labels, corner_taken=bool(overseas))
+    if overseas:
+        _insets(fig, ax, overseas, code)
     return _save(fig, fmt)
 
 
-def _legend(ax, kinds: Counter) -> None:
+def _links(ax, frame, drawn: list[dict], labels: int, corner_taken: bool = False) -> None:
+    """One arc per link; kinds by colour, line style and partner marker; partners named."""
     from matplotlib.lines import Line2D
 
     from repertoire.model import KINDS
-    handles = [Line2D([], [], color=KIND_COLOURS[k], linewidth=1.2, label=f"{KINDS[k][0]} ({n})")
+    kinds = Counter(p.get("kind") or "" for p in drawn)
+    for kind in sorted(kinds, key=lambda k: -kinds[k]):
+        rows = frame[frame["kind"].fillna("") == kind] if "kind" in frame else frame
+        lines = [part for geometry in rows.geometry for part in _arc_parts(geometry)]
+        style, _ = KIND_STYLES.get(kind, KIND_STYLES[""])
+        ax.add_collection(LineCollection(lines, colors=KIND_COLOURS.get(kind, KIND_COLOURS[""]), linewidths=0.8,
+                                         linestyles=[style], alpha=0.85, zorder=2))
+    french = {(p["french_lon"], p["french_lat"]) for p in drawn}
+    ax.scatter(*zip(*french), s=9, c=FRENCH_DOT, marker="o", linewidths=0.3, edgecolors="white", zorder=3)
+    partners: dict[tuple[float, float], dict] = {}
+    for p in drawn:
+        partners.setdefault((p["partner_lon"], p["partner_lat"]), p)
+    for kind in kinds:
+        points = [xy for xy, p in partners.items() if (p.get("kind") or "") == kind]
+        if points:
+            ax.scatter(*zip(*points), s=16, c=PARTNER_DOT, marker=KIND_STYLES.get(kind, KIND_STYLES[""])[1],
+                       linewidths=0.3, edgecolors="white", zorder=4)
+    count = Counter((p["partner_lon"], p["partner_lat"]) for p in drawn)
+    dots = [(x, y, 2.5) for x, y in partners] + [(x, y, 2) for x, y in french]
+    places = sorted(((x, y, p["partner_name"]) for (x, y), p in partners.items()),
+                    key=lambda t: (-count[(t[0], t[1])], t[2]))[:labels]
+    if _labels(ax, places, dots=dots, dry=True) < len(places) and len(partners) > 3:
+        # too close to be named at this scale (Japan seen from France): a zoom on the partners
+        _zoom(ax, frame, partners, places, dots, drawn, corner_taken)
+    else:
+        _labels(ax, places, dots=dots)
+    handles = [Line2D([], [], color=KIND_COLOURS.get(k, KIND_COLOURS[""]), linewidth=1.2,
+                      linestyle=KIND_STYLES.get(k, KIND_STYLES[""])[0], marker=KIND_STYLES.get(k, KIND_STYLES[""])[1],
+                      markersize=4, markerfacecolor=PARTNER_DOT, markeredgewidth=0,
+                      label=f"{KINDS[k][0] if k != 'contact' else 'Premiers contacts'} ({_number(n)})".replace("'", "’"))
                for k, n in sorted(kinds.items(), key=lambda kv: -kv[1]) if k in KINDS]
-    handles += [Line2D([], [], marker="o", linestyle="", markersize=2.5, color=FRENCH_DOT, label="Collectivité française"),
-                Line2D([], [], marker="o", linestyle="", markersize=2.5, color=PARTNER_DOT, label="Partenaire")]
-    ax.legend(handles=handles, loc="lower left", fontsize=5.5, frameon=True, framealpha=0.9, borderpad=0.5)
+    handles.append(Line2D([], [], marker="o", linestyle="", markersize=3.5, color=FRENCH_DOT,
+                          label="Collectivité française"))
+    ax.legend(handles=handles, loc="upper left", fontsize=LABEL_PT - 0.5, frameon=True, framealpha=0.9,
+              borderpad=0.5, handlelength=3)
+
+
+def _zoom(ax, frame, partners: dict, places: list, dots: list, drawn: list[dict], corner_taken: bool = False) -> None:
+    """An inset zoomed on the partners, where the map is emptiest, each partner named there;
+    a frame on the main map shows the zoomed area."""
+    from matplotlib.patches import Rectangle
+
+    fig = ax.figure
+    xs, ys = [x for x, _ in partners], [y for _, y in partners]
+    pad = max(max(xs) - min(xs), max(ys) - min(ys), 1.0) * 0.25
+    west, east, south, north = min(xs) - pad, max(xs) + pad, min(ys) - pad, max(ys) + pad
+    # the emptiest of five places for the inset: fewest arc points and dots under it
+    points = [pt for geometry in frame.geometry for part in _arc_parts(geometry) for pt in part[::2]]
+    points += [(x, y) for x, y, _ in dots]
+    to_axes = ax.transAxes.inverted().transform
+    located = to_axes(ax.transData.transform(points)) if points else []
+    spots = [(0.02, 0.03), (0.30, 0.03), (0.02, 0.45), (0.56, 0.45)] + ([] if corner_taken else [(0.56, 0.03)])
+    size = (0.42, 0.5)
+    left, bottom = min(spots, key=lambda s: sum(1 for x, y in located if s[0] <= x <= s[0] + size[0]
+                                                and s[1] <= y <= s[1] + size[1]))
+    inset = fig.add_axes((left, bottom, *size))
+    inset.set_facecolor(SEA)
+    inset.set_xticks([])
+    inset.set_yticks([])
+    for spine in inset.spines.values():
+        spine.set_linewidth(0.6)
+    _frame(inset, [west, east], [south, north], size[0] * fig.get_figwidth() / MM, size[1] * fig.get_figheight() / MM,
+           margin=0.02)
+    _outlines(inset, "monde-50m", highlight={drawn[0]["partner_country"]})
+    for kind in {p.get("kind") or "" for p in partners.values()}:
+        pts = [xy for xy, p in partners.items() if (p.get("kind") or "") == kind]
+        inset.scatter(*zip(*pts), s=16, c=PARTNER_DOT, marker=KIND_STYLES.get(kind, KIND_STYLES[""])[1],
+                      linewidths=0.3, edgecolors="white", zorder=4)
+    _labels(inset, places, dots=[(x, y, 2.5) for x, y in partners])
+    (x0, x1), (y0, y1) = inset.get_xlim(), inset.get_ylim()
+    ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, linewidth=0.6, edgecolor="#444", zorder=5))
+
+
+def _flows(ax, drawn: list[dict], labels: int) -> None:
+    """Many links: flows between French régions and partner regions (width by count), partner
+    regions as dots sized by count, named."""
+    from matplotlib.lines import Line2D
+
+    from repertoire.geodata import great_circle
+    regions = _region_points()
+    groups: dict[str, list[dict]] = {}
+    unknown: list[dict] = []
+    for p in drawn:
+        if p.get("partner_region"):
+            groups.setdefault(p["partner_region"], []).append(p)
+        else:
+            unknown.append(p)
+    centre = {k: (sum(p["partner_lon"] for p in v) / len(v), sum(p["partner_lat"] for p in v) / len(v))
+              for k, v in groups.items()}
+    for p in unknown:  # a partner of no known region joins the nearest region's flow (else a cell of its own)
+        near = min(centre, key=lambda k: (centre[k][0] - p["partner_lon"]) ** 2 * 0.5 + (centre[k][1] - p["partner_lat"]) ** 2,
+                   default=None)
+        if near is None or (centre[near][0] - p["partner_lon"]) ** 2 + (centre[near][1] - p["partner_lat"]) ** 2 > 9:
+            near = f"{round(p['partner_lat'] / 2)},{round(p['partner_lon'] / 2)}"
+            centre.setdefault(near, (p["partner_lon"], p["partner_lat"]))
+        groups.setdefault(near, []).append(p)
+    flows = Counter()
+    french_at: dict[str, tuple[float, float]] = {}
+    for key, rows in groups.items():
+        for p in rows:
+            region = p.get("region") or ""
+            if region not in french_at:
+                lon, lat, _ = regions.get(region, (p["french_lon"], p["french_lat"], ""))
+                french_at[region] = (lon, lat)
+            flows[(region, key)] += 1
+    top = max(flows.values())
+    width = lambda n: 0.25 + 3.2 * math.sqrt(n / top)  # noqa: E731
+    for (region, key), n in sorted(flows.items(), key=lambda kv: kv[1]):
+        (x0, y0), (x1, y1) = french_at[region], centre[key]
+        arc = great_circle(x0, y0, x1, y1)
+        ax.plot(*zip(*arc), color=KIND_COLOURS["jumelage"], linewidth=width(n), alpha=0.55,
+                solid_capstyle="round", zorder=2)
+    per_region = Counter(p.get("region") or "" for p in drawn)
+    ax.scatter([french_at[r][0] for r in per_region], [french_at[r][1] for r in per_region],
+               s=[8 + 60 * math.sqrt(n / max(per_region.values())) for n in per_region.values()],
+               c=FRENCH_DOT, marker="s", linewidths=0.4, edgecolors="white", zorder=3)
+    sizes = {k: 8 + 90 * math.sqrt(len(v) / max(len(g) for g in groups.values())) for k, v in groups.items()}
+    ax.scatter([centre[k][0] for k in groups], [centre[k][1] for k in groups], s=[sizes[k] for k in groups],
+               c=PARTNER_DOT, marker="o", linewidths=0.4, edgecolors="white", zorder=4, alpha=0.9)
+    named = sorted(((centre[k][0], centre[k][1], k) for k in groups if not k[0].isdigit() and "," not in k[:5]),
+                   key=lambda t: -len(groups[t[2]]))[:labels]
+    dots = [(x, y, math.sqrt(sizes[k]) / 2) for k, (x, y) in centre.items()] + \
+           [(x, y, 3) for x, y in french_at.values()]
+    _labels(ax, named, dots=dots)
+    steps = sorted({1, max(1, round(top / 2)), top})
+    handles = [Line2D([], [], color=KIND_COLOURS["jumelage"], linewidth=width(n), alpha=0.55,
+                      label=f"{_number(n)} partenariat{'s' if n > 1 else ''}") for n in steps]
+    handles += [Line2D([], [], marker="s", linestyle="", markersize=4, color=FRENCH_DOT,
+                       label="Région française (taille : nombre de liens)"),
+                Line2D([], [], marker="o", linestyle="", markersize=4, color=PARTNER_DOT,
+                       label="Région partenaire (taille : nombre de liens)")]
+    ax.legend(handles=handles, loc="upper left", fontsize=LABEL_PT - 0.5, frameon=True, framealpha=0.9,
+              borderpad=0.5, title=f"{_number(len(drawn))} partenariats, par région", title_fontsize=LABEL_PT)
 
 
 def france_map(partnerships: Iterable[dict], fmt: str = "pdf", *, width_mm: float = 120,
                height_mm: float = 120, labels: int = 30) -> bytes:
     """The French collectivités concerned by the given partnerships, on a map of France, as vector bytes.
 
-    One dot per collectivité, its area growing with its number of links; named when there are
-    at most `labels` of them. Overseas collectivités are counted in a note, not drawn.
+    One dot per collectivité, its area growing with its number of links; the largest named
+    (at a size that prints at 7 pt or more when the map is set 9 cm high). Overseas
+    collectivités in insets.
     """
     per_place: Counter = Counter()
     names: dict[tuple[float, float], str] = {}
+    rows_at: dict[tuple[float, float], dict] = {}
     for p in partnerships:
         if p.get("french_lat") is None or p.get("french_lon") is None:
             continue
         key = (p["french_lon"], p["french_lat"])
         per_place[key] += 1
         names[key] = p["french_name"]
+        rows_at[key] = p
     west, south, east, north = METROPOLE
     inside = {k: n for k, n in per_place.items() if west <= k[0] <= east and south <= k[1] <= north}
     fig, ax = _figure(width_mm, height_mm)
@@ -202,12 +428,16 @@ def france_map(partnerships: Iterable[dict], fmt: str = "pdf", *, width_mm: floa
     _outlines(ax, "departements", key="code", linewidth=0.25)
     if inside:
         points = list(inside)
-        ax.scatter([x for x, _ in points], [y for _, y in points], s=[6 + 6 * math.sqrt(inside[k] - 1) for k in points],
+        sizes = {k: 6 + 6 * math.sqrt(inside[k] - 1) for k in points}
+        ax.scatter([x for x, _ in points], [y for _, y in points], s=[sizes[k] for k in points],
                    c=FRENCH_DOT, alpha=0.85, linewidths=0.3, edgecolors="white", zorder=3)
-        if len(points) <= labels:
-            _labels(ax, [(key[0], key[1], names[key]) for key in sorted(points, key=lambda k: -inside[k])], size=5)
-    overseas = len(per_place) - len(inside)
+        ranked = sorted(points, key=lambda k: (-inside[k], names[k]))[:labels]
+        _labels(ax, [(k[0], k[1], names[k]) for k in ranked], size=9.5,
+                dots=[(k[0], k[1], math.sqrt(sizes[k]) / 2) for k in points])
+    overseas: dict[str, list[dict]] = {}
+    for key in per_place:
+        if key not in inside:
+            overseas.setdefault(rows_at[key].get("region") or "", []).append(rows_at[key])
     if overseas:
-        ax.text(0.02, 0.02, f"{overseas} collectivité(s) d'outre-mer non représentée(s)", transform=ax.transAxes,
-                fontsize=5.5, va="bottom", ha="left", bbox={"facecolor": "white", "alpha": 0.8, "linewidth": 0})
+        _insets(fig, ax, overseas, "FR")
     return _save(fig, fmt)

@@ -219,9 +219,16 @@ def test_map_page_shows_the_links_then_the_french_collectivites(am_registry, tmp
     links, france = static.country_map(rows, "AM"), static.france_map(rows)
     plain = render(rows, "AM")
     pdf = render(rows, "AM", Options(map_image=links, france_image=france))
-    # a compact book (7 links): both maps side by side under the figures, with the entries
-    page = next(p for p in PdfReader(io.BytesIO(pdf)).pages if "Les liens avec" in (p.extract_text() or ""))
-    assert "La coopération en chiffres" in page.extract_text() and "Les partenariats" in page.extract_text()
+    # a compact book (7 links): the map of links at full width under the figures (it shows the
+    # French side too), the entries after it
+    page = next(p for p in PdfReader(io.BytesIO(pdf)).pages if "Les liens entre" in (p.extract_text() or ""))
+    assert "La coopération en chiffres" in page.extract_text()
+    assert sorted(page["/Resources"]["/XObject"]) == ["/Map0"]
+    full = render(rows + [dict(p, partner_country="AM", id=f"x{i}") for i, p in enumerate(synthetic(5))], "AM",
+                  Options(map_image=links, france_image=france))
+    page = next(p for p in PdfReader(io.BytesIO(full)).pages
+                if "Carte des partenariats" in (p.extract_text() or "") and "Sommaire" not in p.extract_text())
+    assert "Les collectivités françaises concernées" in page.extract_text()  # on the same page: it fits
     assert sorted(page["/Resources"]["/XObject"]) == ["/Map0", "/Map1"]
     assert len(pdf) < len(plain) + len(links) + len(france) + 40_000  # drawn in, not copied apart
     if shutil.which("qpdf"):
@@ -285,3 +292,49 @@ def test_the_running_header_names_the_first_region_on_the_page():
             seen.append(header)
             assert header == ("Île-de-France" if int(first.group(1)) < 60 else "Nouvelle-Aquitaine"), text[:80]
     assert set(seen) == {"Île-de-France", "Nouvelle-Aquitaine"}
+
+
+# --- print maps ---------------------------------------------------------------------------------
+
+def _words(pdf: bytes) -> list[dict]:
+    import pdfplumber
+
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        return doc.pages[0].extract_words(extra_attrs=["size"], keep_blank_chars=True)
+
+
+def test_a_map_of_many_links_shows_flows_between_regions_named_at_seven_points(sample_registry):
+    from maps import static
+
+    rows = sample_registry.partnerships("partner_country = 'DE'")
+    words = _words(static.country_map(rows, "DE"))
+    text = " ".join(w["text"] for w in words)
+    metropole = sum(1 for p in rows if p["partner_lat"] is not None and p["french_lat"] is not None
+                    and p["region"] and p["region"] > "10")  # the overseas ones are in insets
+    assert f"{metropole:,}".replace(",", "\u00a0") + " partenariats, par région" in text  # thousands space
+    assert "Bavière" in text and "Basse-Saxe" in text  # partner regions, in French
+    assert min(w["size"] for w in words) >= 7
+    svg = static.country_map(rows, "DE", fmt="svg").decode()
+    assert svg.count("<path") < 1200  # not one arc per link (1,268 links)
+
+
+def test_a_map_of_few_links_tells_kinds_apart_in_grayscale_and_names_every_partner(sample_registry):
+    from maps import static
+
+    rows = sample_registry.partnerships("partner_country = 'JP'")
+    words = _words(static.country_map(rows, "JP"))
+    text = " ".join(w["text"] for w in words)
+    named = {p["partner_name"] for p in rows if p["partner_name"] in text}
+    assert len(named) >= 0.6 * len({p["partner_name"] for p in rows})  # in a zoom on Japan
+    assert min(w["size"] for w in words) >= 7
+    svg = static.country_map(rows, "JP", fmt="svg").decode()
+    assert "stroke-dasharray" in svg  # coopération dashed, jumelage solid
+
+
+def test_overseas_collectivites_get_an_inset_instead_of_lines_leaving_the_frame(sample_registry):
+    from maps import static
+
+    rows = sample_registry.partnerships("partner_country = 'MA'")
+    assert any(p["region"] == "04" for p in rows)  # La Réunion
+    text = " ".join(w["text"] for w in _words(static.country_map(rows, "MA")))
+    assert "La Réunion" in text

@@ -302,15 +302,11 @@ def _maps(options: Options, c: Country, partnerships: list[dict], compact: bool 
     at a readable size (MIN_FRANCE_H), else on the next page. A compact book sets both side by
     side under its figures."""
     st = styles()
-    if compact:
-        cells = [map_flowable(image, BODY_W * share - 8, 8 * cm) for image, share in
-                 ((options.map_image, 0.6), (options.france_image, 0.4)) if image is not None]
-        row = Table([cells], colWidths=[BODY_W * (0.6 if len(cells) == 2 and i == 0 else 0.4 if len(cells) == 2
-                                                  else 1.0) for i in range(len(cells))])
-        row.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), "Sans"), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                                 ("ALIGN", (0, 0), (-1, -1), "CENTER")]))
-        return [row, Para(rich(f"Les liens avec : {c.name}, et les collectivités françaises concernées."),
-                          st["caption"]), Spacer(1, 6)]
+    if compact:  # the map of links at full width (its names print at 7 pt); it shows the French side too
+        image = options.map_image if options.map_image is not None else options.france_image
+        return [map_flowable(image, BODY_W, 11 * cm),
+                Para(rich(f"Les liens entre les collectivités françaises et leurs partenaires ({c.name})."),
+                     st["caption"]), Spacer(1, 6)]
     flows: list[Flowable] = [Heading("Carte des partenariats", st["h1"], 0, "Carte des partenariats")]
     if options.map_image is not None:
         flows += [map_flowable(options.map_image, BODY_W, BODY_H - 3 * cm),
