@@ -253,7 +253,9 @@ _GONE = object()
 def stored_row(p: dict) -> tuple:
     """A partnership as the registry gives it back: its stored fields, in order, each with
     the type SQLite's column affinity gives it (an INTEGER column returns 1982 for "1982")."""
-    return tuple(_AFFINITY[name](p.get(name)) for name in STORED_FIELDS)
+    # Most values already have their column's type: only the others are converted.
+    return tuple([value if type(value) in same else convert(value)
+                  for value, (same, convert) in zip(map(p.get, STORED_FIELDS), _RULES)])
 
 
 def _as_integer(value):
@@ -321,7 +323,8 @@ def _affinities() -> dict:
             convert = _as_given
         else:
             convert = _as_integer
-        conversions[name] = convert if default is None else _or_default(convert, default)
+        same = _UNCHANGED[convert]
+        conversions[name] = (same, convert) if default is None else (same - {type(None)}, _or_default(convert, default))
     return conversions
 
 
@@ -333,7 +336,10 @@ def _or_default(convert, default):
     return lambda value: default if value is None else convert(value)
 
 
-_AFFINITY = _affinities()
+# The types a column gives back unchanged (bool is not int here: SQLite returns it as 0 or 1).
+_UNCHANGED = {_as_integer: {int, type(None)}, _as_text: {str, type(None)}, _as_real: {float, type(None)},
+              _as_given: {str, int, float, bytes, type(None)}}
+_RULES = list(_affinities().values())  # in STORED_FIELDS order
 
 
 def _index_batches(ix, countries: Countries, pipe: tuple, parent: int) -> None:
