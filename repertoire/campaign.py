@@ -615,9 +615,9 @@ def stale_cutoff(today: date | None = None) -> str:
 
 
 LAST_CONFIRMED = """
-SELECT p.id, max(coalesce(p.survey_date, ''),
-                 coalesce((SELECT max(h.new) FROM history h WHERE h.partnership_id = p.id AND h.field = 'confirmed'), ''))
-FROM partnerships p"""
+SELECT p.id, max(coalesce(p.survey_date, ''), coalesce(h.confirmed, ''))
+FROM partnerships p LEFT JOIN (SELECT partnership_id, max(new) AS confirmed FROM history
+                               WHERE field = 'confirmed' GROUP BY partnership_id) h ON h.partnership_id = p.id"""
 
 
 def last_confirmed(registry: Registry, where: str = "", params: Iterable = ()) -> dict[str, str]:
