@@ -9,6 +9,8 @@ still go through Whoosh's own matchers.
 """
 from __future__ import annotations
 
+import fnmatch
+import re
 from collections import OrderedDict
 
 import numpy as np
@@ -18,6 +20,21 @@ from whoosh.matching import FilterMatcher
 K1, B = 1.2, 0.75
 MAX_EXPANSION = 64
 CACHE_TERMS = 20_000
+# Cost bounds of a query (issue 11): a phrase's slop and words, and the index terms a
+# wildcard may look at (a leading `*` walks the lexicon).
+MAX_SLOP = 20
+MAX_PHRASE_WORDS = 8
+MAX_SCANNED_TERMS = 5_000
+
+
+def _counted(terms, pattern):
+    """The terms matching a wildcard's pattern among the first MAX_SCANNED_TERMS given."""
+    for n, term in enumerate(terms):
+        if n >= MAX_SCANNED_TERMS:
+            return
+        text = term.decode() if isinstance(term, bytes) else term
+        if pattern.match(text):
+            yield text
 
 
 def _unfiltered(matcher):
@@ -44,6 +61,7 @@ class Engine:
         self.documents = int(live.sum())
         self.cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self.position_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.decoded: dict[bytes, tuple[int, ...]] = {}
 
     def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         """Docnums and BM25 weights of one term of the `text` field (cached)."""
@@ -80,6 +98,7 @@ class Engine:
             return self.position_cache[term]
         keys: list[int] = []
         fmt = self.searcher.schema["text"].format
+        decoded = self.decoded
         for leaf, offset in self.reader.leaf_readers():
             if ("text", term) not in leaf:
                 continue
@@ -89,7 +108,11 @@ class Engine:
                 m._read_values()
                 for docnum, value in zip(m._ids[: m._blocklength], m._values[: m._blocklength]):
                     base = (docnum + offset) << 20
-                    keys.extend(base | p for p in fmt.decode_positions(value))
+                    # the same few position lists repeat (a name's words come first)
+                    positions = decoded.get(value)
+                    if positions is None:
+                        positions = decoded[value] = tuple(fmt.decode_positions(value))
+                    keys.extend(base | p for p in positions)
                 m._next_block()
         array = np.array(sorted(keys), dtype=np.int64)
         self.position_cache[term] = array
@@ -97,14 +120,35 @@ class Engine:
             self.position_cache.popitem(last=False)
         return array
 
-    def phrase(self, words: list[str]) -> np.ndarray:
-        """Documents where the words stand side by side, in order (vectorised position check)."""
-        keys = self.positions(words[0])
-        for i, word in enumerate(words[1:], 1):
+    def phrase(self, words: list[str], slop: int = 1) -> np.ndarray:
+        """Documents where the words stand in order, each at most `slop` places after the one
+        before (1: side by side), as Whoosh's Phrase; vectorised, so a large slop costs no more.
+
+        The earliest next occurrence is the one to take: any later one leaves less room."""
+        slop = max(1, min(slop, MAX_SLOP))
+        docs = None
+        for word in dict.fromkeys(words):  # documents holding every word, before any position
+            found = self.postings(word)[0]
+            docs = found if docs is None else np.intersect1d(docs, found, assume_unique=True)
+            if not len(docs):
+                return docs
+        keys = self._within(self.positions(words[0]), docs)
+        for word in words[1:]:
             if not len(keys):
                 break
-            keys = keys[np.isin(keys + i, self.positions(word), assume_unique=False)]
+            following = self._within(self.positions(word), docs)
+            if not len(following):
+                return np.empty(0, np.int64)
+            at = np.searchsorted(following, keys + 1)
+            inside = at < len(following)
+            nxt = following[np.minimum(at, len(following) - 1)]
+            ok = inside & (nxt <= keys + slop)
+            keys = np.unique(nxt[ok])
         return np.unique(keys >> 20)
+
+    @staticmethod
+    def _within(keys: np.ndarray, docs: np.ndarray) -> np.ndarray:
+        return keys[np.isin(keys >> 20, docs)]
 
     def run(self, q: Q.Query) -> tuple[np.ndarray, np.ndarray]:
         """(match mask, scores) of a query, both over every docnum."""
@@ -150,13 +194,12 @@ class Engine:
         if isinstance(q, Q.Every):
             return self.live.copy(), np.ones(self.size, np.float32)
         if isinstance(q, (Q.Prefix, Q.Wildcard)):
-            terms = [t.decode() if isinstance(t, bytes) else t for _, t in zip(range(MAX_EXPANSION), q._btexts(self.reader))]
-            return self._eval(Q.Or([Q.Term("text", t, boost=q.boost) for t in terms]))
+            return self._eval(Q.Or([Q.Term("text", t, boost=q.boost) for t in self.expand(q)]))
         if q is Q.NullQuery or isinstance(q, type(Q.NullQuery)):
             return self._empty()
-        if isinstance(q, Q.Phrase) and q.fieldname == "text" and q.slop == 1:
+        if isinstance(q, Q.Phrase) and q.fieldname == "text":
             mask, score = self._empty()
-            mask[self.phrase(list(q.words))] = True
+            mask[self.phrase(list(q.words)[:MAX_PHRASE_WORDS], q.slop)] = True
             for word in dict.fromkeys(q.words):
                 docs, weights = self.postings(word)
                 score[docs] += weights * q.boost
@@ -169,6 +212,22 @@ class Engine:
                 docs, weights = self.postings(text)
                 score[docs] += weights
         return mask, score * mask
+
+    def expand(self, q: Q.Query) -> list[str]:
+        """The index terms of a prefix or wildcard: at most MAX_EXPANSION, found among at most
+        MAX_SCANNED_TERMS terms of the lexicon (`*a*` would read all of it)."""
+        if isinstance(q, Q.Prefix):
+            candidates = self.reader.expand_prefix("text", q.text)
+        else:
+            prefix = q.text[:min((q.text.find(c) for c in "*?" if c in q.text), default=len(q.text))]
+            pattern = re.compile(fnmatch.translate(q.text))
+            candidates = _counted(self.reader.expand_prefix("text", prefix), pattern)
+        terms = []
+        for term in candidates:
+            terms.append(term.decode() if isinstance(term, bytes) else term)
+            if len(terms) >= MAX_EXPANSION:
+                break
+        return terms
 
     def top(self, docs: np.ndarray, score: np.ndarray, offset: int, limit: int) -> list[tuple[int, float]]:
         """The page [offset, offset + limit) of `docs` by descending score (then docnum)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from whoosh import columns
 
 from repertoire.model import status_code
 
@@ -71,23 +72,26 @@ class DocTable:
             # an index of no document has no columns at all (Whoosh's EmptyReader raises)
             return list(reader.column_reader(name)) if size else []
 
-        column = {name: [v.decode() for v in values(name)] for name in FACET_COLUMNS}
+        # (codes per document, distinct values): the columns' own references, read at once
+        column = {name: _coded(reader, name, size) for name in FACET_COLUMNS}
         ids = [v.decode() if isinstance(v, bytes) else v for v in values("id")]
         year = np.fromiter(values("year"), dtype=np.int32, count=size)
         names = [v.decode() for v in values("sortname")]
         name_rank = np.empty(size, np.int32)
-        name_rank[np.argsort(np.array(names, dtype=object), kind="stable")] = np.arange(size, dtype=np.int32)
+        name_rank[sorted(range(size), key=names.__getitem__)] = np.arange(size, dtype=np.int32)
         facets = {}
         for name in ("country", "kind", "region", "departement", "ftype"):
-            facets[name] = _single(name, column[name])
+            facets[name] = _single_coded(name, *column[name])
         # a partnership without a status is one value of the facet (« Non précisé »), not left out
-        facets["status"] = _single("status", [status_code(v) for v in column["status"]])
-        facets["theme"] = _multi("theme", [v.split(";") if v else [] for v in column["themes"]])
-        facets["group"] = _multi("group", [groups_of(c) if c else [] for c in column["country"]])
-        decades = [str(y // 10 * 10) if y else "" for y in year.tolist()]
-        facets["decade"] = _single("decade", decades)
+        codes, uniques = column["status"]
+        facets["status"] = _single_coded("status", codes, [status_code(v) for v in uniques])
+        facets["theme"] = _multi_coded("theme", *column["themes"], lambda v: v.split(";") if v else [])
+        facets["group"] = _multi_coded("group", *column["country"], lambda c: groups_of(c) if c else [])
+        decade = np.where(year > 0, year // 10 * 10, 0)
+        found, codes = np.unique(decade, return_inverse=True)
+        facets["decade"] = _single_coded("decade", codes, [str(d) if d else "" for d in found.tolist()])
         table = cls(size, live, ids, year, name_rank, {n: facets[n] for n in FACET_NAMES})
-        table.french = _single("french", column["french"])
+        table.french = _single_coded("french", *column["french"])
         if "names" in reader.schema:  # an index built before the column has no name tiers
             table.name_words, table.full_names = _name_index(values("names"))
         return table
@@ -107,6 +111,50 @@ class DocTable:
         return {name: facet.count(docs) for name, facet in self.facets.items()}
 
 
+def _coded(reader, name: str, size: int) -> tuple[np.ndarray, list[str]]:
+    """A column as (code of each document, distinct values). Whoosh's RefBytesColumn keeps a
+    reference per document and the distinct values: both read at once, not document by
+    document (a tenth of a second instead of seconds at 100,000 documents)."""
+    codes = np.zeros(size, np.int64)
+    uniques: dict[str, int] = {}
+    if not size:
+        return codes, [""]
+    for leaf, offset in reader.leaf_readers():
+        n = leaf.doc_count_all()
+        creader = leaf.column_reader(name, translate=False)
+        if isinstance(creader, columns.RefBytesColumn.Reader) and creader._itemsize in _BIG_ENDIAN:
+            refs = np.frombuffer(creader._dbfile.get(creader._basepos, n * creader._itemsize),
+                                 dtype=_BIG_ENDIAN[creader._itemsize])
+            local = np.array([uniques.setdefault(v.decode(), len(uniques)) for v in creader._uniques] or [0], np.int64)
+            codes[offset:offset + n] = local[refs]
+        else:
+            codes[offset:offset + n] = [uniques.setdefault(v.decode(), len(uniques)) for v in creader]
+    return codes, list(uniques) or [""]
+
+
+_BIG_ENDIAN = {1: ">u1", 2: ">u2", 4: ">u4", 8: ">u8"}
+
+
+def _single_coded(name: str, codes: np.ndarray, uniques: list[str]) -> Facet:
+    """A one-value facet from codes into `uniques` (which may repeat a value: merged)."""
+    labels = sorted(set(uniques))
+    position = {v: i for i, v in enumerate(labels)}
+    remap = np.array([position[v] for v in uniques], np.int32)
+    return Facet(name, labels, codes=remap[codes])
+
+
+def _multi_coded(name: str, codes: np.ndarray, uniques: list[str], split) -> Facet:
+    """A several-values facet: each distinct column value split once, then spread by code."""
+    parts = [split(v) for v in uniques]
+    labels = sorted({p for ps in parts for p in ps})
+    position = {v: i for i, v in enumerate(labels)}
+    rows = np.zeros((len(uniques), len(labels)), bool)
+    for u, ps in enumerate(parts):
+        for p in ps:
+            rows[u, position[p]] = True
+    return Facet(name, labels, matrix=rows[codes])
+
+
 def _name_index(column) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """From each document's `names` column: word → docnums, whole name → docnums."""
     words: dict[str, list[int]] = {}
@@ -121,20 +169,17 @@ def _name_index(column) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
                 if word not in seen:
                     seen.add(word)
                     words.setdefault(word, []).append(doc)
-    as_array = lambda d: {k: np.unique(np.array(v, np.int64)) for k, v in d.items()}  # noqa: E731
-    return as_array(words), as_array(full)
+    return _Arrays(words), _Arrays(full)
 
 
-def _single(name: str, values: list[str]) -> Facet:
-    labels, codes = np.unique(np.array(values, dtype=object), return_inverse=True)
-    return Facet(name, [str(v) for v in labels], codes=codes.astype(np.int32))
+class _Arrays(dict):
+    """Lists of docnums (ascending, distinct), each made an array when first asked for."""
 
-
-def _multi(name: str, values: list[list[str]]) -> Facet:
-    labels = sorted({v for vs in values for v in vs})
-    position = {v: i for i, v in enumerate(labels)}
-    matrix = np.zeros((len(values), len(labels)), bool)
-    for doc, vs in enumerate(values):
-        for v in vs:
-            matrix[doc, position[v]] = True
-    return Facet(name, labels, matrix=matrix)
+    def get(self, key, default=None):
+        value = super().get(key)
+        if value is None:
+            return default
+        if isinstance(value, list):
+            value = np.array(value, np.int64)
+            self[key] = value
+        return value

@@ -29,6 +29,8 @@ TIER = 1000.0  # one level outweighs any BM25 sum
 WHOLE_NAME = 10 * TIER
 FEW = 3  # below this many exact matches, near spellings and prefixes are tried
 MAX_NEAR = 8
+MAX_WORDS = 16
+MAX_WIDENED = 4
 
 
 @dataclass
@@ -69,7 +71,8 @@ def score(understanding: Understanding, engine: Engine, table: DocTable, vocabul
     size = engine.size
     parts: list[Part] = []
     terms: set[str] = set()
-    words = [term for w in understanding.words for term in analysis.normalize(w, False)]
+    # a word said twice is one part; at most MAX_WORDS parts are scored, MAX_WIDENED widened
+    words = list(dict.fromkeys(term for w in understanding.words for term in analysis.normalize(w, False)))[:MAX_WORDS]
     for concept in understanding.concepts:
         part = Part(size)
         stems = [analysis.stem(t) for w in analysis.TOKEN.findall(concept.words) for t in analysis.normalize(w, False)]
@@ -101,7 +104,8 @@ def score(understanding: Understanding, engine: Engine, table: DocTable, vocabul
         return result
     matched = _all(parts) & mask
     if matched.sum() < FEW:
-        for word, part, exact in word_parts:
+        # the rarest words first: they are the likely typos
+        for word, part, exact in sorted(word_parts, key=lambda w: w[2])[:MAX_WIDENED]:
             _widen(word, part, engine, vocabulary, exact, result)
         matched = _all(parts) & mask
     levels = sum(p.level.astype(np.int32) for p in parts)

@@ -19,7 +19,7 @@ from whoosh import index as whoosh_index
 
 from repertoire.registry import Registry
 
-from . import analysis, labels, scoring
+from . import analysis, labels, scoring, understand
 from .build import current_generation
 from .engine import Engine
 from .facets import FACET_NAMES, DocTable
@@ -28,6 +28,9 @@ from .query import QueryBuilder, Vocabulary, filter_value, suggestion
 SORTS = ("relevance", "name", "year", "-year")
 FILTER_NAMES = FACET_NAMES + ("french",)
 MAX_PER_PAGE = 1000
+# Read when a generation opens: the kinds' and themes' words (most queries hold one).
+WARM_WORDS = ("jumelage", "cooperation", "culture", "jeunesse", "education", "eau", "sante", "economie",
+              "environnement", "agriculture", "saint", "allemagne", "italie", "japon", "maroc")
 
 
 class IndexMissing(Exception):
@@ -99,13 +102,25 @@ class SearchResult:
 
 
 class SearchIndex:
-    """The live index generation of a folder, reopened when a rebuild or update lands."""
+    """The live index generation of a folder, reopened when a rebuild or update lands.
+
+    A new generation (or an update of the live one) is opened and warmed aside, in a
+    thread, while searches go on answering from the one they have: reading its columns and
+    postings takes seconds at 100,000 partnerships, and the first search after an update
+    stalled that long. A search waits at most WARM_WAIT for it, then answers from the
+    previous one; below WARM_FROM documents (under a second to open) it waits, so that a
+    change shows at once."""
+
+    WARM_WAIT = 0.2
+    WARM_FROM = 20_000
 
     def __init__(self, index_dir: Path | str):
         self.index_dir = Path(index_dir)
         self.lock = threading.Lock()
         self._key = None
         self._state = None
+        self._warming: threading.Thread | None = None
+        self._warmed: tuple | None = None  # (key, state) ready to take over
 
     def _open(self):
         generation = current_generation(self.index_dir)
@@ -113,15 +128,41 @@ class SearchIndex:
             raise IndexMissing(str(self.index_dir))
         if self._state and self._key == generation.name and self._state[0].up_to_date():
             return self._state
-        if self._state:
-            self._state[0].close()
+        if self._state is None:
+            self._state, self._key = self._load(generation), generation.name
+            return self._state
+        if self._warming is None:
+            self._warmed = None
+            self._warming = threading.Thread(target=self._warm, args=(generation,), daemon=True,
+                                             name="search-index-warm")
+            self._warming.start()
+        self._warming.join(self.WARM_WAIT if self._state[1].size >= self.WARM_FROM else None)
+        if not self._warming.is_alive():
+            self._warming = None
+            if self._warmed is not None:
+                self._state[0].close()
+                self._key, self._state = self._warmed
+                self._warmed = None
+        return self._state
+
+    def _warm(self, generation: Path) -> None:
+        """Open a generation and read what searches need first (run in a thread)."""
+        try:
+            self._warmed = (generation.name, self._load(generation))
+        except Exception:  # a generation removed meanwhile, or unreadable: the next search retries
+            self._warmed = None
+
+    @staticmethod
+    def _load(generation: Path) -> tuple:
         searcher = whoosh_index.open_dir(generation).searcher()
         reader = searcher.reader()
         table = DocTable.from_reader(reader, labels.countries().groups_of)
-        self._state = (searcher, table, QueryBuilder(reader, Vocabulary.load(generation, reader)),
-                       Engine(searcher, table.live))
-        self._key = generation.name
-        return self._state
+        engine = Engine(searcher, table.live)
+        builder = QueryBuilder(reader, Vocabulary.load(generation, reader))
+        understand.lexicon()
+        for word in WARM_WORDS:  # the postings of the words every visitor types
+            engine.postings(analysis.stem(word))
+        return searcher, table, builder, engine
 
     def search(self, params: SearchParams, registry: Registry | None = None) -> SearchResult:
         """Run one search; hits get their registry records when a registry is given."""

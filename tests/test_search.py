@@ -402,3 +402,28 @@ def test_the_page_says_what_it_understood_and_offers_plain_text(client, sample_i
     assert "Partner country : <strong>Morocco</strong>" in english
     plain = client.get("/recherche", query_string={"q": "Maroc", "plain": "1"}).get_data(as_text=True)
     assert "Compris" not in plain
+
+
+def test_an_update_is_warmed_aside_while_searches_answer_from_the_live_generation(tmp_path, monkeypatch):
+    """The first search after an update no longer stalls while the new generation is read:
+    it answers from the one it has until the new one is ready, then the next search uses it."""
+    import threading
+    registry = Registry(tmp_path / "r.sqlite3")
+    nancy = {"id": "p-1", "french_id": "commune:54395", "french_name": "Nancy", "partner_name": "Kanazawa",
+             "partner_key": "kanazawa", "partner_country": "JP", "kind": "jumelage", "updated_at": "2025-01-01"}
+    registry.save([nancy], [], [], [])
+    build_index(registry, tmp_path / "index")
+    index = SearchIndex(tmp_path / "index")
+    assert index.search(SearchParams("Kanazawa")).total == 1
+    registry.save([nancy | {"id": "p-2", "partner_name": "Toyama", "partner_key": "toyama", "updated_at": "2025-02-01"}],
+                  [], [], [])
+    build_index(registry, tmp_path / "index")
+    release = threading.Event()
+    load = SearchIndex._load
+    monkeypatch.setattr(SearchIndex, "_load", staticmethod(lambda generation: release.wait(10) and load(generation)))
+    monkeypatch.setattr(SearchIndex, "WARM_WAIT", 0.01)
+    monkeypatch.setattr(SearchIndex, "WARM_FROM", 0)  # as a large index
+    assert index.search(SearchParams("Toyama")).total == 0  # the live generation answers meanwhile
+    release.set()
+    index._warming.join(10)
+    assert index.search(SearchParams("Toyama")).total == 1
