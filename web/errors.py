@@ -32,6 +32,8 @@ def handle(error: Exception):
         current_app.logger.exception("unhandled error on %s", request.path)
         status, message = 500, InternalServerError.description
     headers = {"Retry-After": "30"} if status == 503 else {}
+    if isinstance(error, HTTPException):  # Retry-After, Allow, WWW-Authenticate… of the error itself
+        headers |= {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
     if wants_json():
         return jsonify({"error": {"status": status, "message": message}}), status, headers
     return render_template("error.html", status=status, message=message), status, headers

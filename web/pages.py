@@ -9,6 +9,7 @@ from repertoire.export import FORMATS, write
 from . import assemble
 from .auth import sees_contacts
 from .labels import lang
+from .throttle import limited
 
 pages = Blueprint("pages", __name__)
 EXPORTS = ("csv", "xlsx", "geojson", "gpkg")  # gpkg: a GeoPackage for QGIS
@@ -34,6 +35,7 @@ def search():
 
 
 @pages.route("/recherche/export.<fmt>")
+@limited("export")  # one export per client at a time, two in all (web/throttle.py)
 def export(fmt: str):
     if fmt not in EXPORTS:
         abort(404)
