@@ -10,9 +10,11 @@ Two parts, with a baseline measured in the same run (`pandas.read_csv` of the sa
 median of three) so that figures on a shared machine read as ratios:
 
 - **stages**, in this process: reading, normalising, resolution (French places and
-  countries, then the partner gazetteer), recording (rows → records and provenance), writing
-  to SQLite (inserts and the commit), and the index update the command runs after it (onto
-  an index of the sample surveys, as on an instance in use); rows/s, wall and CPU each.
+  countries, then the partner gazetteer), recording (rows → records and provenance, and
+  handing them to the index feed), writing to SQLite (inserts and the commit), and what the
+  index takes after the last commit (index/feed.py: a forked process indexes the rows while
+  they are recorded; this is the rest, onto an index of the sample surveys, as on an
+  instance in use); rows/s, wall and CPU each (CPU counts the forked process once it ended).
 - **command**: `repertoire ingest FILE` in a subprocess with its own `REPERTOIRE_INSTANCE`,
   from start to prompt, index included: on a new instance (the first build) and on an
   instance whose index holds the sample surveys (an update). Wall, CPU (the process and its
@@ -39,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import repertoire.ingest as ingest_module  # noqa: E402
-from index import update_index  # noqa: E402
+from index import IndexFeed, update_index  # noqa: E402
 from repertoire.columns import ColumnMap  # noqa: E402
 from repertoire.ingest import References, ingest_files  # noqa: E402
 from repertoire.registry import Registry  # noqa: E402
@@ -206,23 +208,26 @@ def run_stages(paths: list[Path], folder: Path, rows_label: str, base: tuple[flo
     ingest_files(registry, SAMPLES, references, columns)
     update_index(registry, index_dir)  # an index in use, as on an instance
     registry.db = TimedConnection(registry.db, stages := Stages())
-    with instrumented(stages):
-        with stages.timing("total ingest"):
-            reports = ingest_files(registry, paths, references, columns)
-    with stages.timing("index update"):
-        indexed = update_index(registry, index_dir)
+    # As the command does: the rows handed to the index feed as they are saved (another
+    # process indexes them meanwhile), the index finished after the last commit.
+    with IndexFeed(registry, index_dir) as feed:
+        with instrumented(stages):
+            with stages.timing("total ingest"):
+                reports = ingest_files(registry, paths, references, columns, saved=feed.add)
+        with stages.timing("index (after the last commit)"):
+            indexed = feed.finish()
     read = sum(r.read for r in reports)
     for r in reports:
         print(f"  {r.source}: {r.read} read, {r.accepted} accepted, {r.merged} merged, {r.rejected} rejected"
               + (f"; ERROR {r.error}" if r.error else ""))
-    inner = [s for s in stages.wall if s not in ("total ingest", "index update")]
+    inner = [s for s in stages.wall if s not in ("total ingest", "index (after the last commit)")]
     stages.wall["record (rows → records, provenance)"] = stages.wall["total ingest"] - sum(stages.wall[s] for s in inner)
     stages.cpu["record (rows → records, provenance)"] = stages.cpu["total ingest"] - sum(stages.cpu[s] for s in inner)
     print(f"\nStages, in this process ({rows_label}); reference data loaded first in {loading[0]:.1f} s "
           f"({loading[1]:.1f} s CPU). Baseline pandas.read_csv: {base[0]:.2f} s wall, {base[1]:.2f} s CPU.")
     print(f"  {'stage':<38} {'rows/s':>10} {'wall s':>8} {'× base':>7} {'CPU s':>7} {'× base':>7}")
     order = ["read", "normalise", "resolve: French places, countries", "resolve: partner gazetteer",
-             "record (rows → records, provenance)", "write", "total ingest", "index update"]
+             "record (rows → records, provenance)", "write", "total ingest", "index (after the last commit)"]
     for stage in order:
         w, c = stages.wall[stage], stages.cpu[stage]
         rate = f"{read / w:,.0f}" if w > 0 else "—"
