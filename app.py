@@ -451,14 +451,17 @@ def map_language() -> dict:
 
 
 def render_map(view: dict, inline: bool = False, filters: dict | None = None, note: str = "") -> str:
-    """A map page (templates/map.html); `inline` puts assets and outlines in the file."""
-    names = {"outlines": view["background"], "areas": view.get("areas") or None}
+    """A map page (web/templates/map.html) around the folium.Map of a view (maps/folium_map.py);
+    `inline` puts assets and outlines in the file."""
     if inline:
-        outlines = {k: maps.outline_text(v) if v else None for k, v in names.items()}
+        folium_map = maps.map_of_view(view)
     else:
-        outlines = {k: url_for("maps.map_outline", name=v) if v else None for k, v in names.items()}
-    return render_template("map.html", view=view, inline=inline, assets=maps.page_assets(inline),
-                           outlines=outlines, filters=filters, note=note)
+        urls = {name: url_for("maps.map_outline", name=name) for name in maps.assets.OUTLINES}
+        folium_map = maps.map_of_view(view, asset_url=url_for("maps.static", filename=""), outline_urls=urls)
+    preload = [url_for("maps.map_outline", name=name) for name in (view["background"], view.get("areas")) if name] \
+        if not inline else []
+    return render_template("map.html", view=view, inline=inline, parts=maps.page_parts(folium_map),
+                           preload=preload, filters=filters, note=note)
 
 
 def map_filters(values: dict[str, str]) -> dict:

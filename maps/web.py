@@ -45,6 +45,7 @@ def ui_strings(translations: NullTranslations = FRENCH, mode: str = "links") -> 
         "legend_kind": _("Couleur selon le type"), "legend_theme": _("Couleur selon le thème (le premier cité)"),
         "none": _("non précisé"), "french": _("Collectivité française"), "partner": _("Partenaire"),
         "type": _("Type"), "kind_year": _("Type, année"), "since": _("Depuis"), "themes": _("Thèmes"),
+        "partnership": _("Partenariat"),
         "status": _("Statut"), "details": _("Fiche du partenariat"),
         "more": [ngettext("… et {n} autre lien", "… et {n} autres liens", 1),
                  ngettext("… et {n} autre lien", "… et {n} autres liens", 2)],

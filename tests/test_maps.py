@@ -25,7 +25,7 @@ DROM = {"regions": {"01", "02", "03", "04", "06"}, "departements": {"971", "972"
 
 def view_of(html: str) -> dict:
     """The view a map page hands to its script."""
-    return json.loads(re.search(r'<script id="map-view" type="application/json">(.*?)</script>', html, re.S).group(1))
+    return json.loads(re.search(r'var link_layer_\w+_view = (.*);$', html, re.M).group(1))
 
 
 # --- data --------------------------------------------------------------------------------
@@ -159,7 +159,8 @@ def test_map_pages_load_everything_from_the_app(client, url):
     response = client.get(url)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert 'id="map"' in html and "RepertoireMap.draw" in html
+    assert 'id="map"' in html and "RepertoireMap.drawOn" in html
+    assert ("L.markerClusterGroup" in html) == ("repartition" not in url)  # folium's cluster, for links
     external = re.findall(r'(?:src|href)="(https?://[^"]+)"', html)
     assert external == []
     for asset in re.findall(r'(?:src|href)="(/static/[^"]+)"', html):
@@ -339,7 +340,7 @@ def test_survey_text_shows_as_text_in_popups_tooltips_and_table(tmp_path, sample
 def test_english_map_and_legend_boxes_that_hide_lines(live_server, offline_page):
     _open_map(offline_page, f"{live_server}/carte/pays/JP?lang=en")
     assert offline_page.locator(".rm-legend legend").text_content() == "Colour by kind"
-    assert offline_page.locator("#map-list-body thead").text_content() == "French local authorityPartnerKind, year — Themes"
+    assert offline_page.locator("#map-list-body thead").text_content() == "PartnershipKind, year — Themes"
     offline_page.locator("#map").scroll_into_view_if_needed()
     click = """() => { const map = window.repertoireMap, box = map.getContainer().getBoundingClientRect();
         const p = map.latLngToContainerPoint(window.repertoireArcs.middle(0));
@@ -354,3 +355,53 @@ def test_english_map_and_legend_boxes_that_hide_lines(live_server, offline_page)
     offline_page.mouse.click(point["x"], point["y"])
     offline_page.wait_for_timeout(300)
     assert offline_page.locator(".rm-popup").count() == 0  # hidden lines are not found by a click
+
+
+def _cluster_numbers(page) -> list[int]:
+    """The numbers on the clusters drawn now, once markercluster has placed them."""
+    page.wait_for_timeout(300)
+    return [int(n) for n in page.locator(".marker-cluster span").all_text_contents()]
+
+
+@pytest.mark.browser
+def test_legend_boxes_filter_the_clusters_and_the_list_whose_links_name_both_sides(live_server, offline_page):
+    _open_map(offline_page, f"{live_server}/carte/pays/DE")
+    view = json.loads(offline_page.evaluate("JSON.stringify(window.link_layer_repertoire_view)"))
+    kind, drawn = view["columns"].index("kind"), view["rows"]
+    # Zoomed out on Europe, France's places and Germany's each make a cluster or a few: their
+    # numbers count partnerships (each once), not places: together, every link drawn, twice.
+    offline_page.evaluate("() => { window.repertoireMap.setView([50, 6], 3, {animate: false}); }")
+    numbers = _cluster_numbers(offline_page)
+    clusters = offline_page.evaluate("""() => { const out = [];
+        window.repertoireCluster._featureGroup.eachLayer(c => { if (!(c instanceof L.MarkerCluster)) return;
+            const ids = new Set(), places = c.getAllChildMarkers();
+            places.forEach(m => m.options.place.rows.forEach(r => ids.add(r[0])));
+            out.push({shown: Number(c._icon.textContent), places: places.length, partnerships: ids.size}); });
+        return out; }""")
+    assert sorted(c["shown"] for c in clusters) == sorted(numbers) and len(numbers) >= 2
+    assert all(c["shown"] == c["partnerships"] for c in clusters)  # each partnership once
+    assert any(c["partnerships"] > c["places"] for c in clusters)  # not the number of places
+
+    rows = offline_page.locator("#map-list-body tbody tr")
+    assert rows.count() == min(500, len(drawn) + len(view["unplaced"]))
+    first = offline_page.locator("#map-list-body tbody a").first.text_content()
+    french, partner = drawn[0][2], drawn[0][3]
+    assert any(french in a and partner in a and " – " in a
+               for a in offline_page.locator("#map-list-body tbody a").all_text_contents()[:50]), first
+
+    order = view["order"]["kinds"]
+    kinds = sorted({row[kind] or "" for row in drawn}, key=lambda k: order.index(k) if k in order else 999)
+    boxes = offline_page.locator(".rm-legend input[type=checkbox]")
+    assert boxes.count() == len(kinds) and len(kinds) >= 2
+    boxes.nth(0).uncheck()  # the first kind of the legend (vocabulary order)
+    gone = sum(1 for row in drawn if (row[kind] or "") == kinds[0])
+    remaining = len(drawn) - gone + len(view["unplaced"])
+    assert offline_page.locator("#map-list-body caption").text_content().endswith(f"({remaining})")
+    numbers_after = _cluster_numbers(offline_page)
+    assert sum(numbers_after) < sum(numbers) and max(numbers_after, default=0) <= len(drawn) - gone
+    for i in range(boxes.count()):
+        boxes.nth(i).uncheck()
+    assert _cluster_numbers(offline_page) == []
+    assert offline_page.locator("#map-list-body tbody tr").count() == len(view["unplaced"])
+    boxes.nth(0).check()
+    assert offline_page.locator("#map-list-body caption").text_content().endswith(f"({gone + len(view['unplaced'])})")

@@ -1,4 +1,6 @@
-/* Répertoire — draws a map view built by maps/web.py with Leaflet (vendored, no CDN).
+/* Répertoire — draws a map view built by maps/web.py on a Leaflet map made by folium
+ * (maps/folium_map.py: the map, its marker cluster and this layer are folium elements; the
+ * assets are vendored, no CDN).
  *
  * The data comes once, as rows of plain values (maps/links.py LINK_COLUMNS); the lines are
  * one canvas layer (repertoire-arcs.js). Survey text is only ever put in the page with
@@ -50,6 +52,10 @@
       .map(function (t) { return self.label("themes", t); }).join(", ");
   };
   Links.prototype.country = function (row) { return this.label("countries", this.get(row, "partner_country")); };
+  /* Both sides, as a list row's link names them: "Alfortville – Ashtarak (Arménie)". */
+  Links.prototype.title = function (row) {
+    return this.get(row, "french_name") + " – " + this.get(row, "partner_name") + " (" + this.country(row) + ")";
+  };
   Links.prototype.detail = function (row) {
     return this.view.detail_url ? this.view.detail_url + encodeURIComponent(this.get(row, "id")) : "";
   };
@@ -77,13 +83,14 @@
     return box;
   };
 
-  /* The popup of a place: its name and the links that start or end there. */
-  Links.prototype.placePopup = function (place) {
+  /* The popup of a place: its name and the links shown that start or end there. */
+  Links.prototype.placePopup = function (place, shown) {
     var ui = this.view.ui, self = this, box = el("div", null, {"class": "rm-popup"});
+    var rows = place.rows.filter(shown);
     box.appendChild(el("p", place.name, {"class": "rm-popup-title"}));
-    box.appendChild(el("p", fmt(ui.links_here, {n: place.rows.length})));
+    box.appendChild(el("p", fmt(ui.links_here, {n: rows.length})));
     var ul = el("ul");
-    place.rows.slice(0, 12).forEach(function (row) {
+    rows.slice(0, 12).forEach(function (row) {
       var other = place.side === "french" ? self.get(row, "partner_name") + " (" + self.country(row) + ")"
                                           : self.get(row, "french_name");
       var li = el("li");
@@ -93,7 +100,7 @@
       ul.appendChild(li);
     });
     box.appendChild(ul);
-    if (place.rows.length > 12) box.appendChild(el("p", fmt(ui.more, {n: place.rows.length - 12})));
+    if (rows.length > 12) box.appendChild(el("p", fmt(ui.more, {n: rows.length - 12})));
     return box;
   };
 
@@ -127,12 +134,15 @@
     });
   }
 
-  function drawLinks(map, view, overlays) {
+  /* The arcs, the places in folium's marker cluster (`cluster`), the legend whose boxes show or
+   * hide a kind (or theme) on the arcs, in the clusters and in the list (`refreshList`). */
+  function drawLinks(map, view, overlays, cluster, refreshList) {
     var links = new Links(view), by = view.color_by, palette = view.colours[by];
     var cats = categories(links, view), catIndex = {}, counts = cats.map(function () { return 0; });
     cats.forEach(function (cat, i) { catIndex[cat] = i; });
     var n = links.rows.length, ends = new Float64Array(4 * n), catOf = new Uint16Array(n);
-    var places = {}, bounds = L.latLngBounds([]);
+    var places = {}, bounds = L.latLngBounds([]), hidden = {}, rowIndex = new Map();
+    function shown(row) { return !hidden[catOf[rowIndex.get(row)]]; }
     function place(key, side, name, lat, lon, row) {
       var p = places[key];
       if (!p) p = places[key] = {side: side, name: name, lat: lat, lon: lon, rows: []};
@@ -145,13 +155,34 @@
       bounds.extend([fl, fo]); bounds.extend([pl, po]);
       catOf[i] = catIndex[links.category(row, by)];
       counts[catOf[i]]++;
+      rowIndex.set(row, i);
       place("f|" + links.get(row, "french_id"), "french", links.get(row, "french_name"), fl, fo, row);
       place("p|" + pl + "|" + po + "|" + links.get(row, "partner_name"), "partner",
             links.get(row, "partner_name") + " (" + links.country(row) + ")", pl, po, row);
     });
+    var arcs, markers = [], clustered;
+    var done = new Promise(function (resolve) { clustered = resolve; });
+    // A box of the legend hides a category everywhere: arcs, places (a place keeps the links
+    // still shown, and disappears with none), clusters (their numbers count links), the list.
+    function toggle(i, off) {
+      if (off) hidden[i] = true; else delete hidden[i];
+      arcs.setHidden(i, off);
+      fillCluster();
+      if (refreshList) refreshList(shown);
+    }
+    function fillCluster() {
+      var visible = [];
+      markers.forEach(function (m) {
+        m.options.shown = m.options.place.rows.filter(shown);  // the cluster icons count these
+        if (m.options.shown.length) visible.push(m);
+      });
+      cluster.clearLayers();
+      cluster.addLayers(visible);
+      if (!visible.length) clustered();
+    }
     // The legend, then the frame, above the legend (it would hide the links of a corner); and
     // only then the arcs and the clusters, computed once for the final view.
-    var arcs, legend = linksLegend(map, view, links, cats, counts, function (i, hidden) { arcs.setHidden(i, hidden); });
+    var legend = linksLegend(map, view, links, cats, counts, toggle);
     var frame = view.bounds ? L.latLngBounds(view.bounds) : bounds;
     if (frame.isValid()) {
       map.fitBounds(frame, {paddingTopLeft: [20, 20], paddingBottomRight: [20, Math.min(legend.offsetHeight, map.getSize().y / 3) + 20],
@@ -163,32 +194,27 @@
     arcs.addTo(map);
     mark("arcs");
 
-    // Places on their own canvas, clustered: markercluster adds and removes them all the time.
-    // Without its split/merge animation: at 10k links it tripled the time of a zoom.
-    var dots = L.canvas({padding: 0.5}), clustered;
-    var done = new Promise(function (resolve) { clustered = resolve; });
-    var cluster = L.markerClusterGroup({
-      chunkProgress: function (processed, total) { if (processed >= total) clustered(); },
-      chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 35, animate: false,
-      spiderfyOnMaxZoom: true, disableClusteringAtZoom: 11
-    });
-    var markers = [];
+    // Places on their own canvas, in folium's MarkerCluster (its options and its icons, which
+    // count the partnerships of their places, come from maps/folium_map.py). Without its split/merge animation: at 10k
+    // links it tripled the time of a zoom.
+    var dots = L.canvas({padding: 0.5});
+    cluster.options.chunkProgress = function (processed, total) { if (processed >= total) clustered(); };
     Object.keys(places).forEach(function (key) {
       var p = places[key];
       var m = L.circleMarker([p.lat, p.lon], {
         renderer: dots, radius: p.side === "french" ? 4 : 3.5, weight: 1, color: "#fff",
-        fillColor: p.side === "french" ? FRENCH_DOT : PARTNER_DOT, fillOpacity: 0.95
+        fillColor: p.side === "french" ? FRENCH_DOT : PARTNER_DOT, fillOpacity: 0.95, place: p
       });
       m.bindTooltip(function () { return document.createTextNode(p.name); });
-      m.bindPopup(function () { return links.placePopup(p); });
+      m.bindPopup(function () { return links.placePopup(p, shown); });
       markers.push(m);
     });
-    cluster.addLayers(markers);
-    cluster.addTo(map);
+    fillCluster();
+    if (!map.hasLayer(cluster)) cluster.addTo(map);
     overlays[view.ui.links] = arcs;
     overlays[view.ui.places] = cluster;
-    if (!markers.length) clustered();
     window.repertoireArcs = arcs;
+    window.repertoireCluster = cluster;
     return done;
   }
 
@@ -236,13 +262,15 @@
     });
   }
 
+  /* The links as a table beside the map; returns refresh(shown), which lists only the rows
+   * `shown(row)` keeps (the legend's boxes), unplaced links always. */
   function linksTable(view, target) {
-    var links = new Links(view), ui = view.ui, all = view.rows.concat(view.unplaced);
-    var table = el("table", null, {"class": "rm-table rm-links"});
-    table.appendChild(el("caption", ui.list_caption + " (" + all.length + ")"));
+    var links = new Links(view), ui = view.ui, placed = view.rows, unplaced = view.unplaced, all;
+    var table = el("table", null, {"class": "rm-table rm-links"}), caption = el("caption");
+    table.appendChild(caption);
     var head = el("tr");
-    // Three columns: four were too narrow beside a map (words cut in the middle).
-    [ui.french, ui.partner, ui.kind_year + " — " + ui.themes].forEach(function (h) {
+    // Two columns: the partnership, whose link names both sides, and what it is.
+    [ui.partnership, ui.kind_year + " — " + ui.themes].forEach(function (h) {
       head.appendChild(el("th", h, {scope: "col"}));
     });
     table.appendChild(el("thead")).appendChild(head);
@@ -256,10 +284,10 @@
       var frag = document.createDocumentFragment();
       all.slice(start, start + size).forEach(function (row) { frag.appendChild(tableRow(row)); });
       body.appendChild(frag);
-      var shown = Math.min(all.length, start + size);
-      if (shown < all.length) {
-        more.textContent = fmt(ui.show_more, {n: Math.min(size, all.length - shown), shown: shown, total: all.length});
-        more.onclick = function () { page(shown); };
+      var shownCount = Math.min(all.length, start + size);
+      if (shownCount < all.length) {
+        more.textContent = fmt(ui.show_more, {n: Math.min(size, all.length - shownCount), shown: shownCount, total: all.length});
+        more.onclick = function () { page(shownCount); };
         if (!more.parentNode) target.appendChild(more);
       } else if (more.parentNode) {
         more.parentNode.removeChild(more);
@@ -267,18 +295,24 @@
     }
     function tableRow(row) {
       var tr = el("tr"), first = el("td");
-      if (links.detail(row)) first.appendChild(el("a", links.get(row, "french_name"), {href: links.detail(row)}));
-      else first.textContent = links.get(row, "french_name");
+      if (links.detail(row)) first.appendChild(el("a", links.title(row), {href: links.detail(row)}));
+      else first.textContent = links.title(row);
       tr.appendChild(first);
-      tr.appendChild(el("td", links.get(row, "partner_name") + " (" + links.country(row) + ")"));
       var since = links.get(row, "since"), themes = links.themes(row);
       var last = el("td", links.label("kinds", links.get(row, "kind")) + (since ? ", " + since : ""));
       if (themes) last.appendChild(el("span", themes, {"class": "rm-themes"}));
       tr.appendChild(last);
       return tr;
     }
-    page(0);
+    function refresh(shown) {
+      all = (shown ? placed.filter(shown) : placed).concat(unplaced);
+      caption.textContent = ui.list_caption + " (" + all.length + ")";
+      body.textContent = "";
+      page(0);
+    }
+    refresh(null);
     document.documentElement.setAttribute("data-list-ready", "1");
+    return refresh;
   }
 
   function areaTable(view, target) {
@@ -393,24 +427,24 @@
     return fetch(source, {credentials: "same-origin"}).then(function (r) { return r.json(); });
   }
 
-  /* Draw `view` in the element `mapId`; `sources` gives the outlines (objects, or local URLs)
-   * and `listId` the element that receives the same content as a table. */
-  function draw(mapId, view, sources) {
+  /* Draw `view` on `map`, a Leaflet map made by folium; `sources` gives the outlines (objects,
+   * or local URLs), folium's marker cluster (`cluster`), and `listId` the element that receives
+   * the same content as a table (none in a notebook). */
+  function drawOn(map, view, sources) {
     sources = sources || {};
     mark("start");
     // The table first: the map reads its size once, and the table beside it changes the layout.
-    var list = document.getElementById(sources.listId || "map-list-body");
+    var list = document.getElementById(sources.listId || "map-list-body"), refreshList = null;
     if (list) {
-      if (view.mode === "links") linksTable(view, list); else areaTable(view, list);
+      if (view.mode === "links") refreshList = linksTable(view, list); else areaTable(view, list);
       mark("list");
+    } else {
+      document.documentElement.setAttribute("data-list-ready", "1");
     }
-    var map = L.map(mapId, {minZoom: 1, maxZoom: 18, worldCopyJump: false, zoomSnap: 0.25,
-                            preferCanvas: true, attributionControl: true});
+    map.invalidateSize({pan: false});
     if (window.ResizeObserver) {  // a wider table page, a narrower window: keep the map's size right
       new ResizeObserver(function () { map.invalidateSize({pan: false}); }).observe(map.getContainer());
     }
-    // With no tile layer MarkerCluster needs a maxZoom (DESIGN.md); the background is ours.
-    map.setView([30, 10], 2);
     var overlays = {}, bases = {};
     var outlines = L.layerGroup().addTo(map);
     bases[view.ui.outlines] = outlines;
@@ -418,7 +452,10 @@
       maxZoom: 18, attribution: '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
     });
     var pending = [];
-    if (view.mode === "links") pending.push(drawLinks(map, view, overlays));
+    if (view.mode === "links") {
+      var cluster = sources.cluster || L.markerClusterGroup({showCoverageOnHover: false, animate: false});
+      pending.push(drawLinks(map, view, overlays, cluster, refreshList));
+    }
     pending.push(loadJSON(sources.outlines).then(function (geojson) {
       if (geojson) outlines.addLayer(background(map, geojson, view));
       mark("outlines");
@@ -440,5 +477,5 @@
     });
   }
 
-  window.RepertoireMap = {draw: draw, format: fmt};
+  window.RepertoireMap = {drawOn: drawOn, format: fmt};
 })();
