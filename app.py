@@ -36,6 +36,7 @@ from repertoire import unplaced
 from repertoire.countries import Countries
 from repertoire.pdf import FontError, Options, RepertoireError, cached_repertoire, country_repertoire
 from repertoire.pdf.service import Busy, being_made, cache_path
+from repertoire.api import Repertoire
 from repertoire.registry import Registry
 
 
@@ -90,6 +91,15 @@ def get_registry() -> Registry:
         g.registry = Registry(current_app.config["REGISTRY"])
         budget.guard(g.registry.db)  # a request's queries stop at its deadline (web/budget.py)
     return g.registry
+
+
+def get_api() -> Repertoire:
+    """The Python API (repertoire/api.py) over this request's registry and the app's search index:
+    the views and commands read and draw through it."""
+    if "api" not in g:
+        g.api = Repertoire(current_app.instance_path, registry=get_registry(),
+                           index=current_app.extensions["search_index"])
+    return g.api
 
 
 def close_registry(exception: BaseException | None = None) -> None:
@@ -379,9 +389,8 @@ def index_command(procs: int | None, update: bool, job: str | None) -> None:
 def search_command(query, country, theme, region, kind, status, sort, limit, page, as_json) -> None:
     """Search partnerships: free text in French (accents, typos, ET/OU/SAUF) and filters."""
     filters = {k: list(v) for k, v in dict(country=country, theme=theme, region=region, kind=kind, status=status).items() if v}
-    params = index.SearchParams(query, filters, sort, page, limit)
     try:
-        result = current_app.extensions["search_index"].search(params, get_registry())
+        result = get_api().search(query, sort=sort, limit=limit, page=page, **filters)
     except index.IndexMissing:
         raise click.ClickException("No search index yet: run `repertoire index`.")
     if as_json:
@@ -424,25 +433,24 @@ def map_partnerships(params: "index.SearchParams") -> tuple[list[dict], str]:
     """Every partnership a search matches (all pages, by name), and a note for the page."""
     params.sort, params.per_page, params.page = "name", index.search.MAX_PER_PAGE, 1
     ids: list[str] = []
-    limit = current_app.config["MAP_LIMIT"]
+    limit, columns = current_app.config["MAP_LIMIT"], list(maps.MAP_COLUMNS)
     try:
         while True:
-            result = current_app.extensions["search_index"].search(params)
+            result = get_api().index.search(params)
             ids += [hit["id"] for hit in result.hits]
             if len(ids) >= limit:  # a map of every link at 390,000 took 46 s and showed a blot
                 note = gettext("Carte des %(shown)s premiers partenariats sur %(total)s : affinez la recherche "
                                "(pays, thème, région) pour les voir tous.", shown=f"{limit:,}".replace(",", "\u202f"),
                                total=f"{result.total:,}".replace(",", "\u202f"))
-                return maps.links_by_ids(get_registry(), ids[:limit]), note
+                return get_api().by_ids(ids[:limit], columns), note
             if params.page >= result.pages:
-                return maps.links_by_ids(get_registry(), ids), ""
+                return get_api().by_ids(ids, columns), ""
             budget.check()
             params.page += 1
     except index.IndexMissing:
-        values = {"q": params.q} | {k: v[0] for k, v in params.filters.items() if v}
-        where, args = maps.where_clause(values)
         note = gettext("Index de recherche absent : recherche simple sur les noms (SQL LIKE).")
-        return maps.select_links(get_registry(), where, args), note
+        filters = {k: v for k, v in params.filters.items() if v}
+        return get_api().records(params.q, columns=columns, **filters), note
 
 
 def map_language() -> dict:
@@ -468,7 +476,7 @@ def map_filters(values: dict[str, str]) -> dict:
     """The filter form of `/carte`: current values and the drop-down lists."""
     language = map_language()
     regions = {f["properties"]["code"]: f["properties"]["nom"] for f in maps.outline("regions")["features"]}
-    codes = [row[0] for row in get_registry().iter_rows("SELECT DISTINCT partner_country FROM partnerships")]
+    codes = get_registry().countries()
     countries = maps.links.vocabulary(language["locale"], codes=codes)["countries"]
     return {"values": values, "selects": maps.select_options(regions, countries, **language),
             "search_url": "/recherche?" + request.query_string.decode() if values else ""}
@@ -501,7 +509,7 @@ def map_search():
 @maps_blueprint.route("/carte/pays/<code>")
 def map_country(code: str):
     """Every link with one partner country."""
-    chosen = maps.select_links(get_registry(), "partner_country = ?", [code.upper()])
+    chosen = get_api().records(columns=list(maps.MAP_COLUMNS), country=code.upper())
     if not chosen:
         abort(404)
     return render_map(maps.country_view(chosen, code, color_by=request.args.get("couleur", "kind"), **map_language()))
@@ -517,7 +525,7 @@ def map_country_alias(code: str):
 @maps_blueprint.route("/carte/collectivite/<path:french_id>")
 def map_collectivite(french_id: str):
     """Every link of one French collectivité (french_id such as `commune:54395`)."""
-    chosen = maps.select_links(get_registry(), "french_id = ?", [french_id])
+    chosen = get_api().records(columns=list(maps.MAP_COLUMNS), french_id=french_id)
     if not chosen:
         abort(404)
     return render_map(maps.collectivite_view(chosen, french_id, color_by=request.args.get("couleur", "kind"),
@@ -530,7 +538,7 @@ def map_choropleth(level: str):
     if level not in MAP_LEVELS:
         abort(404)
     area_url = "/carte/pays/" if level == "pays" else ""
-    return render_map(maps.choropleth_view(maps.select_links(get_registry()), level, area_url=area_url, **map_language()))
+    return render_map(maps.choropleth_view(get_api().records(columns=list(maps.MAP_COLUMNS)), level, area_url=area_url, **map_language()))
 
 
 @maps_blueprint.route("/carte/contours/<name>.geojson")
@@ -606,7 +614,7 @@ def repertoire_file(code: str, members: bool = False, wait: float | None = None)
     registry = get_registry()
     options = Options(members=members, chapters_dir=current_app.config["CHAPTERS_DIR"])
     return cached_repertoire(registry, code, current_app.config["CACHE_DIR"], options, wait=wait,
-                             maps=lambda: print_maps(registry.partnerships("partner_country = ?", [code]), code))
+                             maps=lambda: print_maps(registry.matching({"country": code}), code))
 
 
 def partner_count(code: str) -> int:
@@ -701,8 +709,7 @@ def pdf_command(countries: tuple[str, ...], all_countries: bool, output: str | N
     if bool(countries) == all_countries or (len(countries) > 1 and not warm):
         raise click.UsageError("Give a COUNTRY code, or --all with -o FOLDER.")
     registry = get_registry()
-    codes = [c.upper() for c in countries] or [
-        r[0] for r in registry.iter_rows("SELECT DISTINCT partner_country FROM partnerships ORDER BY 1")]
+    codes = [c.upper() for c in countries] or registry.countries()
     if warm:
         os.nice(10)  # a background job: requests come first
         with Tracker(current_app.config["JOBS"], job) as tracker:
@@ -716,7 +723,7 @@ def pdf_command(countries: tuple[str, ...], all_countries: bool, output: str | N
     else:
         targets = [(codes[0], Path(output or f"repertoire-{codes[0].lower()}.pdf"))]
     for code, path in targets:
-        rows = registry.partnerships("partner_country = ?", [code])
+        rows = registry.matching({"country": code})
         links, france = (None, None) if no_map else print_maps(rows, code)
         options = Options(members=members, chapters_dir=current_app.config["CHAPTERS_DIR"],
                           map_image=links, france_image=france)

@@ -86,10 +86,3 @@ def outline_text(name: str) -> str:
 def outline_gzip(name: str) -> bytes:
     """A background's file gzipped once (the 1:50m world: 0.66 MB, 0.2 MB compressed)."""
     return gzip.compress(outline_path(name).read_bytes(), compresslevel=9, mtime=0)
-
-
-def page_assets(inline: bool) -> dict:
-    """What templates/map.html needs to load the scripts and styles: file paths, or their text."""
-    if inline:
-        return {"css": inline_css(), "js": inline_js()}
-    return {"css_files": CSS, "js_files": JS}

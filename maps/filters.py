@@ -1,8 +1,6 @@
-"""The filters of a map of search results: the query parameters of `/recherche`, as SQL.
-
-A fallback while `index/` has no search function to give the matching ids: `q` is matched
-against names with LIKE (no stemming, no accent folding beyond SQLite's ASCII case folding).
-"""
+"""The filters of a map of search results: the query parameters of `/recherche`, and the
+drop-down lists of its form. The partnerships they select come from repertoire.open()'s
+`records` (search index, or the registry's own filters when there is no index)."""
 from __future__ import annotations
 
 from gettext import NullTranslations
@@ -17,32 +15,6 @@ FILTER_PARAMS: tuple[str, ...] = ("q", "country", "theme", "region", "departemen
 def filter_values(args: Mapping[str, str]) -> dict[str, str]:
     """The filter parameters present in a request's arguments, stripped."""
     return {name: (args.get(name) or "").strip() for name in FILTER_PARAMS if (args.get(name) or "").strip()}
-
-
-def where_clause(values: Mapping[str, str]) -> tuple[str, list]:
-    """An SQL condition on the partnerships table for the given filter values.
-
-    >>> where_clause({"country": "jp", "theme": "culture"})
-    ("partner_country = ? AND (';' || themes || ';') LIKE ?", ['JP', '%;culture;%'])
-    """
-    parts, params = [], []
-    if q := values.get("q"):
-        like = f"%{q}%"
-        parts.append("(french_name LIKE ? OR partner_name LIKE ? OR partner_native LIKE ? OR partner_region LIKE ?)")
-        params += [like] * 4
-    if country := values.get("country"):
-        parts.append("partner_country = ?")
-        params.append(country.upper())
-    if theme := values.get("theme"):
-        parts.append("(';' || themes || ';') LIKE ?")
-        params.append(f"%;{theme};%")
-    if values.get("status") == UNSPECIFIED:
-        parts.append("coalesce(status, '') = ''")
-    for name in ("region", "departement", "kind", "status"):
-        if (value := values.get(name)) and not (name == "status" and value == UNSPECIFIED):
-            parts.append(f"{name} = ?")
-            params.append(value)
-    return " AND ".join(parts), params
 
 
 def select_options(regions: Mapping[str, str], countries: Mapping[str, str], locale: str = "fr",

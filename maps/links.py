@@ -14,7 +14,6 @@ from repertoire.geodata import area_counts, geodataframe, great_circle  # noqa: 
 from repertoire.geodata import placed as has_coordinates
 from repertoire.model import KINDS, STATUS_LABELS, THEMES, status_code
 from repertoire.places import Countries
-from repertoire.registry import Registry
 
 # The order of values in a link row; the page script reads rows by these positions.
 LINK_COLUMNS: tuple[str, ...] = (
@@ -25,30 +24,6 @@ LINK_COLUMNS: tuple[str, ...] = (
 
 # What map views read of a partnership: its link row, and the areas of choropleths.
 MAP_COLUMNS: tuple[str, ...] = LINK_COLUMNS + ("region", "departement")
-ORDER = "french_name, partner_name"  # the registry's order
-
-
-def select_links(registry: Registry, where: str = "", params: Iterable = ()) -> list[dict]:
-    """Partnerships as dicts of MAP_COLUMNS only, optionally filtered by an SQL condition.
-
-    At 10k links this takes half the time of `registry.partnerships()`, which builds
-    dicts of every column (contacts, descriptions…) that a map never shows.
-
-    >>> select_links(registry, "partner_country = ?", ["JP"])[0]["partner_country"]
-    'JP'
-    """
-    sql = f"SELECT {', '.join(MAP_COLUMNS)} FROM partnerships" + (f" WHERE {where}" if where else "")
-    return [dict(zip(MAP_COLUMNS, row)) for row in registry.iter_rows(f"{sql} ORDER BY {ORDER}", params)]
-
-
-def links_by_ids(registry: Registry, ids: list[str]) -> list[dict]:
-    """The same for a search's ids, in their order (the order the search ranked them)."""
-    found: dict[str, dict] = {}
-    for start in range(0, len(ids), 900):  # SQLite's limit on parameters is 999 in old builds
-        part = ids[start:start + 900]
-        for row in select_links(registry, f"id IN ({','.join('?' * len(part))})", part):
-            found[row["id"]] = row
-    return [found[i] for i in ids if i in found]
 
 
 @lru_cache(maxsize=1)

@@ -7,7 +7,7 @@ import sqlite3
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Mapping, Sequence
 
 from .model import PARTNERSHIP_FIELDS, RETIRED_STATUSES
 
@@ -66,6 +66,10 @@ WRITE_CACHE_KIB = 65_536
 # Seconds a writer waits for another one (a CLI ingest holds the registry for a whole file;
 # a staff edit in the web app then waits for it instead of failing with "database is locked").
 BUSY_TIMEOUT = 30.0
+# The filters of Registry.matching: a name other packages use → the column it reads.
+FILTER_FIELDS: dict[str, str] = {"country": "partner_country", "theme": "themes", "region": "region",
+                                 "departement": "departement", "kind": "kind", "status": "status",
+                                 "french_id": "french_id", "id": "id"}
 
 STORED_FIELDS = tuple(f for f in PARTNERSHIP_FIELDS) + (
     "partner_key", "partner_geonameid", "survey_date", "created_at", "updated_at")
@@ -127,6 +131,54 @@ class Registry:
         """Partnerships as dicts, optionally filtered by an SQL condition."""
         sql = "SELECT * FROM partnerships" + (f" WHERE {where}" if where else "") + f" ORDER BY {order}"
         return [dict(row) for row in self.db.execute(sql, tuple(params))]
+
+    def matching(self, filters: Mapping[str, str | Iterable[str]] | None = None,
+                 columns: Sequence[str] | None = None, order: str = "french_name, partner_name") -> list[dict]:
+        """Partnerships whose fields take the given values, the registry writing its own SQL
+        (other packages name fields and values, never SQL).
+
+        Filters: `country` (partner country), `theme`, `region`, `departement`, `kind`, `status`,
+        `french_id`, `id`, each one value or several (any of them); `q` a text found in the names
+        (SQL LIKE: no stemming, the search index does better). `columns` limits the fields read.
+
+        >>> registry.matching({"country": "jp", "theme": ["culture", "eau"]})[0]["partner_country"]
+        'JP'
+        """
+        unknown = set(filters or {}) - set(FILTER_FIELDS) - {"q"}
+        if unknown:
+            raise ValueError(f"unknown filter {', '.join(sorted(unknown))}: use {', '.join(FILTER_FIELDS)} or q")
+        if columns is not None:
+            bad = [c for c in columns if not c.isidentifier()]
+            if bad or not set(columns) <= self._columns():
+                raise ValueError(f"unknown columns: {', '.join(sorted(set(columns) - self._columns()))}")
+        parts, params = [], []
+        for name, value in (filters or {}).items():
+            values = [value] if isinstance(value, str) else [v for v in value]
+            values = [v.strip() for v in values if v and v.strip()]
+            if not values:
+                continue
+            if name == "q":
+                for text in values:
+                    parts.append("(french_name LIKE ? OR partner_name LIKE ? OR partner_native LIKE ? OR partner_region LIKE ?)")
+                    params += [f"%{text}%"] * 4
+            elif name == "theme":
+                parts.append("(" + " OR ".join(["(';' || themes || ';') LIKE ?"] * len(values)) + ")")
+                params += [f"%;{v};%" for v in values]
+            else:
+                if name == "country":
+                    values = [v.upper() for v in values]
+                parts.append(f"{FILTER_FIELDS[name]} IN ({','.join('?' * len(values))})")
+                params += values
+        fields = ", ".join(columns) if columns else "*"
+        sql = f"SELECT {fields} FROM partnerships" + (" WHERE " + " AND ".join(parts) if parts else "")
+        return [dict(row) for row in self.db.execute(f"{sql} ORDER BY {order}", params)]
+
+    def _columns(self) -> set[str]:
+        return {row[1] for row in self.db.execute("PRAGMA table_info(partnerships)")}
+
+    def countries(self) -> list[str]:
+        """The partner countries present, by code."""
+        return [row[0] for row in self.db.execute("SELECT DISTINCT partner_country FROM partnerships ORDER BY 1") if row[0]]
 
     def partnership(self, pid: str) -> dict | None:
         row = self.db.execute("SELECT * FROM partnerships WHERE id = ?", (pid,)).fetchone()

@@ -38,14 +38,12 @@ def test_link_rows_draw_every_partnership_with_both_ends_placed(sample_registry)
     assert all(len(row) == len(maps.LINK_COLUMNS) for row in rows)
 
 
-def test_select_links_reads_only_what_maps_show(sample_registry):
-    full = sample_registry.partnerships("partner_country = ?", ["JP"])
-    links = maps.select_links(sample_registry, "partner_country = ?", ["JP"])
+def test_maps_read_only_the_columns_they_show(sample_registry):
+    full = sample_registry.matching({"country": "JP"})
+    links = sample_registry.matching({"country": "JP"}, columns=list(maps.MAP_COLUMNS))
     assert [p["id"] for p in links] == [p["id"] for p in full]
     assert all(set(p) == set(maps.MAP_COLUMNS) for p in links)
     assert maps.links_view(links, "JP")["rows"] == maps.links_view(full, "JP")["rows"]
-    ids = [p["id"] for p in full][::-1]
-    assert [p["id"] for p in maps.links_by_ids(sample_registry, ids + ["p-unknown"])] == ids
 
 
 def test_geojson_has_one_great_circle_line_per_placed_partnership(sample_registry):
@@ -70,15 +68,13 @@ def test_great_circle_keeps_longitudes_continuous_over_180():
     ({"country": "jp"}, "partner_country", {"JP"}),
     ({"kind": "cooperation"}, "kind", {"cooperation"}),
 ])
-def test_sql_filters_match_the_search_parameters(sample_registry, values, field, expected):
-    where, params = maps.where_clause(values)
-    found = sample_registry.partnerships(where, params)
+def test_registry_filters_match_the_search_parameters(sample_registry, values, field, expected):
+    found = sample_registry.matching(values)
     assert found and {p[field] for p in found} == expected
 
 
 def test_theme_filter_matches_whole_codes_only(sample_registry):
-    where, params = maps.where_clause({"theme": "eau"})
-    found = sample_registry.partnerships(where, params)
+    found = sample_registry.matching({"theme": "eau"})
     assert found and all("eau" in p["themes"].split(";") for p in found)
 
 
@@ -106,7 +102,7 @@ def test_overseas_regions_and_departements_have_outlines(sample_registry, level)
     for feature in overseas.values():
         rings = [ring for polygon in feature["geometry"]["coordinates"] for ring in polygon]
         assert rings and all(-22 < lat < 17 for ring in rings for _, lat in ring)  # the tropics, not France
-    view = maps.choropleth_view(maps.select_links(sample_registry), level)
+    view = maps.choropleth_view(sample_registry.matching(columns=list(maps.MAP_COLUMNS)), level)
     named = {row[0]: row[1] for row in view["table"]}
     assert named[min(set(named) & DROM[level])] in {"Guadeloupe", "Martinique", "La Réunion"}
 
@@ -138,7 +134,7 @@ class Recorder(NullTranslations):
 
 
 def test_every_text_of_the_maps_has_an_english_translation(sample_registry):
-    recorder, partnerships = Recorder(), maps.select_links(sample_registry)
+    recorder, partnerships = Recorder(), sample_registry.matching(columns=list(maps.MAP_COLUMNS))
     maps.world_view(partnerships, translations=recorder)
     maps.country_view(partnerships, "JP", translations=recorder)
     maps.collectivite_view(partnerships, partnerships[0]["french_id"], translations=recorder)
