@@ -224,3 +224,29 @@ def test_a_workbook_whose_hidden_ids_were_removed_is_refused_whole_with_a_messag
     report = ingest_files(registry, [path], references)[0]
     assert "hidden column 'id' was removed" in report.error
     assert snapshot(registry) == before
+
+
+def test_the_campaign_command_writes_one_workbook_or_one_per_departement(tmp_path, sample_instance, references):
+    from app import cli
+    from conftest import writable_copy
+    app = writable_copy(tmp_path, sample_instance, references)
+    runner = app.test_cli_runner()
+    registry = Registry(app.config["REGISTRY"])
+    fid = busiest(registry)
+    one = runner.invoke(cli, ["campaign", fid, "-o", str(tmp_path / "one.xlsx")])
+    assert one.exit_code == 0, one.output
+    assert campaign.read_answer(tmp_path / "one.xlsx").french_ids == [fid]
+    result = runner.invoke(cli, ["campaign", "--all", "--by", "departement", "-o", str(tmp_path / "deps")])
+    assert result.exit_code == 0, result.output
+    departements = {r[0] or "sans" for r in registry.iter_rows("SELECT DISTINCT departement FROM partnerships")}
+    files = sorted((tmp_path / "deps").glob("*.xlsx"))
+    assert len(files) == len(departements)
+    answers = [campaign.read_answer(f) for f in files]
+    assert sum(len(a.sent) for a in answers) == registry.count()
+    sent = {r["french_id"] for r in campaign.overview(registry) if r["sent"]}
+    assert sent == {r[0] for r in registry.iter_rows("SELECT DISTINCT french_id FROM partnerships")}
+    for args in (["campaign"], ["campaign", "--all"], ["campaign", "commune:00000"]):
+        bad = runner.invoke(cli, args)
+        assert bad.exit_code != 0 and "Traceback" not in bad.output and ("Give a FRENCH_ID" in bad.output
+                                                                         or "needs -o" in bad.output
+                                                                         or "unknown collectivité" in bad.output)

@@ -115,7 +115,7 @@ def test_the_signed_web_form_confirms_changes_ends_and_adds_like_the_workbook(st
     changed, gone = active[0], active[1]
     data = [(k, "1987" if k == f"{changed}-since" else v) for k, v in data] + [(f"{gone}-gone", "1")]
     data += [("new1-partner_name", "Ziguinchor"), ("new1-partner_country", "SN"), ("new1-status", "actif"),
-             ("new1-themes", "eau")]
+             ("new1-kind", "cooperation"), ("new1-since", "2024"), ("new1-themes", "eau"), ("new1-themes", "sante")]
     last = registry.iter_rows("SELECT max(id) FROM history").fetchone()[0]
     data = MultiDict(data)
     answer = client.post(path, data=data)
@@ -127,7 +127,10 @@ def test_the_signed_web_form_confirms_changes_ends_and_adds_like_the_workbook(st
     assert registry.partnership(gone)["status"] == "termine"
     after = {p["id"]: p for p in registry.partnerships("french_id = ?", [fid])}
     new = set(after) - set(before)
-    assert len(new) == 1 and after[new.pop()]["partner_country"] == "SN"
+    assert len(new) == 1
+    added = after[new.pop()]
+    assert (added["partner_country"], added["kind"], added["status"], added["since"], added["themes"]) == \
+        ("SN", "cooperation", "actif", 2024, "eau;sante")
     confirmed = registry.iter_rows("SELECT count(*) FROM history WHERE id > ? AND field = 'confirmed'", [last]).fetchone()[0]
     assert confirmed == len(pids) - 1
     count = registry.count()

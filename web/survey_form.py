@@ -73,8 +73,18 @@ def form(token: str):
 
 
 def _row(prefix: str) -> dict:
-    """A form row as an answer row's values (codes: campaign.coded accepts them as labels)."""
+    """A form row as an answer row's values: codes for a known link (campaign.coded reads them),
+    the French labels for a new one (read by the survey vocabularies, as a workbook's are)."""
     get = lambda name: (request.form.get(f"{prefix}-{name}") or "").strip() or None  # noqa: E731
+    values = _values(prefix, get)
+    if prefix.startswith("new"):
+        values["kind"] = KINDS[values["kind"]][0] if values["kind"] in KINDS else values["kind"]
+        values["status"] = STATUS_LABELS[values["status"]][0] if values["status"] in STATUS_LABELS else values["status"]
+        values["themes"] = [THEMES[t][0] for t in values["themes"]]
+    return values
+
+
+def _values(prefix: str, get) -> dict:
     return {"partner_name": get("partner_name"), "partner_country": get("partner_country"),
             "partner_region": get("partner_region"), "kind": get("kind"), "status": get("status"),
             "since": get("since"), "until": get("until"), "description": get("description"),
