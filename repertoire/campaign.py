@@ -128,7 +128,7 @@ def write_workbook(registry: Registry, french_ids: list[str], path: Path | str, 
     """
     from openpyxl import Workbook
     from openpyxl.comments import Comment
-    from openpyxl.styles import Alignment, Font, PatternFill, Protection
+    from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
 
     today = today or date.today()
@@ -141,6 +141,7 @@ def write_workbook(registry: Registry, french_ids: list[str], path: Path | str, 
     col = {name: index + 1 for index, name in enumerate(header)}
     bold, grey = Font(bold=True), PatternFill("solid", fgColor="EEEEEE")
     new_fill = PatternFill("solid", fgColor="FFF8DC")
+    wrap = Alignment(wrap_text=True, vertical="top")
 
     book = Workbook()
     help_sheet = book.active
@@ -207,19 +208,17 @@ def write_workbook(registry: Registry, french_ids: list[str], path: Path | str, 
             cells[f"Thématique {n}"] = _label(THEMES, theme)
         for name, value in cells.items():
             cell = sheet.cell(row, col[name], _inert(value))
-            cell.alignment = Alignment(wrap_text=name == "Description", vertical="top")
+            if name == "Description":
+                cell.alignment = wrap
         for name in ("Collectivité française", "Pays"):
             sheet.cell(row, col[name]).fill = grey
     validations(sheet, 2, max(len(links) + 1, 2), 0)
     sheet.column_dimensions["A"].hidden = True
-    for row in sheet.iter_rows(min_row=2, max_row=len(links) + 1, max_col=1):
-        row[0].protection = Protection(locked=True)
 
     new_header = header[1:]
     new = sheet_with_header(NEW_SHEET, new_header)
-    for row in range(2, NEW_ROWS + 2):
-        for index in range(1, len(new_header) + 1):
-            new.cell(row, index).fill = new_fill
+    for row in range(2, NEW_ROWS + 2):  # the partner's name cell coloured: where to write (a style per cell costs)
+        new.cell(row, 2).fill = new_fill
         if len(french_ids) == 1:
             new.cell(row, 1, names.get(french_ids[0], french_ids[0]))
     validations(new, 2, NEW_ROWS + 1, 1)
