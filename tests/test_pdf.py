@@ -80,10 +80,31 @@ def am_registry(am_instance):
     registry.close()
 
 
-def test_french_spacing_uses_no_break_space():
-    assert french("Thèmes: « eau » ; oui!") == "Thèmes\u00a0: «\u00a0eau\u00a0»\u00a0; oui\u00a0!"
+def test_french_spacing_uses_a_fixed_space_that_never_breaks():
+    assert french("Thèmes: « eau » ; oui!") == "Thèmes\u202f: «\u202feau\u202f»\u202f; oui\u202f!"
     assert french("http://x.fr 10:30 l'eau") == "http://x.fr 10:30 l’eau"
-    assert "\u202f" not in french("a\u202f;")
+    assert french("a\u00a0;") == "a\u202f;"
+
+
+def test_the_fixed_spaces_keep_their_width_in_justified_lines_and_never_start_a_line():
+    import pdfplumber
+
+    text = ("Les échanges : un texte assez long pour que la ligne soit justifiée ; encore des mots « ici » "
+            "puis d'autres : " * 12)
+    pdf = render([dict(JAPAN[1], description=text)], "JP")
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        chars = [c for page in doc.pages for c in page.chars]
+    fine: dict[tuple, set] = {}
+    for c in chars:
+        if c["text"] == "\u202f":
+            fine.setdefault((c["fontname"], round(c["size"], 1)), set()).add(round(c["width"], 2))
+    assert fine and all(len(widths) == 1 for widths in fine.values())  # however much a line is stretched
+    lines: dict[float, list] = {}
+    for c in chars:
+        lines.setdefault(round(c["top"]), []).append(c)
+    for line in lines.values():
+        first = min(line, key=lambda c: c["x0"])["text"]
+        assert first not in ":;»!?\u202f"  # never a line that starts with the punctuation
 
 
 def test_adjective_from_demonym():
@@ -262,7 +283,7 @@ def test_entry_text_is_what_an_editor_prints():
     assert "Échanges de lycéens chaque été." in text
     assert "Mise à jour" not in text and "Jumelage entre Bordeaux" not in text
     assert "(Kreis)" not in text and "Fukuoka (福岡市)" in text
-    assert "Inactif (en sommeil ou terminé)" not in text and "Jumelage · depuis le 1er juin 1982 · Inactif" in text
+    assert "Inactif (en sommeil ou terminé)" not in text and "Jumelage · depuis le 1er juin 1982 · En sommeil" in text
 
 
 def test_a_probable_duplicate_is_printed_once_with_a_note_for_staff():

@@ -13,14 +13,12 @@ from functools import lru_cache
 
 from ..datafiles import DATA
 from ..gazetteer import ADMIN_WORDS
-from ..model import KINDS, STATUSES, THEMES
+from ..model import KINDS, STATUS_LABELS, THEMES, UNSPECIFIED, status_code
 from ..text import fold
 
-# The survey only said "not active": one value, never shown beside "En sommeil"/"Terminé" as a
-# fourth status; the tables count it under « Inactif ».
-STATUS_LABELS = {"actif": "Actif", "en_sommeil": "En sommeil", "termine": "Terminé",
-                 "en_sommeil_ou_termine": "Inactif"}
-UNKNOWN_STATUS = "Non précisé"
+# One status vocabulary (model.STATUS_LABELS); a value of an earlier vocabulary is read as the
+# value it now is (model.status_code), « Non précisé » when no survey gave one.
+UNKNOWN_STATUS = STATUS_LABELS[UNSPECIFIED][0]
 CONTACT = "contact"  # « Premiers contacts »: a link not yet formalised, not a kind of partnership
 KIND_LABELS = {code: (label if code != CONTACT else "Premiers contacts") for code, (label, _) in KINDS.items()}
 THEME_SEPARATOR = " · "  # no theme name holds it (theme names hold commas)
@@ -28,7 +26,7 @@ assert not any(THEME_SEPARATOR.strip() in label for label, _ in THEMES.values())
 
 
 def status_label(code: str | None) -> str:
-    return STATUS_LABELS.get(code or "", STATUSES.get(code, (UNKNOWN_STATUS,))[0] if code else UNKNOWN_STATUS)
+    return STATUS_LABELS[status_code(code)][0]
 
 
 def kind_label(code: str | None) -> str:

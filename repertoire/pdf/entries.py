@@ -70,12 +70,12 @@ def entry(p: dict, members: bool, country_name: str = "") -> list[Flowable]:
     flows: list[Flowable] = [Para(title, st["entry-title"]), Para(rich(meta, "Sans"), st["entry-meta"])]
     themes = theme_labels(p)
     if themes:
-        flows.append(Para("<b>Thèmes</b>\u00A0: " + rich(THEME_SEPARATOR.join(themes), "Sans"), st["entry-meta"]))
+        flows.append(Para("<b>Thèmes</b>\u202F: " + rich(THEME_SEPARATOR.join(themes), "Sans"), st["entry-meta"]))
     for field_, head in (("description", None), ("projects", "Projets"), ("funding", "Financements")) + \
             ((("contacts", "Contacts"),) if members else ()):
         text = public_text(p.get(field_), p, country_name) if field_ in ("description", "projects") else p.get(field_)
         if text:
-            lead = f"<b>{head}</b>\u00A0: " if head else ""
+            lead = f"<b>{head}</b>\u202F: " if head else ""
             flows.append(EntryPara(lead + rich(text), st["entry-text"], cont))
     for other in p.get("_also") or ():  # a probable duplicate, printed once: staff settle it
         flows.append(EntryPara(rich(duplicate_note(other)), st["entry-note"], cont))

@@ -135,12 +135,35 @@ def register_fallback(name: str) -> str:
     return name
 
 
+def _narrow_space_never_breaks() -> None:
+    """French spacing wants a fixed-width space that never breaks before « : ; ! ? » and inside
+    « ». ReportLab breaks lines at U+202F (narrow no-break space) and stretches U+00A0 with the
+    justification like any space; here U+202F joins the words on each side (it is no longer a
+    place to break), and keeps its own width (it is not the space the justification widens)."""
+    from reportlab.platypus import paragraph
+
+    if "\u202f" not in paragraph._wsc:
+        return
+    paragraph._wsc = paragraph._wsc.replace("\u202f", "")
+    paragraph._wsc_re_split = re.compile("[%s]+" % re.escape(paragraph._wsc)).split
+    paragraph._wsc_end_search = re.compile("[%s]+$" % re.escape(paragraph._wsc)).search
+    split = paragraph.split
+
+    def split_words(text, delim=None):
+        if delim is None and isinstance(text, str) and "\u202f" in text:
+            return paragraph._wsc_re_split(text)
+        return split(text, delim)
+
+    paragraph.split = split_words
+
+
 def register() -> None:
     """Register the main faces and families with ReportLab (once per process); the fallback
     scripts' faces are registered when a text first needs them (register_fallback)."""
     global _registered
     if _registered:
         return
+    _narrow_space_never_breaks()
     for family in FAMILIES:
         for suffix in ("", "-Bold", "-Italic", "-BoldItalic"):
             _register_face(family + suffix)
@@ -199,7 +222,7 @@ def runs(text: str, family: str = "Serif") -> list[tuple[str | None, str]]:
     out: list[tuple[str | None, str]] = []
     for char in text:
         font = font_for(char, family)
-        if font is None and char in " \u00A0" and out:
+        if font is None and char in " \u00A0\u202F" and out:
             font = out[-1][0]  # a space between two foreign words stays in their run
         if out and out[-1][0] == font:
             out[-1] = (font, out[-1][1] + char)

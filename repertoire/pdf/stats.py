@@ -10,8 +10,8 @@ from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib.units import cm
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 
-from ..model import FRENCH_TYPES
-from .content import CONTACT, UNKNOWN_STATUS, kind_label, partner_key, status_label, theme_labels
+from ..model import FRENCH_TYPES, STATUS_LABELS
+from .content import CONTACT, kind_label, partner_key, status_label, theme_labels
 from ..places import DATA
 from .flowables import Para
 from .typography import ACCENT, INK, MUTED, RULE, french, number, rich, styles
@@ -67,18 +67,9 @@ def counts(partnerships: list[dict]) -> dict[str, Counter]:
 
 
 def status_rows(status: Counter) -> list[tuple[str, int]]:
-    """Statuses as one vocabulary: Actif; Inactif with what is known of it (en sommeil, terminé,
-    the rest « sans précision »); Non précisé. No status beside another that contains it."""
-    inactive = {"En sommeil": status.get("En sommeil", 0), "Terminé": status.get("Terminé", 0),
-                "sans précision": status.get("Inactif", 0)}
-    rows = [("Actif", status.get("Actif", 0))]
-    if sum(inactive.values()):
-        rows.append(("Inactif", sum(inactive.values())))
-        parts = [(k, n) for k, n in inactive.items() if n]
-        if len(parts) > 1 or parts[0][0] != "sans précision":
-            rows += [(f"\u2003dont {k.lower() if k != 'sans précision' else k}", n) for k, n in parts]
-    rows.append((UNKNOWN_STATUS, status.get(UNKNOWN_STATUS, 0)))
-    return [(k, n) for k, n in rows if n]
+    """Statuses in the vocabulary's order (actif, en sommeil, terminé, non précisé): one value
+    each, none containing another."""
+    return [(label, status[label]) for label, _ in STATUS_LABELS.values() if status.get(label)]
 
 
 def plural(n: int, singular: str, plural_form: str | None = None) -> str:
@@ -90,7 +81,7 @@ def _table(title: str, counter: Counter | list, total: int, width: float, sums: 
     st = styles()
     rows = [[Para(f"<b>{rich(title, 'Sans')}</b>", st["cell"]), "Nombre", ""]]
     for name, n in (counter.most_common() if isinstance(counter, Counter) else counter):
-        share = f"{100 * n / total:.0f}\u00A0%" if total else ""
+        share = f"{100 * n / total:.0f}\u202F%" if total else ""
         rows.append([Para(rich(str(name), "Sans"), st["cell"]), number(n), share])
     if sums and isinstance(counter, Counter) and len(counter) > 1:
         rows.append([Para("<b>Total</b>", st["cell"]), number(sum(counter.values())), ""])

@@ -12,7 +12,8 @@ from .fonts import markup
 
 # French hyphenation patterns (pyphen) for justified text: lines no longer gape.
 HYPHENATION = "fr_FR"
-NBSP = "\u00A0"  # U+202F (narrow) is breakable in ReportLab: DESIGN.md, "PDF"
+NBSP = "\u00A0"  # between words that stay together (stretches with the justification)
+FINE = "\u202F"  # before « : ; ! ? », inside « », in numbers: fixed width, never a break (fonts.py)
 
 _BEFORE_HIGH_PUNCT = re.compile(r"(?<=[^\s\u00A0\u202F:/])[ \t\u202F\u00A0]*([;!?»])|"
                                 r"(?<=[^\s\u00A0\u202F:/\d])[ \t\u202F\u00A0]*(:)(?=\s|$)")
@@ -21,24 +22,23 @@ _AFTER_GUILLEMET = re.compile(r"«[ \t\u202F\u00A0]*")
 
 
 def french(text: str | None) -> str:
-    """French spacing: a no-break space before ; : ! ? » and after «.
+    """French spacing: a fixed no-break space before ; : ! ? » and after «, one apostrophe (’).
 
     >>> french("Attention: « oui » ; non!")
-    'Attention\\xa0: «\\xa0oui\\xa0»\\xa0; non\\xa0!'
+    'Attention\\u202f: «\\u202foui\\u202f»\\u202f; non\\u202f!'
     """
     if not text:
         return ""
-    text = text.replace("\u202F", NBSP)
     text = _APOSTROPHE.sub("’", text)
-    text = _AFTER_GUILLEMET.sub("«" + NBSP, text)
-    text = _BEFORE_HIGH_PUNCT.sub(lambda m: NBSP + (m.group(1) or m.group(2)), text)
+    text = _AFTER_GUILLEMET.sub("«" + FINE, text)
+    text = _BEFORE_HIGH_PUNCT.sub(lambda m: FINE + (m.group(1) or m.group(2)), text)
     # "?!" and "!!" stay together; a URL scheme "http://" is left alone by the lookbehinds.
-    return re.sub(NBSP + r"([!?])" + NBSP + r"([!?])", NBSP + r"\1\2", text)
+    return re.sub(FINE + r"([!?])" + FINE + r"([!?])", FINE + r"\1\2", text)
 
 
 def number(n: int) -> str:
-    """`1\u00A0298`: French digit grouping, with a space that never breaks in ReportLab."""
-    return f"{n:,}".replace(",", NBSP)
+    """`1\u202F298`: French digit grouping, with a fixed space that never breaks."""
+    return f"{n:,}".replace(",", FINE)
 
 
 @lru_cache(maxsize=65536)
