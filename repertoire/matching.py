@@ -190,7 +190,7 @@ def match(registry: Registry, request: Request, places: FrenchPlaces, country_na
                 reasons.append(say("same_departement", name=near.name))
             elif first["region"] and first["region"] == near.region:
                 score += SAME_REGION
-                reasons.append(say("same_region", name=near.name))
+                reasons.append(say("same_region", name=_region_name(places, near.region)))
             elif first["french_lat"] is not None and near.lat is not None:
                 km = _km((first["french_lat"], first["french_lon"]), (float(near.lat), float(near.lon)))
                 if km <= NEAR_KM:
@@ -211,6 +211,10 @@ def match(registry: Registry, request: Request, places: FrenchPlaces, country_na
                                         order="partner_country != ?, partner_country, partner_name".replace("?", _quoted(request.country)))
         result.partnerships = [_brief(r) for r in current]
     return results
+
+
+def _region_name(places: FrenchPlaces, code: str) -> str:
+    return places.regions.loc[code, "nom"] if code in places.regions.index else code
 
 
 def _quoted(code: str) -> str:

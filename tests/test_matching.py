@@ -94,3 +94,12 @@ def test_the_match_command_prints_the_json_contract(runner):
     assert data["results"][0]["score"] >= data["results"][1]["score"] >= data["results"][2]["score"]
     bad = runner.invoke(cli, ["match", "--country", "Atlantis"])
     assert bad.exit_code != 0 and "unknown country" in bad.output and "Traceback" not in bad.output
+
+
+def test_same_region_names_the_region_of_the_departement_asked(sample_registry, places):
+    """A collectivité of Occitanie asked near the Aveyron is « même région (Occitanie) »."""
+    results = ranked(sample_registry, places, country="DE", near="12")
+    same = [r for r in results if r.departement and r.departement != "12"
+            and places.departements.loc[r.departement, "region"] == places.departements.loc["12", "region"]]
+    assert same
+    assert all("même région que la demande (Occitanie)" in r.reasons for r in same)
