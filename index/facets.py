@@ -61,6 +61,17 @@ class DocTable:
     # folded name word → docnums whose names hold it; whole folded name → docnums
     name_words: dict[str, np.ndarray] = field(default_factory=dict)
     full_names: dict[str, np.ndarray] = field(default_factory=dict)
+    # GeoNames place of each document (a code into `place_ids`), and each folded name of
+    # those places → the codes of the places it names
+    place: np.ndarray | None = None
+    place_names: dict[str, list[int]] = field(default_factory=dict)
+
+    def docs_of_place_name(self, key: str) -> np.ndarray:
+        """Documents whose partner place is known by this folded name in any language."""
+        codes = self.place_names.get(key)
+        if not codes or self.place is None:
+            return np.empty(0, np.int64)
+        return np.flatnonzero(np.isin(self.place, codes) & self.live)
 
     @classmethod
     def from_reader(cls, reader, groups_of) -> "DocTable":
@@ -94,6 +105,9 @@ class DocTable:
         table.french = _single_coded("french", *column["french"])
         if "names" in reader.schema:  # an index built before the column has no name tiers
             table.name_words, table.full_names = _name_index(values("names"))
+        if "place" in reader.schema:
+            table.place, places = _coded(reader, "place", size)
+            table.place_names = _place_names(places)
         return table
 
     def select(self, filters: dict[str, list[str]], years: tuple[int, int] | None = None) -> np.ndarray:
@@ -153,6 +167,20 @@ def _multi_coded(name: str, codes: np.ndarray, uniques: list[str], split) -> Fac
         for p in ps:
             rows[u, position[p]] = True
     return Facet(name, labels, matrix=rows[codes])
+
+
+def _place_names(places: list[str]) -> dict[str, list[int]]:
+    """Each folded name of the places (the gazetteer's names in every language) → their codes."""
+    from repertoire.placenames import names_of
+
+    found: dict[str, list[int]] = {}
+    for code, geonameid in enumerate(places):
+        names = names_of(int(geonameid)) if geonameid.isdigit() else None
+        if names is not None:
+            for key in names.keys.split("|"):
+                if key:
+                    found.setdefault(key, []).append(code)
+    return found
 
 
 def _name_index(column) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:

@@ -78,6 +78,9 @@ SCHEMA = Schema(
     # The folded words of each name (French side, partner, its other names and scripts),
     # names apart by `|`: searches tell a name match and a whole-name match from a mention.
     names=COLUMN(columns.VarBytesColumn()),
+    # The partner's GeoNames place: its names in every language (München, Aachen, Warszawa)
+    # find it, through the gazetteer's table rather than as terms of each document.
+    place=_column(),
     **{name: _column() for name in FACET_COLUMNS},
 )
 
@@ -144,6 +147,7 @@ def document(p: dict, countries) -> tuple[dict, set[str]]:
         "id": p["id"].encode(), "text": terms,
         "year": int(p["since"]) if p.get("since") else 0, "sortname": sortname.encode(),
         "names": folded_names.encode(),
+        "place": str(p.get("partner_geonameid") or "").encode(),
         **{name: (value or "").encode() for name, value in facets.items()},
     }
     return fields, words

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from repertoire.text import fold
+
 from . import analysis
 from .engine import MAX_EXPANSION, Engine
 from .facets import DocTable
@@ -124,6 +126,13 @@ def score(understanding: Understanding, engine: Engine, table: DocTable, vocabul
         if docs is not None:
             result.score[docs] += WHOLE_NAME
             matched[docs] |= mask[docs]
+    # the whole text as a name of the partner's place in another language (München, Aachen)
+    typed = " ".join(analysis.SAINT if w in analysis.SAINT_FORMS else w for w in fold(" ".join(understanding.words)).split())
+    docs = table.docs_of_place_name(typed) if typed else np.empty(0, np.int64)
+    if len(docs):
+        unnamed = docs[result.score[docs] < WHOLE_NAME]
+        result.score[unnamed] += WHOLE_NAME
+        matched[docs] |= mask[docs]
     result.mask = matched & engine.live
     result.score *= result.mask
     return result

@@ -121,6 +121,9 @@ class SearchIndex:
         self._state = None
         self._warming: threading.Thread | None = None
         self._warmed: tuple | None = None  # (key, state) ready to take over
+        # the names queries are read with (countries, places, vocabularies): seconds to load,
+        # loaded now rather than by the first visitor
+        threading.Thread(target=understand.lexicon, daemon=True, name="search-lexicon").start()
 
     def _open(self):
         generation = current_generation(self.index_dir)

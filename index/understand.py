@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from dataclasses import dataclass
-from functools import lru_cache
 
 from repertoire.countries import DATA
 from repertoire.model import KINDS, STATUSES, THEMES
@@ -225,9 +225,16 @@ class Lexicon:
             self.add(name, "departement", code)
 
 
-@lru_cache(maxsize=1)
+_LEXICON: list[Lexicon] = []
+_LEXICON_LOCK = threading.Lock()
+
+
 def lexicon() -> Lexicon:
-    return Lexicon()
+    """The lexicon, made once per process (a search waits for the one being made)."""
+    with _LEXICON_LOCK:
+        if not _LEXICON:
+            _LEXICON.append(Lexicon())
+        return _LEXICON[0]
 
 
 def understand(text: str) -> Understanding:

@@ -30,6 +30,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import numpy as np  # noqa: E402
+
 from index import SearchIndex, SearchParams, build_index  # noqa: E402
 from index.labels import countries  # noqa: E402
 from index.schema import text  # noqa: E402
@@ -133,40 +135,47 @@ def _name_key(name: str | None) -> str:
 
 
 class Judge:
-    """What each criterion of a judged query means on a registry row."""
+    """What each criterion of a judged query means, over all partnerships of a registry at once."""
 
-    def __init__(self):
+    def __init__(self, rows: list[dict]):
         table = countries().table
-        self.areas = {code: {row.region, row.subregion} for code, row in table.iterrows()}
+        self.areas: dict[str, set[str]] = {}
+        for code, row in table.iterrows():
+            for area in (row.region, row.subregion):
+                self.areas.setdefault(area, set()).add(code)
         self.groups = countries().groups
+        self.index = {p["id"]: n for n, p in enumerate(rows)}
+        column = lambda key: np.array([p.get(key) or "" for p in rows], dtype=object)  # noqa: E731
+        self.columns = {key: column(key) for key in ("partner_country", "kind", "status", "region", "departement")}
+        self.columns["french"] = np.array([_name_key(p.get("french_name")) for p in rows], dtype=object)
+        self.columns["partner"] = np.array([_name_key(p.get("partner_name")) for p in rows], dtype=object)
+        self.themes = [set((p.get("themes") or "").split(";")) for p in rows]
 
-    def meets(self, p: dict, criterion: str, accepted: list[str]) -> bool:
-        country = p.get("partner_country") or ""
+    def meets(self, criterion: str, accepted: list[str]) -> np.ndarray:
+        """Which partnerships meet one criterion."""
         if criterion == "country":
-            return country in accepted
+            return np.isin(self.columns["partner_country"], accepted)
         if criterion == "group":
-            return any(country in self.groups.get(g, ()) for g in accepted)
+            return np.isin(self.columns["partner_country"], sorted(set().union(*(self.groups.get(g, ()) for g in accepted))))
         if criterion == "continent":
-            return bool(self.areas.get(country, set()) & set(accepted))
+            return np.isin(self.columns["partner_country"], sorted(set().union(*(self.areas.get(a, ()) for a in accepted))))
         if criterion == "theme":
-            return bool(set((p.get("themes") or "").split(";")) & set(accepted))
+            return np.array([bool(t & set(accepted)) for t in self.themes])
         if criterion in ("kind", "status", "region", "departement"):
-            return (p.get(criterion) or "") in accepted
-        if criterion == "french":
-            return _name_key(p.get("french_name")) in {_name_key(a) for a in accepted}
-        if criterion == "partner":
-            return _name_key(p.get("partner_name")) in {_name_key(a) for a in accepted}
+            return np.isin(self.columns[criterion], accepted)
+        if criterion in ("french", "partner"):
+            return np.isin(self.columns[criterion], [_name_key(a) for a in accepted])
         raise ValueError(f"unknown criterion {criterion}")
 
-    def gain(self, p: dict, want: dict) -> float:
-        """The share of a query's criteria a partnership meets (1.0: exactly what was asked)."""
-        return sum(self.meets(p, c, v) for c, v in want.items()) / len(want)
+    def gains(self, want: dict) -> np.ndarray:
+        """Each partnership's share of a query's criteria (1.0: exactly what was asked)."""
+        return sum(self.meets(c, v).astype(float) for c, v in want.items()) / len(want)
 
 
 def ndcg(gains: list[float], ideal: list[float], k: int = 10) -> float:
     def dcg(values):
         return sum((2 ** g - 1) / math.log2(i + 2) for i, g in enumerate(values[:k]))
-    best = dcg(sorted(ideal, reverse=True))
+    best = dcg(sorted(ideal, reverse=True)[:k])
     return dcg(gains) / best if best else 0.0
 
 
@@ -174,18 +183,17 @@ def relevance(index: SearchIndex, registry: Registry, judged: list[dict] | None 
     """nDCG@10 and first-result-right share of the judged queries on one index of a registry.
 
     The first result is right when its gain is the best any partnership reaches."""
-    judge = Judge()
-    rows = registry.partnerships()
-    by_id = {p["id"]: p for p in rows}
+    judge = Judge(registry.partnerships())
     per_query = []
     for item in judged or judged_queries():
-        gains_all = [judge.gain(p, item["want"]) for p in rows]
+        gains_all = judge.gains(item["want"])
         result = index.search(SearchParams(item["q"], per_page=10, lang=item.get("lang", "fr")), registry)
-        gains = [judge.gain(by_id[h["id"]], item["want"]) for h in result.hits]
-        best = max(gains_all)
-        per_query.append({"q": item["q"], "category": item["category"], "ndcg": ndcg(gains, gains_all),
+        gains = [float(gains_all[judge.index[h["id"]]]) for h in result.hits]
+        best = float(gains_all.max())
+        ideal = np.sort(gains_all)[::-1][:10].tolist()
+        per_query.append({"q": item["q"], "category": item["category"], "ndcg": ndcg(gains, ideal),
                           "first": bool(gains) and gains[0] == best, "total": result.total,
-                          "took_ms": result.took_ms, "relevant": sum(g == best for g in gains_all)})
+                          "took_ms": result.took_ms, "relevant": int((gains_all == best).sum())})
     n = len(per_query)
     return {"ndcg": sum(q["ndcg"] for q in per_query) / n, "first": sum(q["first"] for q in per_query) / n,
             "queries": per_query}
