@@ -148,6 +148,7 @@ def test_staff_record_a_partner_request_and_see_suggested_matches(staff_app):
                                          "theme": "eau", "until": "2027-06-30", "description": "Assainissement du quartier"})
     page = client.get("/staff/demandes").get_data(as_text=True)
     assert "Commune de Ziguinchor" in page and "Assainissement du quartier" in page
+    assert "jusqu'au 30 juin 2027" in page.replace("&#39;", "'")
     suggested = page.split("Collectivités suggérées")[1]
     assert "Sénégal" in suggested and 'class="reasons"' in suggested
     number = re.search(r"/staff/demandes/(\d+)/close", page).group(1)

@@ -43,7 +43,8 @@ def partner_request_list():
                                        "until": until or None}, current_user.email)
             flash(_("Demande enregistrée : %(who)s.", who=requester))
             return redirect(url_for("staff.partner_request_list"))
-    rows = partner_requests.open_requests(reg)
+    rows = [r | {"until_date": _date(r["until"]), "created_date": _date(r["created_at"])}
+            for r in partner_requests.open_requests(reg)]  # dates shown in the page's language
     suggestions = {row["id"]: find(partner_requests.as_request(row), limit=SUGGESTED) for row in rows}
     codes = sorted(labels.countries().table.index, key=lambda c: labels.country_name(c))
     return render_template("staff/partner_requests.html", rows=rows, suggestions=suggestions, form=form,
@@ -57,3 +58,10 @@ def partner_request_close(request_id: int):
     if FlaskForm().validate_on_submit() and partner_requests.close(registry(), request_id):
         flash(_("Demande close."))
     return redirect(url_for("staff.partner_request_list"))
+
+
+def _date(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text[:10]) if text else None
+    except ValueError:
+        return None
