@@ -10,7 +10,7 @@ DEMO_SURVEYS = tests/fixtures/enquete-partenariats-2024.xlsx tests/fixtures/ques
                tests/fixtures/reponses-2019.csv tests/fixtures/mise-a-jour-2025.csv \
                tests/fixtures/partenaires-armenie-maroc.csv
 
-.PHONY: setup system demo serve test bench drills clean
+.PHONY: setup system demo serve test bench drills notebook clean
 setup: system $(VENV)/.installed
 
 system:
@@ -39,6 +39,12 @@ bench: setup
 # Fault drills (issue 6): hostile files, kill -9, load; each script prints its figures.
 drills: setup
 	for drill in tests/drills/*.py; do $(BIN)/python $$drill || exit 1; done
+
+# docs/python-api.ipynb executed on the demo data (after `make demo` loaded ./instance).
+notebook: setup
+	$(BIN)/pip install -q -e '.[docs]'
+	$(BIN)/repertoire index
+	cd docs && $(abspath $(BIN))/jupyter-execute --inplace python-api.ipynb
 
 clean:
 	rm -rf $(VENV) instance

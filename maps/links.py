@@ -1,8 +1,9 @@
-"""Partnerships as map data: compact link rows for the web map, GeoJSON arcs, counts per area.
+"""Partnerships as map data: compact link rows for the web map, labels, counts per area.
 
 Each link is one row of plain values, sent once to the page and drawn there by one small
-script (static/maps/repertoire-map.js): 10k links as 10k Python map objects cost 3× the
-size and seconds to render (DESIGN.md, web maps).
+script (maps/browser/repertoire-map.js, inside a folium map): 10k links as 10k folium
+objects cost 3× the size and seconds to render (DESIGN.md, web maps). Arcs as geometries
+(exports, print maps, notebooks) are repertoire/geodata.py's.
 """
 from __future__ import annotations
 
@@ -63,29 +64,6 @@ def vocabulary(locale: str = "fr", countries: Countries | None = None,
         "themes": {code: labels[i] for code, labels in THEMES.items()},
         "countries": {code: countries.name(code, locale) for code in sorted(set(codes)) if code},
     }
-
-
-def links_geojson(partnerships: Iterable[dict], locale: str = "fr") -> dict:
-    """A FeatureCollection of great-circle LineStrings, one per drawable partnership (API, exports)."""
-    names = country_names()
-    features = []
-    for p in partnerships:
-        if not has_coordinates(p):
-            continue
-        features.append({
-            "type": "Feature",
-            "id": p["id"],
-            "geometry": {"type": "LineString", "coordinates": [
-                list(pt) for pt in great_circle(p["french_lon"], p["french_lat"], p["partner_lon"], p["partner_lat"])]},
-            "properties": {
-                "id": p["id"], "french_id": p["french_id"], "french_name": p["french_name"],
-                "partner_name": p["partner_name"], "partner_country": p["partner_country"],
-                "partner_country_name": names.name(p["partner_country"], locale),
-                "kind": p.get("kind"), "status": status_code(p.get("status")), "since": p.get("since"),
-                "themes": [t for t in (p.get("themes") or "").split(";") if t],
-            },
-        })
-    return {"type": "FeatureCollection", "features": features}
 
 
 def counts(partnerships: Iterable[dict], level: str) -> Counter:

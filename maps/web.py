@@ -184,10 +184,3 @@ def choropleth_view(partnerships: Iterable[dict], level: str, *, area_url: str =
         "area_url": area_url,
         "ui": ui_strings(translations, "choropleth"),
     }
-
-
-def kinds_present(view: dict) -> list[str]:
-    """The kinds drawn in a links view, in vocabulary order (for a static legend, tests)."""
-    index = LINK_COLUMNS.index("kind")
-    seen = {row[index] for row in view.get("rows", [])}
-    return [k for k in KINDS if k in seen]

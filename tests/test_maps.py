@@ -46,19 +46,6 @@ def test_maps_read_only_the_columns_they_show(sample_registry):
     assert maps.links_view(links, "JP")["rows"] == maps.links_view(full, "JP")["rows"]
 
 
-def test_geojson_has_one_great_circle_line_per_placed_partnership(sample_registry):
-    partnerships = sample_registry.partnerships("partner_country = ?", ["JP"])
-    collection = maps.links_geojson(partnerships)
-    placed = [p for p in partnerships if maps.links.has_coordinates(p)]
-    assert [f["id"] for f in collection["features"]] == [p["id"] for p in placed]
-    feature, p = collection["features"][0], placed[0]
-    line = feature["geometry"]["coordinates"]
-    assert line[0] == pytest.approx([p["french_lon"], p["french_lat"]], abs=1e-3)
-    assert line[-1] == pytest.approx([p["partner_lon"], p["partner_lat"]], abs=1e-3)
-    assert len(line) > 10  # an arc, not a straight segment
-    assert feature["properties"]["partner_country_name"] == "Japon"
-
-
 def test_great_circle_keeps_longitudes_continuous_over_180():
     points = maps.great_circle(170, -17, -170, -15, steps=8)
     assert all(abs(a[0] - b[0]) < 10 for a, b in zip(points, points[1:]))
