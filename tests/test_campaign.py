@@ -255,3 +255,20 @@ def test_the_campaign_command_writes_one_workbook_or_one_per_departement(tmp_pat
         assert bad.exit_code != 0 and "Traceback" not in bad.output and ("Give a FRENCH_ID" in bad.output
                                                                          or "needs -o" in bad.output
                                                                          or "unknown collectivité" in bad.output)
+
+
+def test_a_partner_renamed_in_the_answer_keeps_its_partnership_and_the_old_spelling_as_an_alias(registry, tmp_path, references):
+    fid = busiest(registry)
+    path, count = write(registry, tmp_path, [fid])
+    book = load_workbook(path)
+    sheet = book[campaign.LINKS_SHEET]
+    pid, old_name = sheet.cell(2, 1).value, sheet.cell(2, 3).value
+    sheet.cell(2, 3, old_name + " (ville)")
+    book.save(path)
+    before = registry.count()
+    ingest_files(registry, [path], references)
+    assert registry.count() == before
+    assert registry.partnership(pid)["partner_name"] == old_name + " (ville)"
+    record = registry.partnership(pid)
+    aliases = {r[0] for r in registry.iter_rows("SELECT partner_key FROM aliases WHERE partnership_id = ?", [pid])}
+    assert record["partner_key"] not in aliases and len(aliases) == 1  # the new spelling, besides the key of the old
