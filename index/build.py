@@ -292,8 +292,8 @@ def _update(registry: Registry, index_dir: Path, countries: Countries | None) ->
     start = time.perf_counter()
     generation = current_generation(index_dir)
     state = _read_state(generation)
-    if generation is None or state is None or not (generation / VOCABULARY).exists():
-        return _build(registry, index_dir, None, countries)  # none, or of the schema before
+    if generation is None or state is None or not (generation / VOCABULARY).exists() or not _same_schema(generation):
+        return _build(registry, index_dir, None, countries)  # none, or of a schema before
     version = registry.version()
     if state.get("version") == version:
         return BuildReport(0, time.perf_counter() - start, generation.name, False)
@@ -350,6 +350,15 @@ def updating(index_dir: Path | str) -> bool:
         return True
     finally:
         os.close(fd)
+
+
+def _same_schema(generation: Path) -> bool:
+    """Whether a generation has every field documents are now written with (an index built
+    before a field was added is rebuilt, not updated)."""
+    try:
+        return set(SCHEMA.names()) <= set(whoosh_index.open_dir(generation).schema.names())
+    except Exception:  # unreadable: rebuilt
+        return False
 
 
 def _read_state(generation: Path | None) -> dict | None:

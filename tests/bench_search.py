@@ -212,6 +212,31 @@ def print_relevance(report: dict, show: int = 20) -> None:
         print("worst:", "; ".join(f"{q['q']!r} {q['ndcg']:.2f}{'' if q['first'] else ' ✗'}" for q in worst))
 
 
+# --- cost bounds ----------------------------------------------------------------------------
+
+# Queries that once held the search for everyone (issue 11), or could: large slops, wildcards
+# that walk the lexicon, many words, many typos, doubled operators.
+HOSTILE = ['"coopération coopération coopération"~99 ' * 4, '"jumelage entre"~20', '*a*', '?a?', 'c*', '*',
+           ' '.join(['culture'] * 40), ' '.join('abcdefghij'[i % 10] * 6 for i in range(40)),
+           'Kanazwa Nishinomya Grenble Perpginan Bordaux Marseile Montpelier Besanson',
+           'culture OR jeunesse OR eau OR santé OR sport OR climat OR déchets', '(a OR b) AND (c OR d) NOT e',
+           'NOT NOT a', 'SAUF SAUF eau', 'x' * 300, ' '.join(f'w{i}xyzq' for i in range(32)),
+           'coopération Maroc jeunesse', "Afrique de l'Ouest eau", 'St-Etienne', 'de la du le']
+
+
+def worst_costs(index: SearchIndex, registry: Registry) -> list[tuple[float, str]]:
+    """Each hostile query's time (ms), first run (its terms not yet read) and worst of three."""
+    out = []
+    for text in HOSTILE:
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            index.search(SearchParams(text), registry)
+            times.append((time.perf_counter() - start) * 1000)
+        out.append((max(times), text))
+    return sorted(out, reverse=True)
+
+
 # --- FTS5 ---------------------------------------------------------------------------------
 
 def fts_database(rows: list[dict], path: Path) -> sqlite3.Connection:
@@ -297,10 +322,11 @@ def run(size: int, base: list[dict], workdir: Path) -> dict:
         start = time.perf_counter()
         fts_search(db, text, filters)
         theirs.append((time.perf_counter() - start) * 1000)
+    costs = worst_costs(index, registry)
     p50, p95 = percentiles(ours)
     f50, f95 = percentiles(theirs)
     return {"size": size, "build_s": report.seconds, "build_cpu_s": build_cpu, "p50": p50, "p95": p95, "fts_build_s": fts_build,
-            "fts_p50": f50, "fts_p95": f95, "ratio_p50": p50 / f50, "ratio_p95": p95 / f95}
+            "fts_p50": f50, "fts_p95": f95, "ratio_p50": p50 / f50, "ratio_p95": p95 / f95, "costs": costs}
 
 
 def main() -> None:
@@ -323,6 +349,7 @@ def main() -> None:
         r = run(size, base, workdir)
         print(f"{r['size']:>7} {r['build_s']:>8.1f} {r['build_cpu_s']:>6.1f} {r['p50']:>7.1f} {r['p95']:>7.1f} | {r['fts_p50']:>8.1f} "
               f"{r['fts_p95']:>8.1f} | {r['ratio_p50']:>5.2f} {r['ratio_p95']:>5.2f}", flush=True)
+        print("        slowest hostile queries:", "; ".join(f"{ms:.0f} ms {q[:40]!r}" for ms, q in r["costs"][:4]), flush=True)
 
 
 if __name__ == "__main__":

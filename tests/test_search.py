@@ -427,3 +427,32 @@ def test_an_update_is_warmed_aside_while_searches_answer_from_the_live_generatio
     release.set()
     index._warming.join(10)
     assert index.search(SearchParams("Toyama")).total == 1
+
+
+def test_an_index_built_without_a_field_documents_now_have_is_rebuilt_by_an_update(tmp_path):
+    from whoosh import index as whoosh_index
+    from whoosh.fields import Schema
+    registry = Registry(tmp_path / "r.sqlite3")
+    registry.save([{"id": "p-1", "french_id": "commune:54395", "french_name": "Nancy", "partner_name": "Kanazawa",
+                    "partner_key": "kanazawa", "partner_country": "JP", "kind": "jumelage"}], [], [], [])
+    live = build_index(registry, tmp_path / "index").generation
+    older = Schema(**{name: SCHEMA[name] for name in SCHEMA.names() if name not in ("names", "place")})
+    whoosh_index.create_in(tmp_path / "index" / live, older)  # as an index of an earlier version
+    registry.save([registry.partnership("p-1") | {"partner_region": "Ishikawa"}], [], [], [])
+    report = update_index(registry, tmp_path / "index")
+    assert report.full and SearchIndex(tmp_path / "index").search(SearchParams("Ishikawa")).total == 1
+
+
+@pytest.mark.parametrize("phrase, slop", [(["cooper", "decentralis"], 1), (["jumelag", "entre"], 3),
+                                          (["cooper", "cooper", "cooper"], 99), (["eau", "potabl"], 5),
+                                          (["cultur", "jeunes"], 20), (["sant", "sant"], 7)])
+def test_phrases_with_a_slop_find_what_whoosh_finds_at_a_bounded_slop(search_index, sample_registry, phrase, slop):
+    """Phrases are matched on position arrays (a slop of 99 took seconds through Whoosh's
+    matchers at 100,000 partnerships); the slop is bounded, and within it the documents are
+    Whoosh's own."""
+    from whoosh import query as Q
+    from index.engine import MAX_SLOP
+    search_index.search(SearchParams("x"))
+    searcher, _, _, engine = search_index._state
+    expected = set(searcher.docs_for_query(Q.Phrase("text", phrase, slop=min(slop, MAX_SLOP))))
+    assert set(engine.phrase(phrase, slop).tolist()) == expected
