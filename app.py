@@ -627,10 +627,15 @@ def partner_count(code: str) -> int:
 
 def make_ahead(codes: list[str], user: str) -> str | None:
     """Start a background job making both editions of these countries' PDFs (`repertoire pdf
-    --warm`), unless one was started for them less than ten minutes ago; its job id."""
+    --warm`), unless one was started for them and this registry version less than ten minutes
+    ago; its job id."""
     folder = Path(current_app.config["CACHE_DIR"]) / "pdf"
     folder.mkdir(parents=True, exist_ok=True)
-    marker = folder / f"warm-{'-'.join(codes) if len(codes) < 5 else 'all'}.queued"
+    # one job per registry version and set of countries: a later ingest starts its own
+    marker = folder / f"warm-{get_registry().version()}-{'-'.join(codes) if len(codes) < 5 else 'all'}.queued"
+    for old in folder.glob("warm-*.queued"):
+        if old != marker and time.time() - old.stat().st_mtime > 600:
+            old.unlink(missing_ok=True)
     try:
         if time.time() - marker.stat().st_mtime < 600:
             return None

@@ -1,4 +1,5 @@
-"""Load drill (issue 6): concurrent clients search while the index is rebuilt, with 0 errors.
+"""Load drill (issues 6 and 13): clients search while heavy requests run and the index is
+rebuilt, with 0 errors and a search p95 under 300 ms.
 
 In a temporary instance: ingest the demo surveys, build the index, start gunicorn with the
 repository's gunicorn.conf.py on a free loopback port, then for --duration seconds
@@ -8,7 +9,16 @@ the index over and over and a monitor polls /healthz. Prints latency percentiles
 during rebuilds and between them; exits 1 on any error (a status other than 200, a body
 that is not a result, a connection error, a timeout, a failed rebuild, /healthz not ok).
 
-    .venv/bin/python tests/drills/load.py [--duration 60] [--clients 50]
+Issue 13: --heavy clients (4) meanwhile ask, one after the other, what starved everyone before:
+the book of the biggest partner country (cold: it is made by a background job while the
+request answers 503 Retry-After), an unknown country's book (404 at once), a CSV export of the
+whole registry (one per client, two in all: 429 Retry-After when taken), the map of every
+link (/carte), the biggest country's page and the map by country. For them an error is a
+5xx other than a 503 with Retry-After, a 4xx other than the designed 404/429, a connection
+error or a timeout. --rows N adds a generated survey of N rows (tests/bench_ingest.py) so that
+the heavy requests are heavy. The drill fails if the search p95 is 300 ms or more.
+
+    .venv/bin/python tests/drills/load.py [--duration 60] [--clients 20] [--heavy 4] [--rows 30000]
 """
 from __future__ import annotations
 
@@ -83,9 +93,14 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def prepare_instance(instance: Path, env: dict) -> None:
-    """Ingest the demo surveys into `instance` and build its index."""
+def prepare_instance(instance: Path, env: dict, rows: int = 0) -> None:
+    """Ingest the demo surveys (and `rows` generated rows) into `instance`; build its index."""
     files = [str(ROOT / "tests" / "fixtures" / name) for name in SURVEYS]
+    if rows:
+        sys.path.insert(0, str(ROOT / "tests"))
+        from bench_ingest import scaled_surveys
+        instance.mkdir(parents=True, exist_ok=True)
+        files += [str(p) for p in scaled_surveys(instance.parent, rows)]
     for command in ([str(BIN / "repertoire"), "ingest", *files], [str(BIN / "repertoire"), "index"]):
         done = subprocess.run(command, env=env, capture_output=True, text=True, cwd=ROOT)
         if done.returncode:
@@ -162,6 +177,52 @@ def client(seed: int, port: int, deadline: float, timeout: float, words, out: li
             status, body = fetch(conn, path)
             error = check(path, status, body)
         except (OSError, http.client.HTTPException) as exc:  # reset, refused, timeout, bad answer
+            error = f"{type(exc).__name__}: {exc}"
+            conn.close()
+            conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+        out.append(Sample(path, start, time.monotonic(), error))
+    conn.close()
+
+
+def heavy_paths(words: dict[str, list[str]]) -> list[str]:
+    """What starved everyone in issue 13, biggest country first."""
+    top = words["countries"][0]
+    return [f"/pays/{top}/repertoire.pdf", "/pays/ZZ/repertoire.pdf", "/recherche/export.csv?q=",
+            "/carte", f"/pays/{top}", "/carte/repartition/pays", f"/pays/{top}/repertoire.pdf"]
+
+
+def heavy_check(path: str, status: int, headers, body: bytes) -> str | None:
+    """Designed answers pass: 200, the unknown country's 404, 429 and 503 with Retry-After."""
+    if status == 200:
+        return None if len(body) > 0 else "empty body"
+    if status == 404 and "/ZZ/" in path:
+        return None
+    if status in (429, 503) and headers.get("Retry-After"):
+        return None
+    return f"HTTP {status}"
+
+
+def heavy_client(seed: int, port: int, deadline: float, timeout: float, words, out: list[Sample],
+                 statuses: dict) -> None:
+    """One client asking the heavy requests in turn, back to back, reading each answer whole."""
+    paths = heavy_paths(words)
+    i = seed
+    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    while time.monotonic() < deadline:
+        path = paths[i % len(paths)]
+        i += 1
+        start = time.monotonic()
+        try:
+            conn.request("GET", path, headers={"User-Agent": "repertoire-load-drill", "Accept-Encoding": "gzip"})
+            response = conn.getresponse()
+            body = response.read()
+            error = heavy_check(path, response.status, response.headers, body)
+            key = (path.split("?")[0], response.status)
+            statuses[key] = statuses.get(key, 0) + 1
+            if response.will_close:
+                conn.close()
+                conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+        except (OSError, http.client.HTTPException) as exc:
             error = f"{type(exc).__name__}: {exc}"
             conn.close()
             conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
@@ -297,7 +358,7 @@ def run(args) -> int:
     server = None
     load = os.getloadavg()[0]  # the machine's own load: other work skews the figures
     try:
-        prepare_instance(instance, env)
+        prepare_instance(instance, env, args.rows)
         words = vocabulary(instance)
         port = free_port()
         log_path = workdir / "gunicorn.log"
@@ -309,7 +370,12 @@ def run(args) -> int:
             per_client: list[list[Sample]] = [[] for _ in range(args.clients)]
             threads = [threading.Thread(target=client, args=(args.seed + i, port, deadline, args.timeout, words,
                                                              per_client[i])) for i in range(args.clients)]
-            threads.append(threading.Thread(target=rebuilder, args=(env, deadline, args.pause, rebuilds)))
+            heavy: list[list[Sample]] = [[] for _ in range(args.heavy)]
+            statuses: dict = {}
+            threads += [threading.Thread(target=heavy_client, args=(i, port, deadline, args.timeout, words, heavy[i],
+                                                                   statuses)) for i in range(args.heavy)]
+            if args.pause >= 0:
+                threads.append(threading.Thread(target=rebuilder, args=(env, deadline, args.pause, rebuilds)))
             threads.append(threading.Thread(target=monitor, args=(port, deadline, args.timeout, health, generations)))
             for thread in threads:
                 thread.start()
@@ -325,10 +391,14 @@ def run(args) -> int:
             seconds = max((s.end for s in samples), default=deadline) - begin  # the clients' window
             stop_server(server)
             server = None
+        heavy_samples = [s for c in heavy for s in c]
         report(args, samples, health, rebuilds, generations, begin, seconds, startup, load, log_path, wall)
-        failed = [s for s in samples + health if s.error] + [r for r in rebuilds if r.code]
-        ok = not failed and any(r.code == 0 for r in rebuilds)
-        print("PASS: 0 errors" if ok else "FAIL: " + (f"{len(failed)} errors" if failed else "no rebuild completed"))
+        report_heavy(heavy_samples, statuses, seconds)
+        failed = [s for s in samples + health + heavy_samples if s.error] + [r for r in rebuilds if r.code]
+        p95 = percentile(sorted(s.ms for s in samples), 0.95)
+        ok = not failed and (args.pause < 0 or any(r.code == 0 for r in rebuilds)) and p95 < args.p95
+        print(f"PASS: 0 errors, search p95 {p95:.0f} ms" if ok else "FAIL: " + (
+            f"{len(failed)} errors" if failed else f"search p95 {p95:.0f} ms" if p95 >= args.p95 else "no rebuild completed"))
         return 0 if ok else 1
     finally:
         if server is not None:
@@ -346,7 +416,7 @@ def report(args, samples, health, rebuilds, generations, begin, seconds, startup
 
     completed = [r for r in rebuilds if r.code == 0]
     busy = sum(max(0.0, min(r.end, begin + seconds) - max(r.start, begin)) for r in rebuilds)
-    print(f"\nLoad drill: {args.clients} clients, {seconds:.0f} s, gunicorn.conf.py on {HOST} "
+    print(f"\nLoad drill: {args.clients} searching clients, {args.heavy} heavy, {args.rows} generated rows, {seconds:.0f} s, gunicorn.conf.py on {HOST} "
           f"(ready in {startup:.1f} s); {os.cpu_count()} cores, load average {load:.1f} before, "
           f"{os.getloadavg()[0]:.1f} after")
     print(f"{'':<22}{'requests':>9}{'errors':>8}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}")
@@ -382,12 +452,32 @@ def report(args, samples, health, rebuilds, generations, begin, seconds, startup
             print(f"  rebuild failed ({r.code}): {r.output[-500:]}")
 
 
+def report_heavy(samples: list[Sample], statuses: dict, seconds: float) -> None:
+    """The heavy requests: latencies per address, and the answers they got."""
+    if not samples:
+        return
+    print(f"{'heavy requests':<22}{'requests':>9}{'errors':>8}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}")
+    for path in sorted({s.path for s in samples}):
+        print(row("  " + path[:20], [s for s in samples if s.path == path], seconds))
+    print("heavy answers: " + ", ".join(f"{path} {status} ×{n}" for (path, status), n in sorted(statuses.items())))
+    errors: dict[str, int] = {}
+    for s in samples:
+        if s.error:
+            errors[f"{s.path}: {s.error}"[:160]] = errors.get(f"{s.path}: {s.error}"[:160], 0) + 1
+    for error, count in sorted(errors.items(), key=lambda e: -e[1])[:10]:
+        print(f"  {count:>6} × {error}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--duration", type=float, default=60, help="seconds of load (default 60)")
-    parser.add_argument("--clients", type=int, default=50, help="concurrent clients (default 50)")
+    parser.add_argument("--clients", type=int, default=20, help="concurrent searching clients (default 20)")
+    parser.add_argument("--heavy", type=int, default=4, help="clients asking the heavy requests of issue 13 (default 4)")
+    parser.add_argument("--rows", type=int, default=0, help="generated survey rows added to the demo surveys (default 0)")
+    parser.add_argument("--p95", type=float, default=300, help="search p95 (ms) at or above which the drill fails")
     parser.add_argument("--pause", type=float, default=2.0,
-                        help="seconds between two rebuilds, so that some load falls between them (default 2)")
+                        help="seconds between two rebuilds, so that some load falls between them (default 2; "
+                             "negative: no rebuild)")
     parser.add_argument("--timeout", type=float, default=30, help="seconds before a request counts as failed")
     parser.add_argument("--seed", type=int, default=6)
     parser.add_argument("--keep", action="store_true", help="keep the temporary instance and the server log")
