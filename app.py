@@ -25,6 +25,7 @@ import web
 from web.accounts import ROLES, AccountError
 from web import auth, budget, outreach_cli
 from web.auth import role_required
+from web.throttle import heavy, take_turn
 from web.jobs import Jobs, Tracker, report_result
 from web.staff import columns as survey_columns, instance_vocabulary
 from index.facets import FACET_NAMES
@@ -499,6 +500,7 @@ def compress_map(response):
 
 
 @maps_blueprint.route("/carte")
+@heavy  # one at a time per worker (web/throttle.py)
 def map_search():
     """The map of a search: the same query parameters as /recherche."""
     chosen, note = map_partnerships(index.SearchParams.from_args(request.args))
@@ -507,6 +509,7 @@ def map_search():
 
 
 @maps_blueprint.route("/carte/pays/<code>")
+@heavy  # one at a time per worker (web/throttle.py)
 def map_country(code: str):
     """Every link with one partner country."""
     chosen = get_api().records(columns=list(maps.MAP_COLUMNS), country=code.upper())
@@ -523,6 +526,7 @@ def map_country_alias(code: str):
 
 
 @maps_blueprint.route("/carte/collectivite/<path:french_id>")
+@heavy  # one at a time per worker (web/throttle.py)
 def map_collectivite(french_id: str):
     """Every link of one French collectivité (french_id such as `commune:54395`)."""
     chosen = get_api().records(columns=list(maps.MAP_COLUMNS), french_id=french_id)
@@ -533,6 +537,7 @@ def map_collectivite(french_id: str):
 
 
 @maps_blueprint.route("/carte/repartition/<level>")
+@heavy  # one at a time per worker (web/throttle.py)
 def map_choropleth(level: str):
     """Partnerships per partner country, French région or département."""
     if level not in MAP_LEVELS:
@@ -673,6 +678,7 @@ def send_repertoire(code: str, members: bool):
             if not being_made(path):
                 make_ahead([code], "auto")
             return book_in_preparation(code)
+    release = take_turn() if not path.exists() else None  # making one: a heavy turn (web/throttle.py)
     try:
         path = repertoire_file(code, members, wait=current_app.config["REQUEST_BUDGET"] / 2)
         handle = path.open("rb")  # open now: a newer version may replace the file while it is sent
@@ -682,6 +688,9 @@ def send_repertoire(code: str, members: bool):
         abort(404, description=str(exc))
     except FontError as exc:
         abort(503, description=str(exc))
+    finally:
+        if release is not None:
+            release()
     name = f"repertoire-{code.lower()}{'-membres' if members else ''}.pdf"
     return send_file(handle, mimetype="application/pdf", download_name=name, max_age=3600,
                      last_modified=path.stat().st_mtime)

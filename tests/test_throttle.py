@@ -44,3 +44,22 @@ def test_when_every_shared_slot_is_taken_exports_wait(app, sample_index):
         for fd in held:
             os.close(fd)
     assert status(app.test_client(), "/recherche/export.csv?q=eau") == 200
+
+
+def test_heavy_pages_take_turns_in_a_worker_and_searches_do_not_wait(tmp_path, sample_instance, sample_index):
+    from app import create_app
+    app = create_app({"TESTING": True, "INSTANCE": str(sample_instance), "HEAVY_WAIT": 0.2})
+    client = app.test_client()
+    assert client.get("/carte").status_code == 200
+    gate = app.extensions["heavy_gate"]
+    assert gate.acquire(timeout=1)  # a heavy page being made in this worker
+    try:
+        for path in ("/carte", "/pays/DE", "/carte/repartition/pays", "/recherche/export.csv?q=eau"):
+            crowded = client.get(path)
+            assert crowded.status_code == 503 and crowded.headers["Retry-After"], path
+        assert client.get("/recherche?q=jumelage").status_code == 200
+        assert client.get("/api/search?q=Allemagne").status_code == 200
+        assert client.get("/pays/ZZ/repertoire.pdf").status_code == 404  # no turn needed to say no
+    finally:
+        gate.release()
+    assert client.get("/pays/DE").status_code == 200

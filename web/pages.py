@@ -9,7 +9,7 @@ from repertoire.export import FORMATS, write
 from . import assemble
 from .auth import sees_contacts
 from .labels import lang
-from .throttle import limited
+from .throttle import heavy, limited
 
 pages = Blueprint("pages", __name__)
 EXPORTS = ("csv", "xlsx", "geojson", "gpkg")  # gpkg: a GeoPackage for QGIS
@@ -36,6 +36,7 @@ def search():
 
 @pages.route("/recherche/export.<fmt>")
 @limited("export")  # one export per client at a time, two in all (web/throttle.py)
+@heavy
 def export(fmt: str):
     if fmt not in EXPORTS:
         abort(404)
@@ -61,6 +62,7 @@ def collectivite(french_id: str):
 
 
 @pages.route("/pays/<code>")
+@heavy  # a big country's page takes seconds (web/throttle.py)
 def country(code: str):
     registry, _ = _context()
     view = assemble.country(registry, code, lang()) or abort(404)

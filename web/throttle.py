@@ -1,4 +1,5 @@
-"""Heavy answers (exports of a whole search) taken a few at a time, and one at a time per client.
+"""Heavy answers taken a few at a time: exports of a whole search one at a time per client and
+two in all (`limited`), pages that take seconds of CPU one at a time per worker (`heavy`).
 
 Four concurrent CSV exports at 390,000 partnerships took 82–150 s and 8 GB (issue 13), and
 each held a worker thread. The slots are lock files of the instance folder (`locks/`, flock),
@@ -12,12 +13,13 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import threading
 from functools import wraps
 from pathlib import Path
 
 from flask import Response, current_app, make_response, request
 from flask_babel import lazy_gettext as _l
-from werkzeug.exceptions import TooManyRequests
+from werkzeug.exceptions import ServiceUnavailable, TooManyRequests
 
 from . import budget
 
@@ -47,12 +49,17 @@ def client_key() -> str:
     return hashlib.sha1((request.remote_addr or "-").encode()).hexdigest()[:16]
 
 
-def _released_when_sent(response: Response, held: list[int]) -> Response:
+def _released_when_sent(response: Response, held: list[int], then=None) -> Response:
     """Give the slots back once the answer is made (a whole body) or, for a streamed one,
-    when its last byte is out or the server closes it (a client gone mid-way)."""
+    when its last byte is out or the server closes it (a client gone mid-way); `then` once too."""
+    done = []
+
     def release() -> None:
         while held:
             os.close(held.pop())
+        if then is not None and not done:
+            done.append(True)
+            then()
     if not response.is_streamed:
         release()
         return response
@@ -94,3 +101,41 @@ def limited(kind: str):
             return _released_when_sent(response, held)
         return guarded
     return decorate
+
+
+class Crowded(ServiceUnavailable):
+    description = _l("Le service prépare déjà une page lourde : réessayez dans un instant.")
+
+    def get_headers(self, environ=None, scope=None):
+        return [*super().get_headers(environ, scope), ("Retry-After", "5")]
+
+
+def take_turn():
+    """Wait for this worker's turn at heavy work (see `heavy`); the callable that gives it back.
+    Crowded (503, Retry-After) after HEAVY_WAIT seconds."""
+    app = current_app._get_current_object()
+    gate = app.extensions.get("heavy_gate")
+    if gate is None:
+        gate = app.extensions.setdefault("heavy_gate", threading.BoundedSemaphore(
+            int(app.config.get("HEAVY_PER_WORKER", 1))))
+    if not gate.acquire(timeout=float(app.config.get("HEAVY_WAIT", 5))):
+        raise Crowded()
+    return gate.release
+
+
+def heavy(view):
+    """A view whose work takes seconds of CPU (a map of thousands of links, a country page, an
+    export): HEAVY_PER_WORKER (1) at a time in a worker process. Under the GIL, two of them in
+    one process halve the CPU its searches get, and each holds one of its 4 threads; one at a
+    time leaves searches 3 threads and most of the CPU. Another waits HEAVY_WAIT seconds (5)
+    for its turn, then answers 503 with Retry-After. The turn ends when the answer is sent."""
+    @wraps(view)
+    def guarded(*args, **kwargs):
+        release = take_turn()
+        try:
+            response = make_response(view(*args, **kwargs))
+        except BaseException:
+            release()
+            raise
+        return _released_when_sent(response, [], release)
+    return guarded
