@@ -68,6 +68,12 @@ def test_staff_follow_the_campaign_and_download_a_workbook(staff_app, sample_reg
     login(client, STAFF)
     page = client.get("/staff/campagne").get_data(as_text=True)
     fid = stale_link(sample_registry)["french_id"]
+    pages = [page] + [client.get(f"/staff/campagne?page={n}").get_data(as_text=True) for n in range(2, 20)]
+    listed = [re.findall(r'<td><a href="/collectivites/([^"]+)"', p) for p in pages]
+    assert 0 < len(listed[0]) <= 200 and sum(map(len, listed[:-1])) > 200  # in pages, each collectivité once
+    everyone = {r[0] for r in sample_registry.iter_rows("SELECT DISTINCT french_id FROM partnerships")}
+    assert set().union(*listed) == everyone
+    page = next(p for p, ids in zip(pages, listed) if fid in ids)
     assert f"/staff/campagne/classeur/{fid}" in page
     answer = client.get(f"/staff/campagne/classeur/{fid}")
     book = load_workbook(io.BytesIO(answer.data))

@@ -14,6 +14,8 @@ from repertoire import campaign
 from ..survey_form import signed_link
 from . import registry, staff
 
+PER_PAGE = 200  # collectivités per page (a network's campaign counts thousands)
+
 
 @staff.route("/campagne")
 def campaign_overview():
@@ -31,8 +33,11 @@ def campaign_overview():
               "sent": sum(1 for r in rows if r["sent"]), "answered": sum(1 for r in rows if r["answered"]),
               "to_verify": sum(r["to_verify"] for r in rows)}
     departements = sorted({r["departement"] for r in everyone if r["departement"]})
-    return render_template("staff/campaign.html", rows=rows, totals=totals, shown=shown, departement=departement,
-                           departements=departements, years=campaign.STALE_YEARS)
+    pages = max(1, -(-len(rows) // PER_PAGE))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    return render_template("staff/campaign.html", rows=rows[(page - 1) * PER_PAGE:page * PER_PAGE], totals=totals,
+                           shown=shown, departement=departement, departements=departements,
+                           years=campaign.STALE_YEARS, page=page, pages=pages)
 
 
 def _known(french_id: str) -> str:
