@@ -395,6 +395,8 @@ def _merge_maps(pdf: bytes, slots: list[MapSlot]) -> bytes:
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
 
+    from .pypdf_objects import add_object
+
     writer = PdfWriter(clone_from=io.BytesIO(pdf))
     for n, slot in enumerate(slots):
         page_no, x, y, w, h = slot.placed
@@ -406,7 +408,7 @@ def _merge_maps(pdf: bytes, slots: list[MapSlot]) -> bytes:
         resources = DictionaryObject(page["/Resources"].get_object())
         xobjects = DictionaryObject(resources.get("/XObject", DictionaryObject()).get_object())
         name = NameObject(f"/Map{n}")
-        xobjects[name] = form.indirect_reference or writer._add_object(form)  # a clone is already added
+        xobjects[name] = form.indirect_reference or add_object(writer, form)  # a clone is already added
         resources[NameObject("/XObject")] = xobjects
         page[NameObject("/Resources")] = resources
         draw = DecodedStreamObject()
@@ -414,7 +416,7 @@ def _merge_maps(pdf: bytes, slots: list[MapSlot]) -> bytes:
                       f"{y - float(box.bottom) * scale:.3f} cm {name} Do Q".encode())
         contents = page.raw_get("/Contents")
         contents = list(contents.get_object()) if isinstance(contents.get_object(), ArrayObject) else [contents]
-        page[NameObject("/Contents")] = ArrayObject(contents + [writer._add_object(draw)])
+        page[NameObject("/Contents")] = ArrayObject(contents + [add_object(writer, draw)])
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
