@@ -29,7 +29,7 @@ from web.throttle import take_turn
 from web.jobs import Jobs, Tracker, report_result
 from web.staff import columns as survey_columns, instance_vocabulary
 from index.facets import FACET_NAMES
-from repertoire.export import BINARY_FORMATS, FORMATS, REJECT_COLUMNS, export_rows, to_csv, write
+from repertoire.export import BINARY_FORMATS, EDITIONS, FORMATS, REJECT_COLUMNS, stream, to_csv, write
 from repertoire.ingest import References, ingest_files
 from repertoire.inspect import format_inspection, inspect_files
 from repertoire.normalize import Vocabulary
@@ -215,19 +215,27 @@ def ingest_with_progress(files: tuple[str, ...], tracker: Tracker, saved=None) -
 
 @cli.command("export")
 @click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="csv", show_default=True)
+@click.option("--edition", type=click.Choice(EDITIONS), default="data", show_default=True,
+              help="data: field names and codes, comma-separated; readable: French headers and names, "
+                   "';'-separated (CSV and XLSX). Ingest reads both back.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: standard output).")
-@click.option("--contacts", is_flag=True, help="Include contacts (members' edition; personal data).")
-def export_command(fmt: str, output: str | None, contacts: bool) -> None:
-    """Export every partnership, one row each."""
+@click.option("--members", "--contacts", "members", is_flag=True,
+              help="Members' edition: adds funding and contacts (personal data).")
+def export_command(fmt: str, edition: str, output: str | None, members: bool) -> None:
+    """Export every partnership, one row each, with the fields the public (or members) may see."""
     if fmt in BINARY_FORMATS and not output:
         raise click.UsageError(f"{fmt.upper()} needs -o FILE")
     registry = get_registry()
-    rows = export_rows(registry.partnerships(), registry.source_names(), contacts=contacts)
-    data = write(rows, fmt, Path(output) if output else None)
-    if not output:
-        click.echo(data.decode("utf-8-sig"), nl=False)
-    else:
-        click.echo(f"{len(rows)} partnerships written to {output}", err=True)
+    role = "member" if members else "public"
+    if output:
+        with open(output, "wb") as handle:
+            write(registry.stream(), fmt, handle, role, edition)
+        click.echo(f"{registry.count()} partnerships written to {output}", err=True)
+        return
+    out = sys.stdout.buffer
+    for number, piece in enumerate(stream(registry.stream(), fmt, role, edition)):
+        out.write(piece.removeprefix("\ufeff".encode()) if number == 0 else piece)
+    out.flush()
 
 
 @cli.command("rejects")

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from datetime import date
 
+from . import fields
 from .ingest import place_partner
-from .model import KINDS, STATUSES, THEMES
+from .model import KINDS, STATUSES, THEMES, HistoryEntry
 from .normalize import FIRST_YEAR
 from .registry import Registry, now
 from .text import clean, fold
 
-EDITABLE = ("partner_name", "partner_region", "kind", "status", "since", "until", "themes",
-            "description", "projects", "funding", "contacts")
+EDITABLE = fields.EDITABLE  # the table of fields says which ones (fields.py)
 TEXT_LIMIT = 20_000
 NAME_LIMIT = 300
 
@@ -137,20 +137,20 @@ def edit(registry: Registry, pid: str, changes: dict, user: str, gazetteer=None,
             if value == old:
                 continue
             record[name] = value if name != "themes" else value or ""
-            history.append((pid, name, None if old is None else str(old), None if value is None else str(value), *who))
+            history.append(HistoryEntry(pid, name, None if old is None else str(old), None if value is None else str(value), *who))
         if not history:
             return []
         if "since" in checked and record.get("since_date") and record["since_date"][:4] != str(record["since"]):
-            history.append((pid, "since_date", record["since_date"], None, *who))
+            history.append(HistoryEntry(pid, "since_date", record["since_date"], None, *who))
             record["since_date"] = None
-        if any(h[1] == "partner_name" for h in history):
+        if any(h.field == "partner_name" for h in history):
             _alias(registry, record)
             if gazetteer is not None:
                 place_partner(record, gazetteer)
         record["survey_date"] = max(record.get("survey_date") or "", date.today().isoformat())
         record["updated_at"] = stamp
         registry.save([record], [], [], history)
-    return [h[1] for h in history]
+    return [h.field for h in history]
 
 
 def _alias(registry: Registry, record: dict) -> None:

@@ -11,9 +11,10 @@ from typing import Callable, Iterable
 
 import pandas as pd
 
+from . import readback
 from .columns import ColumnMap
 from .gazetteer import Gazetteer
-from .model import FileReport, Reject
+from .model import FileReport, HistoryEntry, Reject
 from .normalize import Vocabulary, count_unmapped, normalize_frame
 from .places import Countries, FrenchPlaces, UnresolvedPlace
 from .same_place import merge_same_places
@@ -90,10 +91,14 @@ def _ingest_file(registry: Registry, path: Path, references: References, columns
     digest = file_hash(path)
     from . import campaign  # builds on this module: imported when used
     answer = campaign.read_answer(path) if campaign.is_campaign_workbook(path) else None
+    exported = None if answer is not None else readback.file_edition(path)  # an export of this app
     try:
         with registry.transaction():
-            chunks = None if answer is None else campaign.record_answer(registry, path, digest, answer, references, report)
-            _record_file(registry, path, digest, references, columns, report, progress, chunks, saved)
+            if exported:
+                _record_export(registry, path, digest, references, report, progress)
+            else:
+                chunks = None if answer is None else campaign.record_answer(registry, path, digest, answer, references, report)
+                _record_file(registry, path, digest, references, columns, report, progress, chunks, saved)
     except BaseException:
         # Nothing of the file was recorded: its report counts no row either.
         report.read = report.accepted = report.merged = report.rejected = report.unchanged = 0
@@ -161,8 +166,53 @@ def _record_file(registry: Registry, path: Path, digest: str, references: Refere
             progress(path, chunk.done)
 
 
+def _record_export(registry: Registry, path: Path, digest: str, references: References, report: FileReport,
+                   progress) -> None:
+    """An export of this app (readback.py): each row is a partnership as it was exported, its
+    identity, place and coordinates kept; a link the registry knows merges as a survey's would."""
+    seen = registry.seen_rows(digest)
+    file_date = survey_date_of(path)
+    report.sheets.append("")
+    for share, block in readback.read(path):
+        fresh = [(n, found, raw) for n, found, raw in block if ("", n) not in seen]
+        report.read += len(block) - len(fresh)
+        report.unchanged += len(block) - len(fresh)
+        records = [found for _, found, _ in fresh if isinstance(found, dict)]
+        known = registry.keyed((r["french_id"], r["partner_country"], r["partner_key"]) for r in records)
+        touched: dict[str, dict] = {}
+        sources, rejects, history = [], [], []
+        stamp = now()
+        for number, found, raw in fresh:
+            report.read += 1
+            raw_json = json.dumps(raw, ensure_ascii=False, default=str)
+            if isinstance(found, str):
+                report.rejected += 1
+                if len(report.rejects) < REPORTED_REJECTS:
+                    report.rejects.append(Reject(path.name, "", number, found, raw))
+                rejects.append((path.name, digest, "", number, found, raw_json, stamp))
+                continue
+            survey_date = found.get("survey_date") or file_date
+            key = (found["french_id"], found["partner_country"], found["partner_key"])
+            record = known.get(key)
+            if record is None:
+                record = known[key] = found | {"id": partnership_id(*key), "survey_date": survey_date,
+                                               "created_at": stamp, "updated_at": stamp}
+                report.accepted += 1
+                verdict = "accepted"
+            else:
+                history += merge_into(record, found, survey_date, (path.name, "", number), stamp)
+                report.merged += 1
+                verdict = "merged"
+            touched[record["id"]] = record
+            sources.append(source_entry(record["id"], (path.name, digest, "", number), survey_date, verdict,
+                                        found, raw_json, stamp))
+        registry.save(touched.values(), sources, rejects, history)
+        if progress:
+            progress(path, share)
+
+
 def record_row(row: dict, known: dict, survey_date: str, origin: tuple, references: References,
-               stamp: str) -> tuple[dict, list[tuple] | None]:
+               stamp: str) -> tuple[dict, list[HistoryEntry] | None]:
     """The partnership an accepted row reports, and the changes it made to a known one
     (None when the row makes a new partnership, then added to `known`)."""
     key = (row["french_id"], row["partner_country"], row["partner_key"])
@@ -289,7 +339,7 @@ def _is_latin(text: str) -> bool:
     return text.isascii() or all(ord(c) < 0x0370 or 0x1E00 <= ord(c) <= 0x1EFF for c in text)
 
 
-def merge_into(record: dict, row: dict, survey_date: str, origin: tuple, stamp: str) -> list[tuple]:
+def merge_into(record: dict, row: dict, survey_date: str, origin: tuple, stamp: str) -> list[HistoryEntry]:
     """A later report of the same link: later values win, themes are united, changes kept."""
     changes = []
     later = survey_date >= (record.get("survey_date") or "")
@@ -300,13 +350,13 @@ def merge_into(record: dict, row: dict, survey_date: str, origin: tuple, stamp: 
         if name == "partner_name" and french_name(record.get("partner_geonameid"), new) == old:
             continue  # a spelling that gives way to the French name shown (München: Munich)
         record[name] = new
-        changes.append((record["id"], name, _text(old), _text(new), *origin, stamp))
+        changes.append(HistoryEntry(record["id"], name, _text(old), _text(new), *origin, stamp))
     for name in ("themes", "keywords"):
         old = record.get(name) or ""
         united = ";".join(dict.fromkeys([v for v in old.split(";") + (row.get(name) or "").split(";") if v]))
         if united != old:
             record[name] = united
-            changes.append((record["id"], name, old, united, *origin, stamp))
+            changes.append(HistoryEntry(record["id"], name, old, united, *origin, stamp))
     if later:
         record["survey_date"] = survey_date
     if changes:

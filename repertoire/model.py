@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 KINDS: dict[str, tuple[str, str]] = {
     "jumelage": ("Jumelage", "Twinning"),
@@ -59,20 +60,32 @@ FRENCH_TYPES: dict[str, tuple[str, str]] = {
     "com": ("Collectivité d'outre-mer", "Overseas collectivity"),
 }
 
-# Columns of a partnership, in export order (the CLI contract of `repertoire export`).
-PARTNERSHIP_FIELDS: tuple[str, ...] = (
-    "id", "french_id", "french_name", "french_type", "departement", "region",
-    "partner_name", "partner_country", "partner_region", "partner_native", "kind", "status",
-    "since", "since_date", "until", "themes", "keywords", "description", "projects",
-    "funding", "contacts", "french_lat", "french_lon", "partner_lat", "partner_lon",
-)
-
 # What a survey row may tell, once its columns are recognised.
 SURVEY_FIELDS: tuple[str, ...] = (
     "french_name", "french_code", "departement", "french_type", "partner_name",
     "partner_country", "partner_region", "kind", "status", "since", "until", "themes",
     "description", "projects", "funding", "contacts", "submitted", "progress",
 )
+
+
+class HistoryEntry(NamedTuple):
+    """One change of one field of a partnership: what it was, what it became, who said so.
+
+    Written by ingest (a later survey), staff edits, merges and mends; read back with its
+    row `id` and the sides staff redacted (`redacted`: "old", "new" or "old,new"), whose
+    values are then None. Who may read which part: web/assemble.py, through repertoire.fields.
+    """
+
+    partnership_id: str
+    field: str
+    old: str | None
+    new: str | None
+    source: str
+    sheet: str
+    row: int
+    changed_at: str
+    id: int | None = None
+    redacted: str = ""
 
 
 @dataclass

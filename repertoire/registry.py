@@ -9,7 +9,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping, Sequence
 
-from .model import PARTNERSHIP_FIELDS, RETIRED_STATUSES
+from .fields import STORED
+from .model import RETIRED_STATUSES, HistoryEntry
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS partnerships (
@@ -43,6 +44,14 @@ CREATE TABLE IF NOT EXISTS history (
     old TEXT, new TEXT, source TEXT, sheet TEXT, row INTEGER, changed_at TEXT
 );
 CREATE INDEX IF NOT EXISTS history_partnership ON history (partnership_id);
+-- values staff took out of the history (personal data in an old description…): the history
+-- row keeps NULL, the value is kept here, read by staff only (the audit log, issue 13)
+CREATE TABLE IF NOT EXISTS redactions (
+    id INTEGER PRIMARY KEY, history_id INTEGER NOT NULL REFERENCES history (id),
+    partnership_id TEXT NOT NULL, field TEXT NOT NULL, side TEXT NOT NULL CHECK (side IN ('old', 'new')),
+    value TEXT, reason TEXT, redacted_by TEXT NOT NULL, redacted_at TEXT NOT NULL,
+    UNIQUE (history_id, side)
+);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 -- another spelling of a link, merged by staff into a partnership (`repertoire merge`)
 CREATE TABLE IF NOT EXISTS aliases (
@@ -71,8 +80,7 @@ FILTER_FIELDS: dict[str, str] = {"country": "partner_country", "theme": "themes"
                                  "departement": "departement", "kind": "kind", "status": "status",
                                  "french_id": "french_id", "id": "id"}
 
-STORED_FIELDS = tuple(f for f in PARTNERSHIP_FIELDS) + (
-    "partner_key", "partner_geonameid", "survey_date", "created_at", "updated_at")
+STORED_FIELDS = STORED  # the columns of `partnerships`, from the table of fields (fields.py)
 
 
 def partnership_id(french_id: str, country: str, partner_key: str) -> str:
@@ -194,13 +202,82 @@ class Registry:
                 found[row["id"]] = dict(row)
         return [found[i] for i in ids if i in found]
 
+    def stream(self, ids: Iterable[str] | None = None, block: int = 500) -> Iterator[dict]:
+        """Partnerships one at a time, each with `sources` (the files that reported it, `;`-joined):
+        every one in the registry's order, or those of `ids` in their order (a search's ranking).
+
+        Read a block at a time, so that an export of the whole registry holds one block in
+        memory, not the registry (issue 13: four exports at 100k took 8 GB).
+        """
+        if ids is None:
+            cursor = self.db.execute("SELECT * FROM partnerships ORDER BY french_name, partner_name, id")
+            while rows := cursor.fetchmany(block):
+                yield from self._with_sources([dict(row) for row in rows])
+            return
+        part: list[str] = []
+        for pid in ids:
+            part.append(pid)
+            if len(part) == block:
+                yield from self._with_sources(self.partnerships_by_ids(part))
+                part = []
+        if part:
+            yield from self._with_sources(self.partnerships_by_ids(part))
+
+    def _with_sources(self, records: list[dict]) -> list[dict]:
+        names: dict[str, list[str]] = {}
+        marks = ",".join("?" * len(records))
+        sql = f"SELECT DISTINCT partnership_id, source FROM sources WHERE partnership_id IN ({marks}) ORDER BY source"
+        for pid, source in self.db.execute(sql, [r["id"] for r in records]):
+            names.setdefault(pid, []).append(source)
+        for record in records:
+            record["sources"] = ";".join(names.get(record["id"], []))
+        return records
+
     def sources(self, pid: str) -> list[dict]:
         sql = "SELECT source, sheet, row, survey_date, verdict, ingested_at FROM sources WHERE partnership_id = ? ORDER BY ingested_at, source, row"
         return [dict(row) for row in self.db.execute(sql, (pid,))]
 
-    def history(self, pid: str) -> list[dict]:
-        sql = "SELECT field, old, new, source, sheet, row, changed_at FROM history WHERE partnership_id = ? ORDER BY id"
-        return [dict(row) for row in self.db.execute(sql, (pid,))]
+    def history(self, pid: str) -> list[HistoryEntry]:
+        """The changes of a partnership, oldest first, with the sides staff redacted."""
+        sql = ("SELECT h.partnership_id, h.field, h.old, h.new, h.source, h.sheet, h.row, h.changed_at, h.id, "
+               "coalesce((SELECT group_concat(side, ',') FROM (SELECT side FROM redactions r "
+               "WHERE r.history_id = h.id ORDER BY side DESC)), '') "
+               "FROM history h WHERE h.partnership_id = ? ORDER BY h.id")
+        return [HistoryEntry(*row) for row in self.db.execute(sql, (pid,))]
+
+    def redact(self, history_id: int, side: str, user: str, reason: str = "") -> list[HistoryEntry]:
+        """Take the `old` or `new` value of a history row out of the history — and the same value
+        wherever else it stands in that field's history (an edit's `new` is the next one's `old`).
+        The values go to the audit log (`redactions`), which only staff read. Returns the rows
+        changed. KeyError for an unknown row, ValueError for a bad or already redacted side."""
+        if side not in ("old", "new"):
+            raise ValueError(f"side must be old or new, not {side!r}")
+        with self.transaction():
+            row = self.db.execute("SELECT partnership_id, field, old, new FROM history WHERE id = ?",
+                                  (history_id,)).fetchone()
+            if row is None:
+                raise KeyError(history_id)
+            value = row[side]
+            if value is None:
+                raise ValueError(f"the {side} value of history row {history_id} is already redacted")
+            stamp, done = now(), set()
+            for other in ("old", "new"):
+                found = self.db.execute(f"SELECT id FROM history WHERE partnership_id = ? AND field = ? AND {other} = ?",
+                                        (row["partnership_id"], row["field"], value)).fetchall()
+                for (hid,) in found:
+                    self.db.execute("INSERT OR IGNORE INTO redactions (history_id, partnership_id, field, side, value, "
+                                    "reason, redacted_by, redacted_at) VALUES (?,?,?,?,?,?,?,?)",
+                                    (hid, row["partnership_id"], row["field"], other, value, reason, user, stamp))
+                    self.db.execute(f"UPDATE history SET {other} = NULL WHERE id = ?", (hid,))
+                    done.add(hid)
+            self._bump_version()
+        return [h for h in self.history(row["partnership_id"]) if h.id in done]
+
+    def redactions(self, pid: str | None = None) -> list[dict]:
+        """The audit log of redactions, newest first (staff only: it holds the values taken out)."""
+        sql = ("SELECT id, history_id, partnership_id, field, side, value, reason, redacted_by, redacted_at "
+               "FROM redactions" + (" WHERE partnership_id = ?" if pid else "") + " ORDER BY id DESC")
+        return [dict(row) for row in self.db.execute(sql, (pid,) if pid else ())]
 
     def rejects(self) -> list[dict]:
         sql = "SELECT source, sheet, row, reason, raw FROM rejects ORDER BY source, sheet, row"
@@ -321,7 +398,7 @@ class Registry:
             self.db.execute("INSERT OR REPLACE INTO aliases VALUES (?,?,?,?)",
                             (gone["french_id"], gone["partner_country"], gone["partner_key"], keep))
             self.db.execute("DELETE FROM partnerships WHERE id = ?", (other,))
-            self.save([kept], [], [], [(*c, source, "", 0, stamp) for c in changes])
+            self.save([kept], [], [], [HistoryEntry(*c, source, "", 0, stamp) for c in changes])
         return kept
 
     def probable_duplicates(self) -> list[tuple[dict, dict, str]]:
@@ -343,7 +420,7 @@ class Registry:
         return pairs
 
     def save(self, partnerships: Iterable[dict], sources: list[tuple], rejects: list[tuple],
-             history: list[tuple]) -> None:
+             history: list[HistoryEntry] | list[tuple]) -> None:
         """Write partnerships, provenance, rejects and history: in the caller's transaction()
         (ingest: one per file), else in one of their own."""
         columns = STORED_FIELDS
@@ -354,10 +431,15 @@ class Registry:
                                 [tuple(map(p.get, columns)) for p in partnerships])
             self.db.executemany('INSERT OR IGNORE INTO sources VALUES (?,?,?,?,?,?,?,?,?,?)', sources)
             self.db.executemany("INSERT OR IGNORE INTO rejects VALUES (?,?,?,?,?,?,?)", rejects)
-            self.db.executemany("INSERT INTO history (partnership_id, field, old, new, source, sheet, row, changed_at) VALUES (?,?,?,?,?,?,?,?)", history)
+            self.db.executemany("INSERT INTO history (partnership_id, field, old, new, source, sheet, row, changed_at) VALUES (?,?,?,?,?,?,?,?)",
+                                [tuple(entry)[:8] for entry in history])  # HistoryEntry, or its first 8 values
             if sources or rejects or history:
-                self.db.execute("INSERT INTO meta VALUES ('version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                                (hashlib.sha1(f"{self.version()}{now()}{len(sources)}".encode()).hexdigest()[:12],))
+                self._bump_version(len(sources))
+
+    def _bump_version(self, salt: int = 0) -> None:
+        """A new registry version (in the caller's transaction): caches keyed on it are stale."""
+        self.db.execute("INSERT INTO meta VALUES ('version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                        (hashlib.sha1(f"{self.version()}{now()}{salt}".encode()).hexdigest()[:12],))
 
     def partner_points(self, partners: set[tuple[str, str]]) -> dict[tuple[str, str], tuple[float, float]]:
         """The point already known for each (country, partner key), where one is."""

@@ -18,6 +18,7 @@ from rapidfuzz import fuzz, process
 
 from .columns import ColumnMap
 from .ingest import References, record_row, resolve_places, row_date, source_entry
+from .model import HistoryEntry
 from .normalize import normalize_frame
 from .places import Ambiguous, Collectivite, UnresolvedPlace, fold_place
 from .registry import Registry, now
@@ -292,12 +293,12 @@ def mend(registry: Registry, reject_key: RejectKey, references: References, colu
         history, verdict = (changes, "mended, merged") if changes is not None else ([], "mended")
         as_read = rebuild_frame(found, columns)
         staff = (f"staff: {user}" if user else "staff", found["sheet"], found["row"], stamp)
-        history.append((record["id"], "mended", found["reason"], verdict, *staff))
+        history.append(HistoryEntry(record["id"], "mended", found["reason"], verdict, *staff))
         if place is not None:
-            history.append((record["id"], "french_id", _as_read(as_read, "french_name"), place.french_id, *staff))
+            history.append(HistoryEntry(record["id"], "french_id", _as_read(as_read, "french_name"), place.french_id, *staff))
         for name, value in corrections.items():
             if value != _as_read(as_read, name):
-                history.append((record["id"], name, _as_read(as_read, name), value, *staff))
+                history.append(HistoryEntry(record["id"], name, _as_read(as_read, name), value, *staff))
         source = source_entry(record["id"], (found["source"], found["file_hash"], found["sheet"], found["row"]),
                               survey_date, verdict, row, found["raw_json"], stamp)
         registry.db.execute("DELETE FROM rejects WHERE file_hash = ? AND sheet = ? AND row = ?", reject_key)

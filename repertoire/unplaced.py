@@ -16,6 +16,7 @@ from typing import Callable
 from rapidfuzz import fuzz
 
 from .gazetteer import Gazetteer
+from .model import HistoryEntry
 from .registry import Registry, now
 from .text import fold
 
@@ -192,8 +193,8 @@ def place(registry: Registry, country: str, key: str, lat: float, lon: float, us
             for name, value in (("partner_lat", lat), ("partner_lon", lon), ("partner_geonameid", None)):
                 old = record.get(name)
                 if old != value:
-                    history.append((record["id"], name, None if old is None else str(old),
-                                    None if value is None else str(value), *who))
+                    history.append(HistoryEntry(record["id"], name, None if old is None else str(old),
+                                                 None if value is None else str(value), *who))
                     record[name] = value
             record["updated_at"] = stamp
             changed.append(record)

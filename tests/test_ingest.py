@@ -93,7 +93,7 @@ def test_a_later_report_updates_the_link_and_keeps_history(sample_registry):
     assert [s["source"] for s in sources] == ["enquete-partenariats-2024.xlsx", "reponses-2019.csv",
                                               "mise-a-jour-2025.csv"]
     changes = sample_registry.history(record["id"])
-    assert any(c["field"] == "description" and "Mise à jour 2025" in c["new"] for c in changes)
+    assert any(c.field == "description" and "Mise à jour 2025" in c.new for c in changes)
 
 
 def test_ids_are_stable_across_registries(tmp_path, sample_registry, references):

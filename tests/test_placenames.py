@@ -236,7 +236,7 @@ def test_reingesting_gives_the_same_ids_and_keeps_the_french_name(tmp_path, samp
     assert again == {p["id"]: p["partner_name"] for p in sample_registry.partnerships()}
     # a later report writing the local spelling does not turn the French name back
     [munich] = registry.keyed([("commune:33063", "DE", "munchen")]).values()
-    assert not any(h["field"] == "partner_name" for h in registry.history(munich["id"]))
+    assert not any(h.field == "partner_name" for h in registry.history(munich["id"]))
     registry.close()
 
 

@@ -78,7 +78,7 @@ def test_montigny_is_mended_by_picking_the_calvados_commune(writable, staff, reg
     assert (record["kind"], record["since"], record["themes"]) == ("jumelage", 1956, "jeunesse")
     assert not [r for r in registry.rejects() if (r["source"], r["row"]) == MONTIGNY_ROW]
     assert [(s["source"], s["row"], s["verdict"]) for s in registry.sources(pid)] == [(*MONTIGNY_ROW, "mended")]
-    staff_entries = [h for h in registry.history(pid) if h["source"] == f"staff: {STAFF[0]}"]
+    staff_entries = [h for h in registry.history(pid) if h.source == f"staff: {STAFF[0]}"]
     assert {h["field"] for h in staff_entries} == {"mended", "french_id"} and staff_entries[0]["row"] == 221
     counts = {f["source"]: f for f in review.file_counts(registry)}["questionnaire-export.csv"]
     assert counts["rows"] == reported_rows(sample_instance)["questionnaire-export.csv"]
@@ -109,7 +109,7 @@ def test_a_country_correction_mends_an_unknown_country(writable, staff, registry
     verdicts = {(s["source"], s["row"]): s["verdict"] for s in registry.sources(pid)}
     assert verdicts[ATLANTIDE_ROW] == "mended, merged"  # the link was known from another row
     assert {"field": "partner_country", "old": "Atlantide", "new": "IT", "source": f"staff: {STAFF[0]}"}.items() <= \
-        [h for h in registry.history(pid) if h["field"] == "partner_country"][0].items()
+        [h for h in registry.history(pid) if h.field == "partner_country"][0]._asdict().items()
     assert len(registry.rejects()) == 11
 
 
@@ -140,9 +140,9 @@ def test_an_edit_of_status_and_themes_shows_in_history_and_on_the_public_page(st
     record = registry.partnership(MONTIGNY_45)
     assert (record["status"], record["themes"]) == ("en_sommeil", "culture;eau")
     assert registry.version() != version  # PDF and map caches key on it
-    edits = {h["field"]: h for h in registry.history(MONTIGNY_45) if h["source"] == f"staff: {STAFF[0]}"}
+    edits = {h.field: h for h in registry.history(MONTIGNY_45) if h.source == f"staff: {STAFF[0]}"}
     assert set(edits) == {"status", "themes"}
-    assert (edits["themes"]["old"], edits["themes"]["new"]) == ("culture;education;jeunesse", "culture;eau")
+    assert (edits["themes"].old, edits["themes"].new) == ("culture;education;jeunesse", "culture;eau")
     public = staff.get(f"/partenariats/{MONTIGNY_45}").get_data(as_text=True)
     assert "En sommeil" in public and "Eau et assainissement" in public and "Éducation, formation" not in public
     assert "Enregistré" in public or "Enregistré" in staff.get(url).get_data(as_text=True)
@@ -169,7 +169,7 @@ def test_edit_refuses_values_outside_the_vocabularies(registry, changes, field):
     with pytest.raises(editing.EditError) as error:
         editing.edit(registry, MONTIGNY_45, changes, STAFF[0])
     assert error.value.field == field
-    assert not [h for h in registry.history(MONTIGNY_45) if h["source"].startswith("staff")]
+    assert not [h for h in registry.history(MONTIGNY_45) if h.source.startswith("staff")]
 
 
 def test_a_later_survey_overwrites_an_edit_and_an_older_one_does_not(registry, references, tmp_path):
@@ -183,7 +183,7 @@ def test_a_later_survey_overwrites_an_edit_and_an_older_one_does_not(registry, r
     later.write_text(header + "Montigny;45;Johannesberg;Allemagne;actif\n", encoding="utf-8")
     ingest_files(registry, [later], references)
     assert registry.partnership(MONTIGNY_45)["status"] == "actif"
-    sources = [h["source"] for h in registry.history(MONTIGNY_45) if h["field"] == "status"]
+    sources = [h.source for h in registry.history(MONTIGNY_45) if h.field == "status"]
     assert sources[-2:] == [f"staff: {STAFF[0]}", later.name]
 
 

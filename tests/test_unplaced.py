@@ -112,8 +112,8 @@ def test_a_point_inside_the_country_is_saved_on_the_partner_with_its_history(los
     placed = registry.partnership(record["id"])
     assert (placed["partner_lat"], placed["partner_lon"]) == (round(lat, 5), round(lon, 5))
     assert placed["updated_at"] > record["updated_at"]
-    history = {h["field"]: h for h in registry.history(record["id"])}
-    assert history["partner_lat"]["source"] == "staff: agent@reseau.fr" and history["partner_lat"]["old"] is None
+    history = {h.field: h for h in registry.history(record["id"])}
+    assert history["partner_lat"].source == "staff: agent@reseau.fr" and history["partner_lat"].old is None
     assert (record["partner_country"], record["partner_key"]) not in {(p.country, p.key) for p in unplaced.unplaced(registry).partners}
 
 
@@ -232,7 +232,7 @@ def test_placing_by_post_saves_inside_and_refuses_outside_with_a_message(writabl
     assert saved.status_code == 302 and "/staff/localiser?pays=DE" in saved.headers["Location"]
     placed = registry.partnership(record["id"])
     assert (placed["partner_lat"], placed["partner_lon"]) == (round(lat, 5), round(lon, 5))
-    assert any(h["source"] == f"staff: {STAFF[0]}" and h["field"] == "partner_lon" for h in registry.history(record["id"]))
+    assert any(h.source == f"staff: {STAFF[0]}" and h.field == "partner_lon" for h in registry.history(record["id"]))
     listing = staff.get("/staff/localiser?pays=DE").get_data(as_text=True)
     assert "placé" in listing and place_url(record).replace(" ", "%20") not in listing
     # the search index followed: its stamp moved past the change

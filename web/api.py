@@ -1,4 +1,4 @@
-"""The JSON API: the same data as the pages, contacts never included."""
+"""The JSON API: the same data as the pages, as the public sees them whoever asks (repertoire.fields)."""
 from __future__ import annotations
 
 import json
@@ -28,7 +28,7 @@ def search():
 @api.route("/partnerships/<pid>")
 def partnership(pid: str):
     registry, _ = _context()
-    return jsonify(assemble.partnership(registry, pid) or abort(404, description=f"no partnership {pid}"))
+    return jsonify(assemble.partnership(registry, pid, "public") or abort(404, description=f"no partnership {pid}"))
 
 
 @api.route("/collectivites/<path:french_id>")

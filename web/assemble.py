@@ -1,26 +1,48 @@
 """What each page and API answer holds, assembled from the registry and the index.
 
-Public pages never show contacts: records pass through `public()` first.
+Every record passes through the table of fields (repertoire.fields) with the reader's role:
+the public never sees funding or contacts, nor the values of the history (issue 13).
 """
 from __future__ import annotations
 
 from collections import Counter
 from itertools import groupby
+from typing import Iterator
 
 from index import SearchIndex, SearchParams
 from index import labels
-from repertoire.export import export_rows
+from repertoire import fields
+from repertoire.export import stream
+from repertoire.model import HistoryEntry
 from repertoire.registry import Registry
 
-PRIVATE_FIELDS = ("contacts", "partner_key", "partner_geonameid", "funding")
-
-
-def public(record: dict) -> dict:
-    """A partnership without its personal data, themes as a list."""
-    out = {k: v for k, v in record.items() if k not in PRIVATE_FIELDS}
+def public(record: dict, role: str = "public") -> dict:
+    """A partnership as `role` may see it, themes and keywords as lists."""
+    out = fields.visible(record, role)
     out["themes"] = [t for t in (record.get("themes") or "").split(";") if t]
     out["keywords"] = [k for k in (record.get("keywords") or "").split(";") if k]
     return out
+
+
+def history(entries: list[HistoryEntry], role: str) -> list[dict]:
+    """The history as `role` may read it: the public sees which field changed, when and from
+    which file — never a value (an old description may hold a name, a phone number); members
+    see the values of the fields they may see; staff see everything, row ids and redactions
+    included. Values staff redacted are None for everyone (the audit log keeps them)."""
+    shown = []
+    for entry in entries:
+        if entry.field not in fields.EVENTS and not fields.seen_by(entry.field, role):
+            continue
+        row = {"field": entry.field, "source": entry.source, "changed_at": entry.changed_at}
+        if role == "public":
+            if (entry.source or "").startswith("staff:"):  # a staff edit names its author: not for the public
+                row["source"] = "staff"
+        else:
+            row |= {"old": entry.old, "new": entry.new, "redacted": entry.redacted}
+        if role == "staff":
+            row["id"] = entry.id
+        shown.append(row)
+    return shown
 
 
 def key_figures(registry: Registry) -> dict:
@@ -32,16 +54,12 @@ def key_figures(registry: Registry) -> dict:
             "kinds": {k: v for k, v in kinds.items() if k}, "top_countries": [tuple(c) for c in countries]}
 
 
-def partnership(registry: Registry, pid: str, members: bool = False) -> dict | None:
-    """One partnership with its provenance and history; contacts and funding for members only."""
+def partnership(registry: Registry, pid: str, role: str = "public") -> dict | None:
+    """One partnership with its provenance and history, as `role` may see them."""
     record = registry.partnership(pid)
     if record is None:
         return None
-    history = [h for h in registry.history(pid) if members or h["field"] not in PRIVATE_FIELDS]
-    if not members:  # a staff edit names its author (`staff: <email>`): not for the public
-        history = [h | {"source": "staff"} if (h["source"] or "").startswith("staff:") else h for h in history]
-    private = {"contacts": record.get("contacts"), "funding": record.get("funding")} if members else {}
-    return public(record) | private | {"sources": registry.sources(pid), "history": history}
+    return public(record, role) | {"sources": registry.sources(pid), "history": history(registry.history(pid), role)}
 
 
 def collectivite(registry: Registry, french_id: str) -> dict | None:
@@ -72,8 +90,22 @@ def country(registry: Registry, code: str, lang: str = "fr") -> dict | None:
             "regions": groups}
 
 
-def export_search(index: SearchIndex, registry: Registry, params: SearchParams) -> list[dict]:
-    """Every partnership a search finds, as export rows (formula-safe writers, no contacts)."""
-    result = index.search(SearchParams(params.q, params.filters, params.sort, 1, 10**6), None)
-    ids = [hit["id"] for hit in result.hits]
-    return export_rows(registry.partnerships_by_ids(ids), registry.source_names(), contacts=False)
+def search_ids(index: SearchIndex, params: SearchParams, page_size: int = 1000) -> Iterator[str]:
+    """Every id a search finds, in its order, read a page at a time (memory stays bounded)."""
+    page = 1
+    while True:
+        result = index.search(SearchParams(params.q, params.filters, params.sort, page, page_size), None)
+        yield from (hit["id"] for hit in result.hits)
+        if page >= result.pages:
+            return
+        page += 1
+
+
+def export_stream(registry_path: str, ids: Iterator[str], fmt: str, role: str, edition: str) -> Iterator[bytes]:
+    """An export of the partnerships of `ids` in pieces, read through a connection of its own:
+    a streamed response outlives its request's registry (closed at teardown)."""
+    registry = Registry(registry_path)
+    try:
+        yield from stream(registry.stream(ids), fmt, role, edition)
+    finally:
+        registry.close()

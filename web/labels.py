@@ -7,6 +7,7 @@ from flask import request, url_for
 from flask_babel import get_locale
 
 from index import labels
+from repertoire import fields
 from repertoire.model import status_code
 
 
@@ -28,7 +29,8 @@ def template_helpers() -> dict:
     return {"label": label, "facet_title": lambda f: labels.facet_title(f, lang()),
             "lang": lang(), "search_url": search_url, "country_name": lambda c: labels.country_name(c, lang()),
             "region_name": labels.region_name, "departement_name": labels.departement_name,
-            "current_url_with": current_url_with, "status_code": status_code}
+            "current_url_with": current_url_with, "status_code": status_code,
+            "field_label": lambda name: fields.label(name, lang())}
 
 
 def current_url_with(**changes) -> str:

@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
 from index import SearchParams
-from repertoire.export import FORMATS, write
+from repertoire.export import FORMATS
 
 from . import assemble
-from .auth import sees_contacts
+from .auth import role
 from .labels import lang
 from .throttle import heavy, limited
 
@@ -38,19 +38,25 @@ def search():
 @limited("export")  # one export per client at a time, two in all (web/throttle.py)
 @heavy
 def export(fmt: str):
+    """A search's partnerships as a file, streamed: `?edition=donnees` for field names and codes,
+    else French headers and names (CSV, XLSX); only the fields the reader's role may see."""
     if fmt not in EXPORTS:
         abort(404)
-    registry, index = _context()
-    rows = assemble.export_search(index, registry, SearchParams.from_args(request.args))
-    mimetype, extension, _ = FORMATS[fmt]
-    return Response(write(rows, fmt), mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="partenariats.{extension}"'})
+    _, index = _context()
+    edition = "data" if request.args.get("edition") == "donnees" else "readable"
+    ids = assemble.search_ids(index, SearchParams.from_args(request.args))
+    chosen = FORMATS[fmt]
+    name = f"partenariats{'-donnees' if edition == 'data' and len(chosen.editions) > 1 else ''}.{chosen.extension}"
+    body = assemble.export_stream(current_app.config["REGISTRY"], ids, fmt, role(), edition)
+    # content_type, not mimetype: Flask would add a second "; charset=utf-8" to text/csv's own
+    return Response(body, content_type=chosen.mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @pages.route("/partenariats/<pid>")
 def partnership(pid: str):
     registry, _ = _context()
-    record = assemble.partnership(registry, pid, members=sees_contacts()) or abort(404)
+    record = assemble.partnership(registry, pid, role()) or abort(404)
     return render_template("partnership.html", p=record)
 
 

@@ -16,6 +16,7 @@ from reportlab.platypus import (ActionFlowable, BaseDocTemplate, CondPageBreak, 
                                 PageTemplate, Spacer, Table, TableStyle)
 from reportlab.platypus.tableofcontents import TableOfContents
 
+from .. import fields
 from ..places import DATA
 from .chapters import chapters
 from .entries import entries
@@ -371,8 +372,8 @@ def render(partnerships: list[dict], code: str, options: Options | None = None) 
     partnerships = [p for p in partnerships if p.get("partner_country", c.code) == c.code]
     if not partnerships:
         raise RepertoireError(f"Aucun partenariat avec ce pays ({c.name}) dans le registre.")
-    if not options.members:
-        partnerships = [{k: v for k, v in p.items() if k != "contacts"} for p in partnerships]
+    # Through the table of fields: the public edition never holds funding nor contacts.
+    partnerships = [fields.visible(p, "member" if options.members else "public") for p in partnerships]
     partnerships = printed_once(partnerships)
     register()
     buffer = io.BytesIO()

@@ -8,6 +8,7 @@ from babel.dates import format_date
 from reportlab.lib.units import cm
 from reportlab.platypus import CondPageBreak, Flowable, FrameBreak, Spacer
 
+from .. import fields
 from ..model import FRENCH_TYPES
 from ..text import fold
 from .content import (THEME_SEPARATOR, kind_label, native, partner_name, partner_region, public_text, status_label,
@@ -71,8 +72,10 @@ def entry(p: dict, members: bool, country_name: str = "") -> list[Flowable]:
     themes = theme_labels(p)
     if themes:
         flows.append(Para("<b>Thèmes</b>\u202F: " + rich(THEME_SEPARATOR.join(themes), "Sans"), st["entry-meta"]))
-    for field_, head in (("description", None), ("projects", "Projets"), ("funding", "Financements")) + \
-            ((("contacts", "Contacts"),) if members else ()):
+    for field_ in ("description", "projects", "funding", "contacts"):  # as the edition's reader may see them
+        if not fields.seen_by(field_, "member" if members else "public"):
+            continue
+        head = fields.BY_NAME[field_].fr if field_ != "description" else None
         text = public_text(p.get(field_), p, country_name) if field_ in ("description", "projects") else p.get(field_)
         if text:
             lead = f"<b>{head}</b>\u202F: " if head else ""
