@@ -87,6 +87,10 @@ class HistoryEntry(NamedTuple):
     id: int | None = None
     redacted: str = ""
 
+    def __getitem__(self, key):
+        """`entry["field"]` as well as `entry.field` (the history was read as dicts before)."""
+        return getattr(self, key) if isinstance(key, str) else tuple.__getitem__(self, key)
+
 
 @dataclass
 class Reject:

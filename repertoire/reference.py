@@ -18,10 +18,9 @@ import csv
 from functools import cached_property, lru_cache
 from pathlib import Path
 
+from .datafiles import DATA
 from .model import FRENCH_TYPES, KINDS, STATUSES, THEMES
 from .text import fold
-
-DATA = Path(__file__).resolve().parent.parent / "data"
 
 # Closed vocabularies: code → (French label, English label), defined in model.py.
 VOCABULARIES: dict[str, dict[str, tuple[str, str]]] = {
