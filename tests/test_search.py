@@ -456,3 +456,18 @@ def test_phrases_with_a_slop_find_what_whoosh_finds_at_a_bounded_slop(search_ind
     searcher, _, _, engine = search_index._state
     expected = set(searcher.docs_for_query(Q.Phrase("text", phrase, slop=min(slop, MAX_SLOP))))
     assert set(engine.phrase(phrase, slop).tolist()) == expected
+
+
+@pytest.mark.browser
+def test_in_a_browser_the_page_names_what_it_understood_and_one_click_searches_plain_text(offline_page, live_server,
+                                                                                           sample_index):
+    page = offline_page
+    page.goto(live_server + "/")
+    page.get_by_label("Rechercher un partenariat").fill("Maroc jeunesse")
+    page.keyboard.press("Enter")
+    understood = page.locator("p.understood")
+    assert "Pays partenaire : Maroc" in understood.inner_text() and "Jeunesse et sport" in understood.inner_text()
+    assert all("Maroc" in hit for hit in page.locator(".hit").all_inner_texts())
+    page.locator("a.plain-search").click()
+    assert "plain=1" in page.url and "simple texte" in page.locator("p.understood").inner_text()
+    assert not page.errors and not page.external
