@@ -7,7 +7,8 @@ there. `match` ranks the collectivités by those criteria, each result with its 
 words, so that staff can judge the ranking instead of trusting a number.
 
 Scores (out of 100): presence in the country 40 (+4 per further live link, up to +12;
-only ended links: 15); in the region asked 15; the theme in that country 20, elsewhere 10;
+only ended links: 15); no live link there but in another country of its smallest country
+group (Sahel rather than Afrique de l'Ouest) 12; in the region asked 15; the theme in that country 20, elsewhere 10;
 near the département asked up to 15; comparable population up to 10. A collectivité with
 neither the country nor the theme is no candidate: nearness or size alone says nothing of
 its experience. Ended links count for little: a partnership that stopped is a contact, not
@@ -28,6 +29,7 @@ from .text import fold
 
 COUNTRY, COUNTRY_EXTRA, COUNTRY_EXTRA_MAX, ENDED_ONLY = 40, 4, 12, 15
 REGION = 15
+GROUP = 12  # no live link in the country, but in another of its group (Sahel, Maghreb…): mutualisation
 THEME_THERE, THEME_ELSEWHERE = 20, 10
 SAME_DEPARTEMENT, SAME_REGION, NEAR_KM, NEAR = 15, 8, 150, 5
 SIZE = 10
@@ -80,6 +82,8 @@ WORDS = {
     "country_theme_all": (", sur le thème « {theme} »", ", on {theme}"),
     "ended": ("{n} partenariat{s} terminé{s} dans le pays demandé ({country})", "{n} ended partnership{s} in the country asked ({country})"),
     "region": ("déjà présente dans la région demandée ({region})", "already present in the region asked ({region})"),
+    "group": ("{n} partenariat{s} dans un pays voisin du groupe « {group} » ({countries})",
+              "{n} partnership{s} in a neighbouring country of the group “{group}” ({countries})"),
     "theme": ("travaille sur le thème « {theme} » ({n} partenariat{s}, dans d'autres pays)",
               "works on {theme} ({n} partnership{s}, in other countries)"),
     "same_departement": ("même département que la demande ({name})", "same département as the request ({name})"),
@@ -143,7 +147,7 @@ def _same_region(asked: str, written: str | None) -> bool:
 
 def match(registry: Registry, request: Request, places: FrenchPlaces, country_name, limit: int = 10,
           lang: str = "fr", exclude: set[str] | frozenset = frozenset(), page: bool = False,
-          elsewhere: bool = True) -> list[Match]:
+          elsewhere: bool = True, groups: dict[str, set[str]] | None = None) -> list[Match]:
     """The French collectivités that fit the request best, with their reasons.
 
     `country_name(code, lang)` names a country in the language of the reasons; `exclude`
@@ -152,11 +156,13 @@ def match(registry: Registry, request: Request, places: FrenchPlaces, country_na
     `elsewhere`, collectivités working on the theme in other countries only are left out: the
     candidates are then found through the country's index alone (a page's "they work there
     too" stays a few milliseconds at 100,000 partnerships, where the theme needs a full scan).
+    `groups` (Countries.groups): the smallest group of the country asked gives its neighbours.
     """
     say = lambda key, **values: _say(key, lang, page, **values)  # noqa: E731
     theme_name = THEMES[request.theme][lang == "en"] if request.theme else ""
     country = country_name(request.country, lang)
-    by_french = _counts(registry, request, elsewhere)
+    group_name, neighbours = _smallest_group(groups or {}, request.country)
+    by_french = _counts(registry, request, elsewhere, neighbours)
     people = populations(places)
     near = places.record(f"departement:{request.near}") if request.near else None
     results = []
@@ -175,6 +181,10 @@ def match(registry: Registry, request: Request, places: FrenchPlaces, country_na
         elif c["there"]:
             score += ENDED_ONLY
             reasons.append(say("ended", n=c["there"], country=country))
+        if not c["live"] and c["group_live"]:
+            score += GROUP
+            reasons.append(say("group", n=c["group_live"], group=group_name,
+                               countries=", ".join(country_name(x, lang) for x in c["group_countries"])))
         if request.region and (hits := [r for r in c["regions"] if _same_region(request.region, r)]):
             score += REGION
             reasons.append(say("region", region=hits[0]))
@@ -213,6 +223,12 @@ def match(registry: Registry, request: Request, places: FrenchPlaces, country_na
     return results
 
 
+def _smallest_group(groups: dict[str, set[str]], code: str) -> tuple[str, frozenset[str]]:
+    """The most specific country group of a country (Sahel rather than Afrique de l'Ouest)."""
+    mine = sorted((len(codes), name) for name, codes in groups.items() if code in codes)
+    return (mine[0][1], frozenset(groups[mine[0][1]]) - {code}) if mine else ("", frozenset())
+
+
 def _region_name(places: FrenchPlaces, code: str) -> str:
     return places.regions.loc[code, "nom"] if code in places.regions.index else code
 
@@ -222,29 +238,37 @@ def _quoted(code: str) -> str:
     return f"'{code}'" if len(code) == 2 and code.isalpha() else "''"
 
 
-def _counts(registry: Registry, request: Request, elsewhere: bool = True) -> dict[str, dict]:
+def _counts(registry: Registry, request: Request, elsewhere: bool = True,
+            neighbours: frozenset[str] = frozenset()) -> dict[str, dict]:
     """Per French collectivité with a link in the country or on the theme: its links there (live,
     on the theme), its live links on the theme elsewhere, the partner regions of its live links
     there, and where it is. Counted by SQLite in one pass: at 100,000 partnerships, reading
-    the rows into Python took seconds, too slow for a partnership page."""
+    the rows into Python took seconds, too slow for a partnership page. `neighbours`: the
+    other countries of the request's country group, whose live links are counted too."""
     on_theme = "instr(';' || themes || ';', ?) > 0"
+    in_group = ",".join("?" * len(neighbours - {request.country})) or "NULL"
     live = "coalesce(status, '') != 'termine'"
     mark = f";{request.theme or ''};"
     sql = (f"SELECT french_id, max(french_name), max(french_type), max(departement), max(region), "
            f"max(french_lat), max(french_lon), "
            f"sum(partner_country = ?), sum(partner_country = ? AND {live}), "
            f"sum(partner_country = ? AND {live} AND {on_theme}), sum(partner_country != ? AND {live} AND {on_theme}), "
-           f"group_concat(CASE WHEN partner_country = ? AND {live} THEN partner_region END, char(31)) "
-           f"FROM partnerships WHERE partner_country = ?" + (f" OR {on_theme}" if request.theme and elsewhere else "") +
-           " GROUP BY french_id")
+           f"group_concat(CASE WHEN partner_country = ? AND {live} THEN partner_region END, char(31)), "
+           f"group_concat(DISTINCT CASE WHEN partner_country IN ({in_group}) AND {live} THEN partner_country END), "
+           f"sum(partner_country IN ({in_group}) AND {live}) "
+           f"FROM partnerships WHERE partner_country IN (?, {in_group})"
+           + (f" OR {on_theme}" if request.theme and elsewhere else "") + " GROUP BY french_id")
     code = request.country
-    params = [code, code, code, mark, code, mark, code, code] + ([mark] if request.theme and elsewhere else [])
+    group = sorted(neighbours - {code})
+    params = ([code, code, code, mark, code, mark, code] + group + group + [code] + group
+              + ([mark] if request.theme and elsewhere else []))
     found = {}
     for row in registry.iter_rows(sql, params):
         found[row[0]] = {"french_name": row[1], "french_type": row[2], "departement": row[3], "region": row[4],
                          "french_lat": row[5], "french_lon": row[6], "there": row[7], "live": row[8],
                          "theme_there": row[9] if request.theme else 0, "theme_elsewhere": row[10] if request.theme else 0,
-                         "regions": list(dict.fromkeys((row[11] or "").split("\x1f"))) if row[11] else []}
+                         "regions": list(dict.fromkeys((row[11] or "").split("\x1f"))) if row[11] else [],
+                         "group_countries": sorted((row[12] or "").split(",")) if row[12] else [], "group_live": row[13] or 0}
     return found
 
 

@@ -103,3 +103,20 @@ def test_same_region_names_the_region_of_the_departement_asked(sample_registry, 
             and places.departements.loc[r.departement, "region"] == places.departements.loc["12", "region"]]
     assert same
     assert all("même région que la demande (Occitanie)" in r.reasons for r in same)
+
+
+def test_collectivites_in_a_neighbouring_country_of_the_group_come_after_those_present(sample_registry, places):
+    """Chad: who is there first; then who works in another country of the Sahel (the smallest
+    group holding Chad), never someone with links elsewhere only."""
+    groups = labels.countries().groups
+    sahel = next(codes for name, codes in sorted(groups.items(), key=lambda g: len(g[1])) if "TD" in codes)
+    results = match(sample_registry, Request("TD"), places, labels.country_name, limit=200, groups=groups)
+    present = {r["french_id"] for r in sample_registry.partnerships("partner_country = 'TD' AND coalesce(status, '') != 'termine'")}
+    neighbours = {r["french_id"] for r in sample_registry.partnerships(
+        f"partner_country IN ({','.join('?' * len(sahel))}) AND partner_country != 'TD' "
+        "AND coalesce(status, '') != 'termine'", sorted(sahel))} - present
+    assert present and neighbours
+    assert [r.french_id in present for r in results] == [True] * len(present) + [False] * len(neighbours)
+    assert {r.french_id for r in results} == present | neighbours
+    assert all("pays voisin du groupe" in " ".join(r.reasons) for r in results[len(present):])
+    assert match(sample_registry, Request("TD"), places, labels.country_name, limit=200) == results[:len(present)]

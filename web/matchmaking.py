@@ -51,7 +51,7 @@ def request_from_args(args) -> tuple[Request | None, list[str]]:
 def find(request_: Request, limit: int = 10, exclude: frozenset = frozenset(), page: bool = False) -> list[Match]:
     """Ranked collectivités; on a page (`page`), only those present in the country (matching.match)."""
     return match(_registry(), request_, labels.french_places(), labels.country_name, limit=limit, lang=lang(),
-                 exclude=exclude, page=page, elsewhere=not page)
+                 exclude=exclude, page=page, elsewhere=not page, groups=None if page else labels.countries().groups)
 
 
 @matchmaking.route("/trouver-un-partenaire")

@@ -85,7 +85,8 @@ def match_command(country, region, theme, near, size, limit, lang, as_json) -> N
     if near and (near := places.departement_code(near)) is None:
         raise click.ClickException("unknown département for --near (a code such as 35 or 2A, or a name)")
     request = matching.Request(code, region, theme, near, size)
-    results = matching.match(_registry(), request, places, labels.country_name, limit=limit, lang=lang)
+    results = matching.match(_registry(), request, places, labels.country_name, limit=limit, lang=lang,
+                             groups=labels.countries().groups)
     if as_json:
         click.echo(json.dumps({"results": [m.to_dict() for m in results]}, ensure_ascii=False, indent=1))
         return
