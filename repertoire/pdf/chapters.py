@@ -10,13 +10,14 @@ from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 from markdown_it import MarkdownIt
-from reportlab.platypus import CondPageBreak, Flowable, ListFlowable, ListItem, PageBreak, Spacer
+from reportlab.platypus import CondPageBreak, Flowable, ListFlowable, ListItem, Spacer
 
 from ..places import DATA
 from .flowables import Heading, Para
 from .typography import rich, styles
 
 SAMPLES = DATA / "chapters"
+CHAPTER_ROOM = 340  # points (12 cm): a chapter starts on a new page only when less is left
 
 
 def chapter_file(country: str, chapters_dir: Path | str | None = None) -> Path | None:
@@ -85,7 +86,7 @@ def chapter_flowables(source: str) -> list[Flowable]:
             plain = plain_text(inline.children)
             if level == 1:
                 if not first_h1:
-                    story.append(PageBreak())
+                    story.append(CondPageBreak(CHAPTER_ROOM))  # a chapter follows on when room is left
                 first_h1 = False
                 story.append(Heading(text, st["h1"], 0, plain))
             elif level == 2:
