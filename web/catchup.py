@@ -45,7 +45,7 @@ def catch_up(reason: str = "catch-up") -> str | None:
     running = [j for j in jobs.recent(5) if j["kind"] == "index" and j["status"] in ("queued", "running")]
     if running:
         return None
-    job_id = jobs.create("index", reason, [])
+    job_id = jobs.create("index", reason, ["index --update"])
     logs = Path(current_app.instance_path) / "jobs"
     logs.mkdir(exist_ok=True)
     jobs.start(job_id, ["index", "--update"], current_app.instance_path, logs / f"{job_id}.log")
