@@ -372,7 +372,7 @@ def run(args) -> int:
                                                              per_client[i])) for i in range(args.clients)]
             heavy: list[list[Sample]] = [[] for _ in range(args.heavy)]
             statuses: dict = {}
-            threads += [threading.Thread(target=heavy_client, args=(i, port, deadline, args.timeout, words, heavy[i],
+            threads += [threading.Thread(target=heavy_client, args=(i, port, deadline, args.heavy_timeout, words, heavy[i],
                                                                    statuses)) for i in range(args.heavy)]
             if args.pause >= 0:
                 threads.append(threading.Thread(target=rebuilder, args=(env, deadline, args.pause, rebuilds)))
@@ -479,6 +479,9 @@ def main() -> int:
                         help="seconds between two rebuilds, so that some load falls between them (default 2; "
                              "negative: no rebuild)")
     parser.add_argument("--timeout", type=float, default=30, help="seconds before a request counts as failed")
+    parser.add_argument("--heavy-timeout", type=float, default=330,
+                        help="seconds before a heavy request counts as failed (default 330: the README's proxy_read_timeout, "
+                             "above the app's own budgets: 30 s, exports 300 s)")
     parser.add_argument("--seed", type=int, default=6)
     parser.add_argument("--keep", action="store_true", help="keep the temporary instance and the server log")
     return run(parser.parse_args())
