@@ -196,7 +196,8 @@ def _insets(fig, ax, overseas: dict[str, list[dict]], code: str) -> None:
     names = {k: v[2] for k, v in _region_points().items()}
     for i, (region, rows) in enumerate(sorted(overseas.items())):
         width, height = 0.16, 0.17
-        box = (0.99 - (i + 1) * (width + 0.01), 0.02, width, height)
+        right = ax.get_position().x1  # the main map's right edge (a zoom may take the figure's right)
+        box = (right - 0.01 - (i + 1) * (width + 0.01), 0.02, width, height)
         inset = fig.add_axes(box)
         inset.set_facecolor(SEA)
         inset.set_xticks([])
@@ -244,6 +245,7 @@ def country_map(partnerships: Iterable[dict], country_code: str, fmt: str = "pdf
     lons = [p["french_lon"] for p in framed] + [p["partner_lon"] for p in chosen]
     lats = [p["french_lat"] for p in framed] + [p["partner_lat"] for p in chosen]
     _frame(ax, lons, lats, width_mm, height_mm)
+    ax.framing = (lons, lats, width_mm, height_mm)  # a zoom may ask for the map again, narrower
     extent = _frame_extent(ax)
     wide = extent[1] - extent[0] > 60  # 1:50m detail is lost on a continent-wide map
     _outlines(ax, "monde" if wide else "monde-50m", highlight={code, "FR"})
@@ -319,10 +321,21 @@ def _zoom(ax, frame, partners: dict, places: list, dots: list, drawn: list[dict]
     points += [(x, y) for x, y, _ in dots]
     to_axes = ax.transAxes.inverted().transform
     located = to_axes(ax.transData.transform(points)) if points else []
-    spots = [(0.02, 0.03), (0.30, 0.03), (0.02, 0.45), (0.56, 0.45)] + ([] if corner_taken else [(0.56, 0.03)])
+    # not the upper left corner: the legend is there
+    spots = [(0.02, 0.03), (0.30, 0.03), (0.56, 0.45)] + ([] if corner_taken else [(0.56, 0.03)])
     size = (0.42, 0.5)
-    left, bottom = min(spots, key=lambda s: sum(1 for x, y in located if s[0] <= x <= s[0] + size[0]
-                                                and s[1] <= y <= s[1] + size[1]))
+    (ax0, ay0), (ax1, ay1) = to_axes(ax.transData.transform([(west, south), (east, north)]))
+    free = [s for s in spots if not (s[0] < ax1 and ax0 < s[0] + size[0] and s[1] < ay1 and ay0 < s[1] + size[1])]
+    under = {s: sum(1 for x, y in located if s[0] <= x <= s[0] + size[0] and s[1] <= y <= s[1] + size[1])
+             for s in spots}
+    left, bottom = min(free or spots, key=under.get)  # not over the zoomed area, over as little as can be
+    if (left, bottom) not in free or under[(left, bottom)] > 0.02 * len(located):
+        # no room inside the map: the map takes the left of the figure, the zoom its right
+        lons, lats, width_mm, height_mm = ax.framing
+        share = 0.58
+        ax.set_position((0, 0, share, 1))
+        _frame(ax, lons, lats, width_mm * share, height_mm)
+        left, bottom, size = share + 0.01, 0.0, (1 - share - 0.01, 1.0)
     inset = fig.add_axes((left, bottom, *size))
     inset.set_facecolor(SEA)
     inset.set_xticks([])
