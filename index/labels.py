@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from repertoire.model import FRENCH_TYPES, KINDS, STATUS_LABELS, THEMES
 from repertoire.places import Countries, FrenchPlaces
+from repertoire.reference import reference
 
 FACET_TITLES: dict[str, tuple[str, str]] = {
     "country": ("Pays partenaire", "Partner country"),
@@ -18,6 +18,10 @@ FACET_TITLES: dict[str, tuple[str, str]] = {
     "ftype": ("Type de collectivité", "Type of collectivité"),
     "decade": ("Décennie de signature", "Decade of signature"),
 }
+
+
+# Facets whose values are codes of a reference vocabulary.
+VOCABULARY_OF = {"theme": "themes", "kind": "kinds", "status": "statuses", "ftype": "french_types"}
 
 
 @lru_cache(maxsize=1)
@@ -34,18 +38,17 @@ def _pick(pair: tuple[str, str] | None, value: str, lang: str) -> str:
     return pair[1 if lang == "en" else 0] if pair else value
 
 
+# Names of codes come from the one reference service (repertoire/reference.py).
 def country_name(code: str, lang: str = "fr") -> str:
-    return countries().name(code, lang) if code else ""
+    return reference().country_name(code, lang)
 
 
 def region_name(code: str) -> str:
-    regions = french_places().regions
-    return regions.loc[code, "nom"] if code in regions.index else code
+    return reference().region_name(code)
 
 
 def departement_name(code: str) -> str:
-    departements = french_places().departements
-    return departements.loc[code, "nom"] if code in departements.index else code
+    return reference().departement_name(code)
 
 
 @lru_cache(maxsize=100)
@@ -63,14 +66,8 @@ def value_label(facet: str, value: str, lang: str = "fr") -> str:
     """The label of one facet value: `JP` → Japon, `eau` → Eau et assainissement."""
     if facet == "country":
         return country_name(value, lang)
-    if facet == "theme":
-        return _pick(THEMES.get(value), value, lang)
-    if facet == "kind":
-        return _pick(KINDS.get(value), value, lang)
-    if facet == "status":
-        return _pick(STATUS_LABELS.get(value), value, lang)
-    if facet == "ftype":
-        return _pick(FRENCH_TYPES.get(value), value, lang)
+    if facet in VOCABULARY_OF:
+        return reference().name(VOCABULARY_OF[facet], value, lang)
     if facet == "region":
         return region_name(value)
     if facet == "departement":

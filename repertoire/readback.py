@@ -17,6 +17,7 @@ from typing import Iterator
 from . import fields
 from .export import LIST_SEPARATOR, live
 from .filecheck import SurveyError, check_workbook
+from .model import UNSPECIFIED
 from .reference import reference
 from .text import fold
 
@@ -132,11 +133,11 @@ def value_of(field: fields.Field, value: object, chosen: str) -> object:
     return text
 
 
-def _code(field: fields.Field, text: str) -> str:
+def _code(field: fields.Field, text: str) -> str | None:
     code = reference().code(field.vocabulary, text)
     if code is None:
         raise ExportRowError(f"unknown {field.name}: {text}")
-    return code
+    return None if code == UNSPECIFIED else code  # « Non précisé » is stored as no status
 
 
 def _number(field: fields.Field, value: object) -> int | float | str:

@@ -19,12 +19,12 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 
 from .datafiles import DATA
-from .model import FRENCH_TYPES, KINDS, STATUSES, THEMES
+from .model import FRENCH_TYPES, KINDS, STATUS_LABELS, THEMES
 from .text import fold
 
 # Closed vocabularies: code → (French label, English label), defined in model.py.
 VOCABULARIES: dict[str, dict[str, tuple[str, str]]] = {
-    "kinds": KINDS, "statuses": STATUSES, "themes": THEMES, "french_types": FRENCH_TYPES,
+    "kinds": KINDS, "statuses": STATUS_LABELS, "themes": THEMES, "french_types": FRENCH_TYPES,
 }
 # Vocabularies of places, named from data/.
 PLACES = ("countries", "regions", "departements")

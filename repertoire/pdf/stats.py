@@ -1,9 +1,7 @@
 """The summary of a country's cooperation: counts by kind, status, theme, région, decade."""
 from __future__ import annotations
 
-import csv
 from collections import Counter
-from functools import lru_cache
 
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.shapes import Drawing, String
@@ -12,26 +10,17 @@ from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 
 from ..model import FRENCH_TYPES, STATUS_LABELS
 from .content import CONTACT, kind_label, partner_key, status_label, theme_labels
-from ..places import DATA
+from ..reference import reference
 from .flowables import Para
 from .typography import ACCENT, INK, MUTED, RULE, french, number, rich, styles
 
 
-@lru_cache(maxsize=None)
-def place_names() -> tuple[dict[str, str], dict[str, str]]:
-    """(région code → name, département code → name) from data/ (French side)."""
-    def load(name: str) -> dict[str, str]:
-        with open(DATA / name, encoding="utf-8") as f:
-            return {row["code"]: row["nom"] for row in csv.DictReader(f)}
-    return load("regions.csv"), load("departements.csv")
-
-
 def region_name(code: str | None) -> str:
-    return place_names()[0].get(code or "", code or "Région non précisée")
+    return reference().region_name(code) if code else "Région non précisée"
 
 
 def departement_name(code: str | None) -> str:
-    return place_names()[1].get(code or "", code or "")
+    return reference().departement_name(code)
 
 
 def label(vocabulary: dict, code: str | None) -> str:
