@@ -16,19 +16,17 @@ from repertoire.datafiles import DATA
 BROWSER = Path(__file__).resolve().parent / "browser"  # served by the app at /static/maps/
 WORLD = DATA / "world"
 
-# Paths under maps/browser/, in load order.
-CSS: tuple[str, ...] = (
-    "vendor/leaflet/leaflet.css",
-    "vendor/leaflet.markercluster/MarkerCluster.css",
-    "vendor/leaflet.markercluster/MarkerCluster.Default.css",
-    "repertoire-map.css",
-)
-JS: tuple[str, ...] = (
-    "vendor/leaflet/leaflet.js",
-    "vendor/leaflet.markercluster/leaflet.markercluster.js",
-    "repertoire-arcs.js",
-    "repertoire-map.js",
-)
+# Under maps/browser/, in load order, by the names folium gives the CDN links they replace
+# (maps/folium_map.py links them from the app, or inlines them in a file).
+LEAFLET_JS = [("leaflet", "vendor/leaflet/leaflet.js")]
+LEAFLET_CSS = [("leaflet_css", "vendor/leaflet/leaflet.css")]
+CLUSTER_JS = [("markerclusterjs", "vendor/leaflet.markercluster/leaflet.markercluster.js")]
+CLUSTER_CSS = [("markerclustercss", "vendor/leaflet.markercluster/MarkerCluster.css"),
+               ("markerclusterdefaultcss", "vendor/leaflet.markercluster/MarkerCluster.Default.css")]
+LAYER_JS = [("repertoire_arcs", "repertoire-arcs.js"), ("repertoire_map", "repertoire-map.js")]
+LAYER_CSS = [("repertoire_map_css", "repertoire-map.css")]
+CSS: tuple[str, ...] = tuple(path for _, path in LEAFLET_CSS + CLUSTER_CSS + LAYER_CSS)
+JS: tuple[str, ...] = tuple(path for _, path in LEAFLET_JS + CLUSTER_JS + LAYER_JS)
 
 # Background outlines by name: the web map uses 1:110m, a country map the finer 1:50m.
 OUTLINES: dict[str, str] = {

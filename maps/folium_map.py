@@ -27,16 +27,8 @@ from folium.template import Template
 from jinja2.utils import htmlsafe_json_dumps
 
 from . import assets
+from .assets import CLUSTER_CSS, CLUSTER_JS, LAYER_CSS, LAYER_JS, LEAFLET_CSS, LEAFLET_JS
 from .web import FRENCH, choropleth_view, collectivite_view, country_view, world_view
-
-# Vendored files (under maps/browser/) that stand for folium's CDN links, by folium's names.
-LEAFLET_JS = [("leaflet", "vendor/leaflet/leaflet.js")]
-LEAFLET_CSS = [("leaflet_css", "vendor/leaflet/leaflet.css")]
-CLUSTER_JS = [("markerclusterjs", "vendor/leaflet.markercluster/leaflet.markercluster.js")]
-CLUSTER_CSS = [("markerclustercss", "vendor/leaflet.markercluster/MarkerCluster.css"),
-               ("markerclusterdefaultcss", "vendor/leaflet.markercluster/MarkerCluster.Default.css")]
-LAYER_JS = [("repertoire_arcs", "repertoire-arcs.js"), ("repertoire_map", "repertoire-map.js")]
-LAYER_CSS = [("repertoire_map_css", "repertoire-map.css")]
 
 # A cluster shows how many partnerships its places take part in — each counted once, though
 # both its ends may lie in the cluster — among those of the kinds still ticked in the legend
