@@ -81,6 +81,8 @@ FIELDS: tuple[Field, ...] = (
     Field("partner_geonameid", "Identifiant GeoNames", "GeoNames id", type="int"),
     Field("survey_date", "Date des informations", "Date of the information"),
     Field("sources", "Sources", "Sources", stored=False, type="codes"),
+    # No survey nor campaign answer confirmed the link for 3 years (campaign.py): marked in the books
+    Field("to_verify", "À vérifier", "To verify", stored=False, exported=False, type="int"),
     Field("created_at", "Créé le", "Created", visibility="staff", exported=False),
     Field("updated_at", "Modifié le", "Updated", visibility="staff", exported=False),
 )
@@ -91,6 +93,7 @@ BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
 EVENTS: dict[str, tuple[str, str]] = {
     "merged": ("Fusion de deux graphies", "Two spellings merged"),
     "mended": ("Ligne corrigée par l'équipe", "Row mended by staff"),
+    "confirmed": ("Confirmé par la collectivité (campagne d'enquête)", "Confirmed by the collectivité (survey campaign)"),
 }
 
 

@@ -83,7 +83,8 @@ def test_the_campaign_form_and_staff_page_in_chromium(chromium, tmp_path, sample
         page.locator("input[name=email]").fill(STAFF[0])
         page.locator("input[name=password]").fill(STAFF[1])
         page.locator("form button[type=submit]").last.click()
-        page.goto(base + "/staff/campagne")
+        dep = registry.iter_rows("SELECT departement FROM partnerships WHERE french_id = ?", [fid]).fetchone()[0]
+        page.goto(base + f"/staff/campagne?departement={dep}")
         row = page.locator("tr", has=page.locator(f"a[href='/collectivites/{fid}']"))
         assert "web" in row.inner_text()
         page.screenshot(path=str(SHOTS / "i16-staff-campaign-fr.png"), full_page=False)
