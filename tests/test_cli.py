@@ -22,10 +22,11 @@ def test_ingest_prints_counts_per_file_and_exits_zero(empty_app, tmp_path):
     runner = empty_app.test_cli_runner()
     result = runner.invoke(cli, ["ingest", str(FIXTURES / SAMPLE_SURVEYS[0]), str(FIXTURES / SAMPLE_SURVEYS[3])])
     assert result.exit_code == 0, result.output
-    assert "enquete-partenariats-2024.xlsx: 1405 rows read, 1392 accepted, 8 merged, 5 rejected" in result.output
+    # 3 rows write a link of the same file again, in other words (same_place.py): merged
+    assert "enquete-partenariats-2024.xlsx: 1405 rows read, 1389 accepted, 11 merged, 5 rejected" in result.output
     assert "mise-a-jour-2025.csv: 40 rows read, 0 accepted, 40 merged, 0 rejected" in result.output
     registry = Registry(empty_app.config["REGISTRY"])
-    assert registry.count() == 1392
+    assert registry.count() == 1389
 
 
 def test_ingest_reports_an_unreadable_file_and_keeps_the_others(empty_app, tmp_path):
@@ -48,7 +49,8 @@ def test_export_csv_follows_the_contract(runner, tmp_path, sample_registry):
     assert "contacts" not in rows[0]
     assert len(rows) == sample_registry.count()
     lille = [r for r in rows if r["french_id"] == "commune:76384" and r["partner_name"] == "Immenstadt"][0]
-    assert lille["sources"] == "enquete-partenariats-2024.xlsx;mise-a-jour-2025.csv"
+    # reponses-2019.csv wrote it "Immenstadt i.Allgäu": the same place, merged (same_place.py)
+    assert lille["sources"] == "enquete-partenariats-2024.xlsx;mise-a-jour-2025.csv;reponses-2019.csv"
     assert all(set(r["themes"].split(";")) <= {"", "culture", "education", "jeunesse", "economie", "agriculture", "eau",
                "environnement", "sante", "gouvernance", "urbanisme", "dechets", "francophonie", "genre",
                "crises", "ecsi", "numerique"} for r in rows)
