@@ -24,7 +24,7 @@ CACHE_TERMS = 20_000
 # wildcard may look at (a leading `*` walks the lexicon).
 MAX_SLOP = 20
 MAX_PHRASE_WORDS = 8
-MAX_SCANNED_TERMS = 5_000
+MAX_SCANNED_TERMS = 2_000
 
 
 def _counted(terms, pattern):
