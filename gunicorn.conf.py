@@ -19,8 +19,10 @@ workers = int(os.environ.get("REPERTOIRE_WORKERS", min(2, os.cpu_count() or 1)))
 worker_class = "gthread"
 threads = int(os.environ.get("REPERTOIRE_THREADS", 4))
 
-# A country PDF or a map of 10k links is made on demand and may take seconds on a cold
-# cache; 60 s before a stuck worker is killed and replaced.
+# 60 s without a heartbeat before a stuck worker is killed and replaced. With gthread the
+# heartbeat is the main thread's, so this never stops a slow request: each request's own
+# budget does (REPERTOIRE_REQUEST_BUDGET, 30 s: web/budget.py), and big books are made by
+# background jobs, not requests.
 timeout = int(os.environ.get("REPERTOIRE_TIMEOUT", 60))
 graceful_timeout = 30
 keepalive = 5
