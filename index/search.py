@@ -199,7 +199,8 @@ class SearchIndex:
                 terms = {t for f, t in parsed.query.iter_all_terms() if f == "text"}
         hits = _hits(page, table, registry, terms)
         corrected = suggestion(params.q, corrections)
-        understood = [{"facet": c.facet, "value": c.value, "words": c.words}
+        understood = [{"facet": c.facet, "value": c.value, "words": c.words,
+                       "label": labels.value_label(c.facet, c.value, params.lang)}
                       for c in (parsed.understanding.concepts if parsed.understanding else [])]
         return SearchResult(params, int(len(docs)), hits, facets, filters, corrected, parsed.messages,
                             (time.perf_counter() - start) * 1000, understood)

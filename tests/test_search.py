@@ -356,7 +356,10 @@ def test_queries_name_countries_regions_groups_themes_and_places(query, facet, v
 def test_a_theme_word_ranks_partnerships_of_that_theme_before_names_that_look_like_it(search_index, sample_registry):
     hits = find(search_index, sample_registry, "santé", per_page=10).hits
     assert all("sante" in h["themes"] for h in hits)
-    assert find(search_index, sample_registry, "santé").understood == [{"facet": "theme", "value": "sante", "words": "santé"}]
+    assert find(search_index, sample_registry, "santé").understood == [
+        {"facet": "theme", "value": "sante", "words": "santé", "label": "Santé et action sociale"}]
+    english = search_index.search(SearchParams("Afrique", lang="en"), sample_registry).understood
+    assert english == [{"facet": "continent", "value": "Africa", "words": "Afrique", "label": "Africa"}]
 
 
 @pytest.mark.parametrize("query", ["Afrique", "Maghreb", "Sahel", "Afrique de l'Ouest", "marocain", "sénégalaise"])
