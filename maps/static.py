@@ -299,7 +299,7 @@ def _links(ax, frame, drawn: list[dict], labels: int, corner_taken: bool = False
     handles = [Line2D([], [], color=KIND_COLOURS.get(k, KIND_COLOURS[""]), linewidth=1.2,
                       linestyle=KIND_STYLES.get(k, KIND_STYLES[""])[0], marker=KIND_STYLES.get(k, KIND_STYLES[""])[1],
                       markersize=4, markerfacecolor=PARTNER_DOT, markeredgewidth=0,
-                      label=f"{KINDS[k][0] if k != 'contact' else 'Premiers contacts'} ({_number(n)})".replace("'", "’"))
+                      label=f"{KINDS[k][0]} ({_number(n)})".replace("'", "’"))
                for k, n in sorted(kinds.items(), key=lambda kv: -kv[1]) if k in KINDS]
     handles.append(Line2D([], [], marker="o", linestyle="", markersize=3.5, color=FRENCH_DOT,
                           label="Collectivité française"))

@@ -10,7 +10,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "cooperation": ("Coopération décentralisée", "Decentralised cooperation"),
     "amitie": ("Pacte d'amitié", "Friendship pact"),
     "intention": ("Lettre d'intention", "Letter of intent"),
-    "contact": ("Contacts", "Contacts"),
+    "contact": ("Premiers contacts", "First contacts"),  # a link not yet formalised (DESIGN.md)
 }
 
 # One vocabulary, no overlapping values. A survey that only says "not active" (a yes/no

@@ -90,7 +90,7 @@ def country(registry: Registry, code: str, lang: str = "fr") -> dict | None:
             "regions": groups}
 
 
-def search_ids(index: SearchIndex, params: SearchParams, page_size: int = 1000) -> Iterator[str]:
+def search_ids(index: SearchIndex, params: SearchParams, page_size: int = 5000) -> Iterator[str]:
     """Every id a search finds, in its order, read a page at a time (memory stays bounded)."""
     page = 1
     while True:

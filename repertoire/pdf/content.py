@@ -20,7 +20,7 @@ from ..text import fold
 # value it now is (model.status_code), « Non précisé » when no survey gave one.
 UNKNOWN_STATUS = STATUS_LABELS[UNSPECIFIED][0]
 CONTACT = "contact"  # « Premiers contacts »: a link not yet formalised, not a kind of partnership
-KIND_LABELS = {code: (label if code != CONTACT else "Premiers contacts") for code, (label, _) in KINDS.items()}
+KIND_LABELS = {code: label for code, (label, _) in KINDS.items()}  # contact: « Premiers contacts »
 THEME_SEPARATOR = " · "  # no theme name holds it (theme names hold commas)
 assert not any(THEME_SEPARATOR.strip() in label for label, _ in THEMES.values())
 
