@@ -130,7 +130,7 @@ def ingest_command(files: tuple[str, ...], job: str | None) -> None:
                         "or run `repertoire index --update`.", fg="red", err=True)
         tracker.finish({"files": [report_result(r) for r in reports], "partnerships": count})
     if current_app.config["MAKE_BOOKS_AHEAD"] and any(r.accepted or r.merged for r in reports):
-        codes = [r[0] for r in get_registry().iter_rows("SELECT DISTINCT partner_country FROM partnerships ORDER BY 1")]
+        codes = get_registry().countries()
         if make_ahead(codes, "ingest"):
             click.echo(f"Répertoires: {len(codes)} countries being made by a background job.", err=True)
     if any(report.error for report in reports):
@@ -486,8 +486,7 @@ def partner_count(code: str) -> int:
     """Partnerships with a country; 0 for a code that is not one (answered before any work)."""
     if not (len(code) == 2 and code.isascii() and code.isalpha()):
         return 0
-    return get_registry().iter_rows("SELECT count(*) FROM partnerships WHERE partner_country = ?",
-                                    [code.upper()]).fetchone()[0]
+    return get_registry().count({"country": code.upper()})
 
 
 def make_ahead(codes: list[str], user: str) -> str | None:

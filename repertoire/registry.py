@@ -141,13 +141,15 @@ class Registry:
         return [dict(row) for row in self.db.execute(sql, tuple(params))]
 
     def matching(self, filters: Mapping[str, str | Iterable[str]] | None = None,
-                 columns: Sequence[str] | None = None, order: str = "french_name, partner_name") -> list[dict]:
+                 columns: Sequence[str] | None = None,
+                 order: Sequence[str] = ("french_name", "partner_name")) -> list[dict]:
         """Partnerships whose fields take the given values, the registry writing its own SQL
         (other packages name fields and values, never SQL).
 
         Filters: `country` (partner country), `theme`, `region`, `departement`, `kind`, `status`,
         `french_id`, `id`, each one value or several (any of them); `q` a text found in the names
-        (SQL LIKE: no stemming, the search index does better). `columns` limits the fields read.
+        (SQL LIKE: no stemming, the search index does better). `columns` limits the fields read,
+        `order` names the fields they are sorted by.
 
         >>> registry.matching({"country": "jp", "theme": ["culture", "eau"]})[0]["partner_country"]
         'JP'
@@ -155,10 +157,9 @@ class Registry:
         unknown = set(filters or {}) - set(FILTER_FIELDS) - {"q"}
         if unknown:
             raise ValueError(f"unknown filter {', '.join(sorted(unknown))}: use {', '.join(FILTER_FIELDS)} or q")
-        if columns is not None:
-            bad = [c for c in columns if not c.isidentifier()]
-            if bad or not set(columns) <= self._columns():
-                raise ValueError(f"unknown columns: {', '.join(sorted(set(columns) - self._columns()))}")
+        for named in (columns or (), order):
+            if not set(named) <= self._columns():
+                raise ValueError(f"unknown columns: {', '.join(sorted(set(named) - self._columns()))}")
         parts, params = [], []
         for name, value in (filters or {}).items():
             values = [value] if isinstance(value, str) else [v for v in value]
@@ -178,8 +179,9 @@ class Registry:
                 parts.append(f"{FILTER_FIELDS[name]} IN ({','.join('?' * len(values))})")
                 params += values
         fields = ", ".join(columns) if columns else "*"
-        sql = f"SELECT {fields} FROM partnerships" + (" WHERE " + " AND ".join(parts) if parts else "")
-        return [dict(row) for row in self.db.execute(f"{sql} ORDER BY {order}", params)]
+        where = " WHERE " + " AND ".join(parts) if parts else ""
+        sql = f"SELECT {fields} FROM partnerships{where}" + (f" ORDER BY {', '.join(order)}" if order else "")
+        return [dict(row) for row in self.db.execute(sql, params)]
 
     def _columns(self) -> set[str]:
         return {row[1] for row in self.db.execute("PRAGMA table_info(partnerships)")}
@@ -187,6 +189,13 @@ class Registry:
     def countries(self) -> list[str]:
         """The partner countries present, by code."""
         return [row[0] for row in self.db.execute("SELECT DISTINCT partner_country FROM partnerships ORDER BY 1") if row[0]]
+
+    def count_by(self, field: str) -> dict[str, int]:
+        """Partnerships per value of a filter field (`country`, `kind`, `region`, `french_id`…),
+        most first, then by value; an empty value counts under ""."""
+        column = FILTER_FIELDS[field]
+        sql = f"SELECT coalesce({column}, ''), count(*) FROM partnerships GROUP BY 1 ORDER BY 2 DESC, 1"
+        return dict(self.db.execute(sql).fetchall())
 
     def partnership(self, pid: str) -> dict | None:
         row = self.db.execute("SELECT * FROM partnerships WHERE id = ?", (pid,)).fetchone()
@@ -290,7 +299,10 @@ class Registry:
             names.setdefault(pid, []).append(source)
         return names
 
-    def count(self) -> int:
+    def count(self, filters: Mapping[str, str | Iterable[str]] | None = None) -> int:
+        """Partnerships, all of them or those that match `filters` (as in `matching`)."""
+        if filters:
+            return len(self.matching(filters, columns=["id"], order=()))
         return self.db.execute("SELECT count(*) FROM partnerships").fetchone()[0]
 
     def version(self) -> str:

@@ -91,3 +91,20 @@ def test_survey_text_that_looks_like_a_template_stays_text_in_the_map(r):
 def test_pdf_writes_the_country_book(r, tmp_path):
     path = r.pdf("AM", tmp_path / "armenie.pdf", maps=False)
     assert path.read_bytes().startswith(b"%PDF") and path.stat().st_size > 10_000
+
+
+def test_the_registry_writes_the_sql_of_filters_counts_and_orders_itself(sample_registry):
+    rows = sample_registry.matching()
+    by_country = sample_registry.count_by("country")
+    assert sum(by_country.values()) == len(rows) == sample_registry.count()
+    assert list(by_country.values()) == sorted(by_country.values(), reverse=True)
+    assert sample_registry.count({"country": "DE"}) == by_country["DE"] == len(sample_registry.matching({"country": "de"}))
+    assert sample_registry.countries() == sorted(by_country)
+    ordered = sample_registry.matching({"country": "AM"}, order=("since", "id"))
+    assert [p["since"] or 0 for p in ordered] == sorted(p["since"] or 0 for p in ordered)
+    for bad in ({"pays": "DE"}, {"country; DROP TABLE partnerships": "x"}):
+        with pytest.raises(ValueError, match="unknown filter"):
+            sample_registry.matching(bad)
+    with pytest.raises(ValueError, match="unknown columns"):
+        sample_registry.matching({"country": "DE"}, order=("since; DROP TABLE partnerships",))
+    assert sample_registry.count() == len(rows)  # nothing was run

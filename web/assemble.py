@@ -47,11 +47,11 @@ def history(entries: list[HistoryEntry], role: str) -> list[dict]:
 
 def key_figures(registry: Registry) -> dict:
     """Numbers for the home page: partnerships, French collectivités, countries, by kind."""
-    row = registry.iter_rows("SELECT count(*), count(DISTINCT french_id), count(DISTINCT partner_country) FROM partnerships").fetchone()
-    kinds = dict(registry.iter_rows("SELECT kind, count(*) FROM partnerships GROUP BY kind ORDER BY 2 DESC").fetchall())
-    countries = registry.iter_rows("SELECT partner_country, count(*) FROM partnerships GROUP BY 1 ORDER BY 2 DESC LIMIT 12").fetchall()
-    return {"partnerships": row[0], "collectivites": row[1], "countries": row[2],
-            "kinds": {k: v for k, v in kinds.items() if k}, "top_countries": [tuple(c) for c in countries]}
+    kinds = registry.count_by("kind")
+    countries = {code: n for code, n in registry.count_by("country").items() if code}
+    return {"partnerships": registry.count(), "collectivites": len(registry.count_by("french_id")),
+            "countries": len(countries), "kinds": {k: v for k, v in kinds.items() if k},
+            "top_countries": list(countries.items())[:12]}
 
 
 def partnership(registry: Registry, pid: str, role: str = "public") -> dict | None:
@@ -64,7 +64,7 @@ def partnership(registry: Registry, pid: str, role: str = "public") -> dict | No
 
 def collectivite(registry: Registry, french_id: str) -> dict | None:
     """A French collectivité and all its partnerships."""
-    rows = registry.partnerships("french_id = ?", (french_id,), order="partner_country, partner_name")
+    rows = registry.matching({"french_id": french_id}, order=("partner_country", "partner_name"))
     if not rows:
         return None
     first = rows[0]
@@ -77,7 +77,7 @@ def collectivite(registry: Registry, french_id: str) -> dict | None:
 def country(registry: Registry, code: str, lang: str = "fr") -> dict | None:
     """All partnerships with one country, grouped by French région."""
     code = code.upper()
-    rows = registry.partnerships("partner_country = ?", (code,), order="region, french_name, partner_name")
+    rows = registry.matching({"country": code}, order=("region", "french_name", "partner_name"))
     if not rows:
         return None
     groups = [{"region": region or "", "region_name": labels.region_name(region) if region else "",

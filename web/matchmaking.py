@@ -58,7 +58,7 @@ def find(request_: Request, limit: int = 10, exclude: frozenset = frozenset(), p
 def find_partner():
     wanted, problems = request_from_args(request.args)
     results = find(wanted, limit=20) if wanted else []
-    codes = [r[0] for r in _registry().iter_rows("SELECT DISTINCT partner_country FROM partnerships")]
+    codes = _registry().countries()
     countries = sorted(((c, labels.country_name(c, lang())) for c in codes), key=lambda pair: labels.countries().name(pair[0], lang()))
     departements = sorted(labels.french_places().departements["nom"].items(), key=lambda pair: pair[0])
     return render_template("match.html", results=results, wanted=wanted, problems=problems, args=request.args,

@@ -70,7 +70,7 @@ def origin(code: str) -> str:
 
 @staff.route("/chapitres")
 def chapters():
-    rows = registry().iter_rows("SELECT partner_country, count(*) FROM partnerships GROUP BY 1 ORDER BY 1").fetchall()
+    rows = sorted(registry().count_by("country").items())
     countries = [{"code": code, "count": count, "origin": origin(code)} for code, count in rows]
     countries.sort(key=lambda c: fold(labels.country_name(c["code"])))
     return render_template("staff/chapters.html", countries=countries)

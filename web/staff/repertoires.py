@@ -18,7 +18,7 @@ def countries() -> list[dict]:
     """Every partner country with its count, and whether its cached PDFs match the registry."""
     reg = registry()
     folder = Path(current_app.config["CACHE_DIR"]) / "pdf"
-    rows = reg.iter_rows("SELECT partner_country, count(*) FROM partnerships GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()
+    rows = list(reg.count_by("country").items())
     listed = []
     for code, count in rows:
         fresh = {edition: (folder / f"repertoire-{cache_key(reg, code, Options(members=edition == 'membres', chapters_dir=current_app.config['CHAPTERS_DIR']))}.pdf").exists()
