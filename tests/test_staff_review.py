@@ -305,7 +305,7 @@ def test_two_staff_members_editing_one_partnership_the_second_save_shows_the_con
     clash = second.post(url, data={**base, **forms[1], "status": "termine", "description": "Mon texte"})
     page = clash.get_data(as_text=True)
     assert clash.status_code == 409 and "modifié entre-temps" in page
-    assert "en_sommeil" in page and f"staff: {STAFF[0]}" in page  # what the first one changed
+    assert "En sommeil" in page and f"staff: {STAFF[0]}" in page  # what the first one changed, in words
     assert "Mon texte" in page  # the second one's values are kept in the form
     assert registry.partnership(MONTIGNY_45)["status"] == "en_sommeil"  # not silently reverted
     version = re.search(r'name="version"[^>]*value="([^"]*)"', page).group(1)

@@ -58,6 +58,21 @@ def edit_form(record: dict) -> EditForm:
     return form
 
 
+def shown_changes(form: EditForm, changes: list[dict]) -> list[dict]:
+    """History rows as staff read them: the form's label of each field, labels of codes."""
+    def value(name: str, text: str | None) -> str:
+        if not text:
+            return ""
+        if name in ("kind", "status"):
+            return str(label(name, text))
+        if name == "themes":
+            return ", ".join(str(label("theme", t)) for t in text.split(";") if t)
+        return text
+    rows = [h._asdict() if hasattr(h, "_asdict") else dict(h) for h in changes]  # HistoryEntry or dict
+    return [h | {"field": str(getattr(form, h["field"]).label.text) if hasattr(form, h["field"]) else h["field"],
+                 "old": value(h["field"], h["old"]), "new": value(h["field"], h["new"])} for h in rows]
+
+
 @staff.route("/partenariats/<pid>", methods=["GET", "POST"])
 def edit(pid: str):
     reg = registry()
@@ -81,7 +96,7 @@ def edit(pid: str):
             flash(_("Ce partenariat a été modifié entre-temps : rien n'a été enregistré. Comparez avec les "
                     "modifications ci-dessous, puis enregistrez à nouveau pour confirmer vos valeurs."), "error")
             return render_template("staff/edit.html", p=reg.partnership(pid), form=form, history=reg.history(pid),
-                                   sources=reg.sources(pid), conflict=conflict.changes), 409
+                                   sources=reg.sources(pid), conflict=shown_changes(form, conflict.changes)), 409
         else:
             if changed:
                 current_app.logger.info("partnership %s edited by %s: %s", pid, current_user.email, changed)
