@@ -89,3 +89,12 @@ def test_the_campaign_form_and_staff_page_in_chromium(chromium, tmp_path, sample
         assert "web" in row.inner_text()
         page.screenshot(path=str(SHOTS / "i16-staff-campaign-fr.png"), full_page=False)
     page.close()
+
+
+def test_the_find_a_partner_page_fits_a_phone(page):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(page.base + "/trouver-un-partenaire?country=SN&theme=ecsi&lang=fr")  # the longest theme name
+    wider = page.evaluate("[...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > "
+                          "window.innerWidth + 1).map(e => e.tagName + '#' + e.id)")
+    assert wider == []
+    page.screenshot(path=str(SHOTS / "i16-match-phone.png"), full_page=False)
