@@ -457,14 +457,14 @@ def map_command(query, country, theme, kind, region, colour_by, lang, base_url, 
 pdf_blueprint = Blueprint("pdf", __name__)
 
 
-def print_maps(partnerships: list[dict], code: str) -> tuple[bytes | None, bytes | None]:
+def print_maps(partnerships: list[dict], code: str, lang: str = "fr") -> tuple[bytes | None, bytes | None]:
     """The print maps of a country (maps/static.py): its links, and the French collectivités
     concerned; None for a map that cannot be drawn."""
     from maps import static
 
     drawn = []
-    for name, draw in (("links", lambda: static.country_map(partnerships, code)),
-                       ("France", lambda: static.france_map(partnerships))):
+    for name, draw in (("links", lambda: static.country_map(partnerships, code, lang=lang)),
+                       ("France", lambda: static.france_map(partnerships, lang=lang))):
         try:
             drawn.append(draw())
         except Exception as exc:  # a map failure must not cost the répertoire
@@ -473,13 +473,13 @@ def print_maps(partnerships: list[dict], code: str) -> tuple[bytes | None, bytes
     return drawn[0], drawn[1]
 
 
-def repertoire_file(code: str, members: bool = False, wait: float | None = None) -> Path:
+def repertoire_file(code: str, members: bool = False, wait: float | None = None, lang: str = "fr") -> Path:
     """The cached PDF of a country, made on demand until the registry changes (once however
     many ask: repertoire/pdf/service.py); Busy when another maker holds it beyond `wait` s."""
     registry = get_registry()
-    options = Options(members=members, chapters_dir=current_app.config["CHAPTERS_DIR"])
+    options = Options(members=members, chapters_dir=current_app.config["CHAPTERS_DIR"], lang=lang)
     return cached_repertoire(registry, code, current_app.config["CACHE_DIR"], options, wait=wait,
-                             maps=lambda: print_maps(registry.matching({"country": code}), code))
+                             maps=lambda: print_maps(registry.matching({"country": code}), code, lang))
 
 
 def partner_count(code: str) -> int:
@@ -530,8 +530,9 @@ def send_repertoire(code: str, members: bool):
     if not count:
         abort(404, description=gettext("Aucun partenariat avec ce pays."))
     code = code.upper()
+    lang = "en" if request.args.get("lang") == "en" else "fr"  # the English edition, for partners abroad
     path = cache_path(get_registry(), code, current_app.config["CACHE_DIR"],
-                      Options(members=members, chapters_dir=current_app.config["CHAPTERS_DIR"]))
+                      Options(members=members, chapters_dir=current_app.config["CHAPTERS_DIR"], lang=lang))
     if not path.exists():
         if count > current_app.config["PDF_INLINE_LIMIT"]:
             if not being_made(path):
@@ -539,7 +540,7 @@ def send_repertoire(code: str, members: bool):
             return book_in_preparation(code)
     release = take_turn() if not path.exists() else None  # making one: a heavy turn (web/throttle.py)
     try:
-        path = repertoire_file(code, members, wait=current_app.config["REQUEST_BUDGET"] / 2)
+        path = repertoire_file(code, members, wait=current_app.config["REQUEST_BUDGET"] / 2, lang=lang)
         handle = path.open("rb")  # open now: a newer version may replace the file while it is sent
     except Busy:
         return book_in_preparation(code)
@@ -550,7 +551,7 @@ def send_repertoire(code: str, members: bool):
     finally:
         if release is not None:
             release()
-    name = f"repertoire-{code.lower()}{'-membres' if members else ''}.pdf"
+    name = f"repertoire-{code.lower()}{'-membres' if members else ''}{'-en' if lang == 'en' else ''}.pdf"
     return send_file(handle, mimetype="application/pdf", download_name=name, max_age=3600,
                      last_modified=path.stat().st_mtime)
 
@@ -575,9 +576,11 @@ def country_pdf_members(code: str):
 @click.option("--members", is_flag=True, help="Members' edition: includes contacts (personal data).")
 @click.option("--no-map", is_flag=True, help="Leave out the maps (links, and the French collectivités).")
 @click.option("--warm", is_flag=True, help="Make the cached files the web app serves (both editions) instead.")
+@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
+              help="Language of the book: en for the English edition (partners abroad).")
 @click.option("--job", hidden=True, help="Record progress and result for the staff pages (web/jobs.py).")
 def pdf_command(countries: tuple[str, ...], all_countries: bool, output: str | None, members: bool, no_map: bool,
-                warm: bool, job: str | None) -> None:
+                warm: bool, job: str | None, lang: str) -> None:
     """Typeset the répertoire of a partner country (ISO code, e.g. JP) as a PDF."""
     if bool(countries) == all_countries or (len(countries) > 1 and not warm):
         raise click.UsageError("Give a COUNTRY code, or --all with -o FOLDER.")
@@ -594,12 +597,12 @@ def pdf_command(countries: tuple[str, ...], all_countries: bool, output: str | N
         Path(output).mkdir(parents=True, exist_ok=True)
         targets = [(code, Path(output) / f"repertoire-{code.lower()}.pdf") for code in codes]
     else:
-        targets = [(codes[0], Path(output or f"repertoire-{codes[0].lower()}.pdf"))]
+        targets = [(codes[0], Path(output or f"repertoire-{codes[0].lower()}{'-en' if lang == 'en' else ''}.pdf"))]
     for code, path in targets:
         rows = registry.matching({"country": code})
-        links, france = (None, None) if no_map else print_maps(rows, code)
+        links, france = (None, None) if no_map else print_maps(rows, code, lang)
         options = Options(members=members, chapters_dir=current_app.config["CHAPTERS_DIR"],
-                          map_image=links, france_image=france)
+                          map_image=links, france_image=france, lang=lang)
         try:
             data = country_repertoire(registry, code, options)
         except (RepertoireError, FontError) as exc:

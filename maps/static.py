@@ -113,6 +113,19 @@ NBSP = "\u00A0"
 LABEL_PT = 7.5  # printed at about 1:1 in the books: names at 7 pt at least
 AGGREGATE = 60  # above this many links, flows between French régions and partner regions
 # Kinds told apart in grayscale too: a line style and a marker shape each (colours as on the web map).
+# The maps' words in an English book (repertoire pdf --lang en); French otherwise.
+ENGLISH = {"lien": "link", "liens": "links", "Outre-mer": "Overseas", "Premiers contacts": "First contacts",
+           "Collectivité française": "French local authority", "partenariat": "partnership",
+           "partenariats": "partnerships", "partenariats, par région": "partnerships, by region",
+           "Région française (taille : nombre de liens)": "French region (size: number of links)",
+           "Région partenaire (taille : nombre de liens)": "Partner region (size: number of links)"}
+LANG = {"lang": "fr"}  # set by country_map/france_map for the map being drawn
+
+
+def _t(text: str) -> str:
+    return ENGLISH.get(text, text) if LANG["lang"] == "en" else text
+
+
 KIND_STYLES = {"jumelage": ("-", "o"), "cooperation": ("--", "s"), "amitie": (":", "^"),
                "intention": ("-.", "D"), "contact": ((0, (1, 2.5)), "v"), "": ("-", "o")}
 
@@ -211,12 +224,12 @@ def _insets(fig, ax, overseas: dict[str, list[dict]], code: str) -> None:
         _outlines(inset, "monde-50m", highlight={"FR"})
         inset.scatter(lons, lats, s=10, c=FRENCH_DOT, marker="o", linewidths=0.3, edgecolors="white", zorder=3)
         n = len(rows)
-        inset.set_title(f"{names.get(region, 'Outre-mer')}\n{_number(n)}{NBSP}lien{'s' if n > 1 else ''}",
+        inset.set_title(f"{names.get(region, _t('Outre-mer'))}\n{_number(n)}{NBSP}{_t('liens' if n > 1 else 'lien')}",
                         fontsize=LABEL_PT, pad=2, linespacing=1.0)
 
 
 def country_map(partnerships: Iterable[dict], country_code: str, fmt: str = "pdf", *,
-                width_mm: float = 170, height_mm: float = 110, labels: int = 60) -> bytes:
+                width_mm: float = 170, height_mm: float = 110, labels: int = 60, lang: str = "fr") -> bytes:
     """The links of French collectivités with one partner country, both ends framed, as vector bytes.
 
     Drawn from the GeoDataFrame of the partnerships (repertoire/geodata.py). Up to AGGREGATE
@@ -228,6 +241,7 @@ def country_map(partnerships: Iterable[dict], country_code: str, fmt: str = "pdf
     """
     from repertoire.geodata import geodataframe
 
+    LANG["lang"] = lang  # legends in the book's language (`lang="en"`: English)
     code = country_code.upper()
     chosen = [p for p in partnerships if p.get("partner_country") == code and has_coordinates(p)]
     fig, ax = _figure(width_mm, height_mm)
@@ -299,10 +313,11 @@ def _links(ax, frame, drawn: list[dict], labels: int, corner_taken: bool = False
     handles = [Line2D([], [], color=KIND_COLOURS.get(k, KIND_COLOURS[""]), linewidth=1.2,
                       linestyle=KIND_STYLES.get(k, KIND_STYLES[""])[0], marker=KIND_STYLES.get(k, KIND_STYLES[""])[1],
                       markersize=4, markerfacecolor=PARTNER_DOT, markeredgewidth=0,
-                      label=f"{KINDS[k][0]} ({_number(n)})".replace("'", "’"))
+                      label=f"{KINDS[k][LANG['lang'] == 'en']} "
+                            f"({_number(n)})".replace("'", "’"))
                for k, n in sorted(kinds.items(), key=lambda kv: -kv[1]) if k in KINDS]
     handles.append(Line2D([], [], marker="o", linestyle="", markersize=3.5, color=FRENCH_DOT,
-                          label="Collectivité française"))
+                          label=_t("Collectivité française")))
     ax.legend(handles=handles, loc="upper left", fontsize=LABEL_PT - 0.5, frameon=True, framealpha=0.9,
               borderpad=0.5, handlelength=3)
 
@@ -407,23 +422,24 @@ def _flows(ax, drawn: list[dict], labels: int) -> None:
     _labels(ax, named, dots=dots)
     steps = sorted({1, max(1, round(top / 2)), top})
     handles = [Line2D([], [], color=KIND_COLOURS["jumelage"], linewidth=width(n), alpha=0.55,
-                      label=f"{_number(n)} partenariat{'s' if n > 1 else ''}") for n in steps]
+                      label=f"{_number(n)} {_t('partenariats' if n > 1 else 'partenariat')}") for n in steps]
     handles += [Line2D([], [], marker="s", linestyle="", markersize=4, color=FRENCH_DOT,
-                       label="Région française (taille : nombre de liens)"),
+                       label=_t("Région française (taille : nombre de liens)")),
                 Line2D([], [], marker="o", linestyle="", markersize=4, color=PARTNER_DOT,
-                       label="Région partenaire (taille : nombre de liens)")]
+                       label=_t("Région partenaire (taille : nombre de liens)"))]
     ax.legend(handles=handles, loc="upper left", fontsize=LABEL_PT - 0.5, frameon=True, framealpha=0.9,
-              borderpad=0.5, title=f"{_number(len(drawn))} partenariats, par région", title_fontsize=LABEL_PT)
+              borderpad=0.5, title=f"{_number(len(drawn))} {_t('partenariats, par région')}", title_fontsize=LABEL_PT)
 
 
 def france_map(partnerships: Iterable[dict], fmt: str = "pdf", *, width_mm: float = 120,
-               height_mm: float = 120, labels: int = 30) -> bytes:
+               height_mm: float = 120, labels: int = 30, lang: str = "fr") -> bytes:
     """The French collectivités concerned by the given partnerships, on a map of France, as vector bytes.
 
     One dot per collectivité, its area growing with its number of links; the largest named
     (at a size that prints at 7 pt or more when the map is set 9 cm high). Overseas
     collectivités in insets.
     """
+    LANG["lang"] = lang
     per_place: Counter = Counter()
     names: dict[tuple[float, float], str] = {}
     rows_at: dict[tuple[float, float], dict] = {}

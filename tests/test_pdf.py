@@ -359,3 +359,31 @@ def test_overseas_collectivites_get_an_inset_instead_of_lines_leaving_the_frame(
     assert any(p["region"] == "04" for p in rows)  # La Réunion
     text = " ".join(w["text"] for w in _words(static.country_map(rows, "MA")))
     assert "La Réunion" in text
+
+
+# --- English edition ----------------------------------------------------------------------------
+
+def test_the_english_edition_speaks_english_and_the_french_one_stays_french():
+    rows = japan_book()
+    english = " ".join(text_of(render(rows, "JP", Options(lang="en"))).split())
+    french = " ".join(text_of(render(rows, "JP")).split())
+    assert "Directory of decentralised cooperation partnerships: France – Japan" in english
+    assert "The partnerships" in english and "Index of themes" in english and "About this directory" in english
+    assert "since 6 November 1982" in english and "Culture and heritage · Education, training, research" in english
+    assert "12 partnerships bring together 12 French local authorities" in english
+    assert "Les partenariats" not in english and "Thèmes" not in english and "Avant-propos" not in english
+    assert "depuis le 6 novembre 1982" in french and "Culture et patrimoine · Éducation" in french  # unchanged
+    assert "Échanges : lycées" in french  # fine spaces in French only
+
+
+def test_the_english_edition_is_served_beside_the_french_one_and_linked_from_english_pages(am_instance):
+    app = create_app({"TESTING": True, "INSTANCE": str(am_instance)})
+    client = app.test_client()
+    english = client.get("/pays/AM/repertoire.pdf?lang=en")
+    assert english.status_code == 200 and "repertoire-am-en.pdf" in english.headers["Content-Disposition"]
+    assert "partnerships" in text_of(english.data)
+    french = client.get("/pays/AM/repertoire.pdf")
+    assert "partenariats" in text_of(french.data) and french.data != english.data
+    assert client.get("/pays/AM/repertoire.pdf?lang=en").data == english.data  # both cached, neither evicted
+    page = client.get("/pays/AM?lang=en").get_data(as_text=True)
+    assert "/pays/AM/repertoire.pdf?lang=en" in page

@@ -15,22 +15,22 @@ from ..datafiles import DATA
 from ..gazetteer import ADMIN_WORDS
 from ..model import KINDS, STATUS_LABELS, THEMES, UNSPECIFIED, status_code
 from ..text import fold
+from .language import label, t
 
 # One status vocabulary (model.STATUS_LABELS); a value of an earlier vocabulary is read as the
 # value it now is (model.status_code), « Non précisé » when no survey gave one.
 UNKNOWN_STATUS = STATUS_LABELS[UNSPECIFIED][0]
 CONTACT = "contact"  # « Premiers contacts »: a link not yet formalised, not a kind of partnership
-KIND_LABELS = {code: label for code, (label, _) in KINDS.items()}  # contact: « Premiers contacts »
 THEME_SEPARATOR = " · "  # no theme name holds it (theme names hold commas)
 assert not any(THEME_SEPARATOR.strip() in label for label, _ in THEMES.values())
 
 
 def status_label(code: str | None) -> str:
-    return STATUS_LABELS[status_code(code)][0]
+    return label(STATUS_LABELS[status_code(code)])
 
 
 def kind_label(code: str | None) -> str:
-    return KIND_LABELS.get(code or "", "Type non précisé")
+    return label(KINDS[code]) if code in KINDS else t("Type non précisé")
 
 
 def capitalised(text: str) -> str:
@@ -44,9 +44,9 @@ def theme_labels(p: dict) -> list[str]:
     out, seen = [], set()
     for code in (p.get("themes") or "").split(";"):
         if code:
-            label = THEMES.get(code, (code,))[0]
-            out.append(capitalised(label))
-            seen.update({fold(label), fold(code)})
+            name = label(THEMES[code]) if code in THEMES else code
+            out.append(capitalised(name))
+            seen.update({fold(name), fold(code)})
     for word in (p.get("keywords") or "").split(";"):
         if word and fold(word) not in seen:
             seen.add(fold(word))

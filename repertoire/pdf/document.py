@@ -26,7 +26,8 @@ from .indexes import PageIndex
 from .passes import settle, toc_text, walk
 from .content import printed_once
 from .stats import figures, region_name, summary_flowables
-from .typography import ACCENT, INK, MUTED, RULE, french, number, rich, styles
+from .language import LANG, LANGUAGES, english, t
+from .typography import ACCENT, INK, MUTED, RULE, number, rich, styles
 
 PAGE_W, PAGE_H = A4
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 2.0 * cm, 2.2 * cm, 2.0 * cm
@@ -79,7 +80,20 @@ def country(code: str) -> Country:
 
 
 def title(c: Country) -> str:
+    if english():
+        return f"Directory of decentralised cooperation partnerships: France – {english_name(c.code)}"
     return f"Répertoire des partenariats de coopération décentralisée {c.adjective_plural}"
+
+
+def english_name(code: str) -> str:
+    """The country's English short name (babel, CLDR)."""
+    from babel import Locale
+
+    return Locale("en").territories.get(code, code)
+
+
+def country_name(c: Country) -> str:
+    return english_name(c.code) if english() else c.name
 
 
 @dataclass
@@ -94,6 +108,11 @@ class Options:
     network: str = AUTHOR
     licence: str = ("Données publiées sous Licence Ouverte 2.0 (Etalab) : libres de réutilisation, "
                     "source à citer.")
+    lang: str = "fr"                  # "en": the English edition, for partners abroad
+    licence_en: str = "Data published under the Licence Ouverte 2.0 (Etalab): free to reuse, with the source cited."
+    corrections_en: str = ("A wrong or incomplete entry is corrected at the next yearly survey, or sooner by writing "
+                           "to the network's staff (names of the local authority and of the partner, what changes): "
+                           "the correction appears in the next edition.")
     corrections: str = ("Une fiche inexacte ou incomplète se corrige au prochain questionnaire annuel, "
                         "ou plus tôt en écrivant à l'équipe du réseau (nom de la collectivité et du partenaire, "
                         "ce qui change) : la correction paraît dans l'édition suivante.")
@@ -107,7 +126,7 @@ class RepertoireDoc(BaseDocTemplate):
                          topMargin=MARGIN_TOP, bottomMargin=MARGIN_BOTTOM, title=title(country),
                          author=options.network, subject=f"Coopération décentralisée avec : {country.name}",
                          keywords=["coopération décentralisée", "jumelage", country.name],
-                         creator="Répertoire (repertoire pdf)", lang="fr-FR",
+                         creator="Répertoire (repertoire pdf)", lang="en-GB" if options.lang == "en" else "fr-FR",
                          initialFontName="Sans", initialFontSize=10, **kw)  # no unembedded Helvetica
         self.country, self.options = country, options
         self.section, self.unnamed = "", 0
@@ -153,7 +172,8 @@ class RepertoireDoc(BaseDocTemplate):
         canv.line(MARGIN_X, top - 0.15 * cm, PAGE_W - MARGIN_X, top - 0.15 * cm)
         canv.setFont("Sans", 7.5)
         canv.setFillColor(MUTED)
-        canv.drawString(MARGIN_X, top, f"Répertoire {self.country.adjective}")
+        canv.drawString(MARGIN_X, top, f"France – {english_name(self.country.code)}" if self.options.lang == "en"
+                        else f"Répertoire {self.country.adjective}")
         canv.drawRightString(PAGE_W - MARGIN_X, top, self.page_section[:90])
         canv.setFont("Sans", 8.5)
         canv.setFillColor(INK)
@@ -197,13 +217,13 @@ def _cover(c: Country, partnerships: list[dict], options: Options) -> list[Flowa
     """The cover: title on the coloured half; the key figures, the régions most engaged and
     the edition on the white half (no half-empty page)."""
     st = styles()
-    edition = format_date(options.edition, "MMMM y", locale="fr")
+    edition = format_date(options.edition, "MMMM y", locale=options.lang)
     f = figures(partnerships)
     cells = [(f["partnerships"], "partenariat", "partenariats"),
              (f["collectivites"], "collectivité française", "collectivités françaises"),
              (f["partners"], "collectivité partenaire", "collectivités partenaires")]
-    row = [Para(f'<font size="22"><b>{number(n)}</b></font><br/>{one if n < 2 else many}', st["cover-figure"])
-           for n, one, many in cells]
+    row = [Para(f'<font size="22"><b>{number(n)}</b></font><br/>{t(one) if (n == 1 if english() else n < 2) else t(many)}',
+                st["cover-figure"]) for n, one, many in cells]
     grid = Table([row], colWidths=[BODY_W / 3] * 3)
     grid.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), "Sans"), ("VALIGN", (0, 0), (-1, -1), "TOP"),
                               ("LEFTPADDING", (0, 0), (-1, -1), 0), ("LINEBEFORE", (1, 0), (-1, 0), 0.5, RULE)]))
@@ -212,22 +232,23 @@ def _cover(c: Country, partnerships: list[dict], options: Options) -> list[Flowa
         Para(rich(options.network, "Sans"), st["cover-kicker"]),
         Spacer(1, 1.2 * cm),
         Para(rich(title(c), "Sans"), st["cover-title"]),
-        Para(rich(f"France – {c.name}", "Sans"), st["cover-sub"]),
+        Para(rich(f"France – {country_name(c)}", "Sans"), st["cover-sub"]),
         Spacer(1, PAGE_H * 0.48 - 8.3 * cm),
         grid, Spacer(1, 0.8 * cm),
     ]
     if len(regions) > 1:
         top = ", ".join(f"{name} ({number(n)})" for name, n in regions.most_common(5))
-        story.append(Para(rich(f"Régions françaises les plus engagées : {top}."), st["cover-text"]))
+        story.append(Para(rich(t("Régions françaises les plus engagées : {top}.", top=top)), st["cover-text"]))
     years = [int(p["since"]) for p in partnerships if p.get("since")]
     if years and min(years) != max(years):
-        story.append(Para(rich(f"Des liens noués de {min(years)} à {max(years)}."), st["cover-text"]))
-    story += [Spacer(1, 0.5 * cm), Para(french(f"Édition de {edition}"), st["cover-small"])]
+        story.append(Para(rich(t("Des liens noués de {first} à {last}.", first=min(years), last=max(years))),
+                          st["cover-text"]))
+    story += [Spacer(1, 0.5 * cm), Para(rich(t("Édition de {edition}", edition=edition)), st["cover-small"])]
     if options.members:
-        story.append(Para(french("Édition réservée aux membres du réseau : contient les contacts "
-                                 "des collectivités (données personnelles, ne pas diffuser)."), st["cover-small"]))
+        story.append(Para(rich(t("Édition réservée aux membres du réseau : contient les contacts des collectivités "
+                                 "(données personnelles, ne pas diffuser).")), st["cover-small"]))
     else:
-        story.append(Para(french("Édition publique."), st["cover-small"]))
+        story.append(Para(rich(t("Édition publique.")), st["cover-small"]))
     return story
 
 
@@ -235,19 +256,23 @@ def _colophon(partnerships: list[dict], options: Options) -> list[Flowable]:
     """Sources, date, licence and how to correct an entry: what a published directory says of itself."""
     st = styles()
     dates = sorted(p["survey_date"][:4] for p in partnerships if p.get("survey_date"))
-    surveys = (f"des enquêtes annuelles du réseau auprès des collectivités ({dates[0]}"
-               f"{'–' + dates[-1] if dates[-1] != dates[0] else ''})" if dates else "des enquêtes du réseau")
-    edition = format_date(options.edition, "d MMMM y", locale="fr")
+    surveys = (t("des enquêtes annuelles du réseau auprès des collectivités ({years})",
+                 years=dates[0] + ("–" + dates[-1] if dates[-1] != dates[0] else "")) if dates
+               else t("des enquêtes du réseau"))
+    edition = format_date(options.edition, "d MMMM y", locale=options.lang)
     lines = [
-        f"<b>Sources.</b> Les fiches viennent de {surveys}, réunies dans le registre du répertoire. "
-        "Collectivités françaises : Code officiel géographique (Insee). Localités partenaires : GeoNames "
-        "(CC BY 4.0). Fonds de carte : Natural Earth (domaine public).",
-        f"<b>Édition.</b> Composée le {edition} par {options.network}.",
-        f"<b>Licence.</b> {options.licence}",
-        f"<b>Corriger une fiche.</b> {options.corrections}",
+        f"<b>{t('Sources.')}</b> " + rich(t(
+            "Les fiches viennent {surveys}, réunies dans le registre du répertoire. Collectivités françaises : "
+            "Code officiel géographique (Insee). Localités partenaires : GeoNames (CC BY 4.0). Fonds de carte : "
+            "Natural Earth (domaine public).", surveys=surveys), "Sans"),
+        f"<b>{t('Édition.')}</b> " + rich(t("Composée le {date} par {network}.", date=edition,
+                                             network=options.network), "Sans"),
+        f"<b>{t('Licence.')}</b> " + rich(options.licence_en if english() else options.licence, "Sans"),
+        f"<b>{t('Corriger une fiche.')}</b> " + rich(options.corrections_en if english() else options.corrections,
+                                                      "Sans"),
     ]
-    return [Heading("À propos de ce répertoire", st["h3"], 1, "À propos de ce répertoire")] + \
-        [Para(french(line), st["colophon"]) for line in lines]
+    head = t("À propos de ce répertoire")
+    return [Heading(head, st["h3"], 1, head)] + [Para(line, st["colophon"]) for line in lines]
 
 
 def _toc() -> list[Flowable]:
@@ -257,7 +282,7 @@ def _toc() -> list[Flowable]:
                           tableStyle=TableStyle([("FONT", (0, 0), (-1, -1), "Sans"), ("VALIGN", (0, 0), (-1, -1), "TOP"),
                                                  ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
                                                  ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))
-    return [Para("Sommaire", st["h1"]), toc]
+    return [Para(t("Sommaire"), st["h1"]), toc]
 
 
 def map_flowable(image, max_w: float, max_h: float) -> Flowable:
@@ -306,19 +331,20 @@ def _maps(options: Options, c: Country, partnerships: list[dict], compact: bool 
     if compact:  # the map of links at full width (its names print at 7 pt); it shows the French side too
         image = options.map_image if options.map_image is not None else options.france_image
         return [map_flowable(image, BODY_W, 11 * cm),
-                Para(rich(f"Les liens entre les collectivités françaises et leurs partenaires ({c.name})."),
-                     st["caption"]), Spacer(1, 6)]
-    flows: list[Flowable] = [Heading("Carte des partenariats", st["h1"], 0, "Carte des partenariats")]
+                Para(rich(t("Les liens entre les collectivités françaises et leurs partenaires ({country}).",
+                            country=country_name(c))), st["caption"]), Spacer(1, 6)]
+    flows: list[Flowable] = [Heading(t("Carte des partenariats"), st["h1"], 0, t("Carte des partenariats"))]
     if options.map_image is not None:
         flows += [map_flowable(options.map_image, BODY_W, BODY_H - 3 * cm),
-                  Para(rich(f"Les liens entre les collectivités françaises et leurs partenaires ({c.name})."),
-                       st["caption"])]
+                  Para(rich(t("Les liens entre les collectivités françaises et leurs partenaires ({country}).",
+                              country=country_name(c))), st["caption"])]
     if options.france_image is not None:
         n = len({p["french_id"] for p in partnerships})
-        head = Heading("Les collectivités françaises concernées", st["h2"], 1, "Les collectivités françaises concernées")
-        plural = "s" if n > 1 else ""
-        caption = Para(rich(f"{number(n)} collectivité{plural} française{plural} partenaire{plural} ({c.name}) : "
-                            "un point par collectivité, d'autant plus gros qu'elle a de partenariats."), st["caption"])
+        head = Heading(t("Les collectivités françaises concernées"), st["h2"], 1,
+                       t("Les collectivités françaises concernées"))
+        what = t("collectivité française" if n < 2 else "collectivités françaises")
+        caption = Para(rich(t("{n} {what} ({country}) : un point par collectivité, d'autant plus gros qu'elle a de "
+                              "partenariats.", n=number(n), what=what, country=country_name(c))), st["caption"])
         room = BODY_H - _height(flows + [head, caption]) - 6  # a little slack for rounding
         if len(flows) > 1 and room < MIN_FRANCE_H:
             flows.append(PageBreak())
@@ -340,11 +366,11 @@ def story(partnerships: list[dict], c: Country, options: Options) -> list[Flowab
     flows: list[Flowable] = [NextPageTemplate("page")] + _cover(c, partnerships, options) + [PageBreak()]
     if not compact:
         flows += _toc()
-        chapter = chapters(c.code, options.chapters_dir)
+        chapter = chapters(c.code, options.chapters_dir) if not english() else []  # written in French
         if chapter:
             flows += [CondPageBreak(GAP)] + chapter
         flows.append(CondPageBreak(GAP))
-    flows += [Heading("La coopération en chiffres", st["h1"], 0, "La coopération en chiffres")]
+    flows += [Heading(t("La coopération en chiffres"), st["h1"], 0, t("La coopération en chiffres"))]
     flows += summary_flowables(partnerships, BODY_W, compact=compact)
     if options.map_image is not None or options.france_image is not None:
         flows += ([] if compact else [PageBreak()]) + _maps(options, c, partnerships, compact)
@@ -355,9 +381,9 @@ def story(partnerships: list[dict], c: Country, options: Options) -> list[Flowab
     flows += entries(partnerships, options.members, c.name, columns=True)
     # The three indexes follow one another in the columns, and the colophon closes the book.
     flows += [NextPageTemplate(["index-first", "*", "index"]), PageBreak(),
-              Heading("Index", st["h1"], 0, "Index"), FrameBreak()]
+              Heading(t("Index"), st["h1"], 0, t("Index")), FrameBreak()]
     for name, heading in INDEXES:
-        flows += [CondPageBreak(3 * cm), Heading(heading, st["h2"], 1, heading),
+        flows += [CondPageBreak(3 * cm), Heading(t(heading), st["h2"], 1, t(heading)),
                   PageIndex(name, st["index"], st["index-group" if name == "themes" else "index-letter"])]
     return flows + [CondPageBreak(6 * cm), Spacer(1, 12)] + _colophon(partnerships, options)
 
@@ -376,10 +402,16 @@ def render(partnerships: list[dict], code: str, options: Options | None = None) 
     partnerships = [fields.visible(p, "member" if options.members else "public") for p in partnerships]
     partnerships = printed_once(partnerships)
     register()
-    buffer = io.BytesIO()
-    doc = RepertoireDoc(buffer, c, options)
-    flows = story(partnerships, c, options)
-    settle(doc, flows)
+    if options.lang not in LANGUAGES:
+        raise RepertoireError(f"Langue inconnue : « {options.lang} » ({', '.join(LANGUAGES)}).")
+    token = LANG.set(options.lang)
+    try:
+        buffer = io.BytesIO()
+        doc = RepertoireDoc(buffer, c, options)
+        flows = story(partnerships, c, options)
+        settle(doc, flows)
+    finally:
+        LANG.reset(token)
     pdf = buffer.getvalue()
     slots = [f for f in walk(flows) if isinstance(f, MapSlot) and f.placed]
     return _merge_maps(pdf, slots) if slots else pdf

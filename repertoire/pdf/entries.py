@@ -13,9 +13,10 @@ from ..model import FRENCH_TYPES
 from ..text import fold
 from .content import (THEME_SEPARATOR, kind_label, native, partner_name, partner_region, public_text, status_label,
                       theme_labels)
+from .language import english, t
 from .flowables import Block, EntryPara, Heading, Marker, Para
 from .stats import departement_name, label, region_name
-from .typography import rich, styles
+from .typography import colon, rich, styles
 
 
 def _collectivite_heading(p: dict) -> str:
@@ -36,7 +37,10 @@ def collectivite_term(p: dict) -> str:
 
 
 def french_date(day: date) -> str:
-    """`1er juin 1982`, `15 mars 1991`: the first of the month is an ordinal in French."""
+    """`1er juin 1982`, `15 mars 1991`: the first of the month is an ordinal in French
+    (`1 June 1982` in an English book)."""
+    if english():
+        return format_date(day, "d MMMM y", locale="en")
     text = format_date(day, "d MMMM y", locale="fr")
     return "1er" + text[1:] if day.day == 1 else text
 
@@ -44,10 +48,10 @@ def french_date(day: date) -> str:
 def _since(p: dict) -> str:
     if p.get("since_date"):
         try:
-            return "depuis le " + french_date(date.fromisoformat(p["since_date"][:10]))
+            return t("depuis le {date}", date=french_date(date.fromisoformat(p["since_date"][:10])))
         except ValueError:
             pass
-    return f"depuis {p['since']}" if p.get("since") else "date non précisée"
+    return t("depuis {year}", year=p["since"]) if p.get("since") else t("date non précisée")
 
 
 def partner_heading(p: dict) -> str:
@@ -65,20 +69,20 @@ def entry(p: dict, members: bool, country_name: str = "") -> list[Flowable]:
     """One partnership's flowables: partner (native name, region), kind, date, status, themes, texts."""
     st = styles()
     title = partner_heading(p)
-    cont = f"{collectivite_term(p)} – {partner_name(p)} (suite)"
+    cont = f"{collectivite_term(p)} – {partner_name(p)} {t('(suite)')}"
     meta = " · ".join([kind_label(p.get("kind")), _since(p), status_label(p.get("status"))]
-                      + (["à vérifier (non confirmé depuis 3 ans)"] if p.get("to_verify") else []))  # campaign.py
+                      + ([t("à vérifier (non confirmé depuis 3 ans)")] if p.get("to_verify") else []))  # campaign.py
     flows: list[Flowable] = [Para(title, st["entry-title"]), Para(rich(meta, "Sans"), st["entry-meta"])]
     themes = theme_labels(p)
     if themes:
-        flows.append(Para("<b>Thèmes</b>\u202F: " + rich(THEME_SEPARATOR.join(themes), "Sans"), st["entry-meta"]))
+        flows.append(Para(f"<b>{t('Thèmes')}</b>{colon()} " + rich(THEME_SEPARATOR.join(themes), "Sans"), st["entry-meta"]))
     for field_ in ("description", "projects", "funding", "contacts"):  # as the edition's reader may see them
         if not fields.seen_by(field_, "member" if members else "public"):
             continue
-        head = fields.BY_NAME[field_].fr if field_ != "description" else None
+        head = (fields.BY_NAME[field_].en if english() else fields.BY_NAME[field_].fr) if field_ != "description" else None
         text = public_text(p.get(field_), p, country_name) if field_ in ("description", "projects") else p.get(field_)
         if text:
-            lead = f"<b>{head}</b>\u202F: " if head else ""
+            lead = f"<b>{head}</b>{colon()} " if head else ""
             flows.append(EntryPara(lead + rich(text), st["entry-text"], cont))
     for other in p.get("_also") or ():  # a probable duplicate, printed once: staff settle it
         flows.append(EntryPara(rich(duplicate_note(other)), st["entry-note"], cont))
@@ -94,8 +98,8 @@ def duplicate_note(other: dict) -> str:
     """The note under an entry that stands for a probable duplicate too."""
     facts = ", ".join(x for x in (kind_label(other.get("kind")).lower(), str(other.get("since") or ""),
                                   status_label(other.get("status")).lower()) if x)
-    return (f"Aussi déclaré sous le nom « {other.get('partner_name')} » ({facts}) : "
-            "probablement le même lien, à vérifier par l'équipe du réseau.")
+    return t("Aussi déclaré sous le nom « {name} » ({facts}) : probablement le même lien, à vérifier par "
+             "l'équipe du réseau.", name=other.get("partner_name"), facts=facts)
 
 
 THEME_LIST_MAX = 40  # a theme of more links is indexed by French région (pages), not link by link
@@ -108,8 +112,8 @@ def entries(partnerships: list[dict], members: bool, country_name: str = "", col
     per_theme = Counter(t for p in partnerships for t in theme_labels(p))
     by_region: dict[str, list[dict]] = defaultdict(list)
     for p in partnerships:
-        by_region[region_name(p.get("region")) if p.get("region") else "Région non précisée"].append(p)
-    story: list[Flowable] = [Heading("Les partenariats", st["h1"], 0, "Les partenariats")]
+        by_region[region_name(p.get("region")) if p.get("region") else t("Région non précisée")].append(p)
+    story: list[Flowable] = [Heading(t("Les partenariats"), st["h1"], 0, t("Les partenariats"))]
     if columns:
         story.append(FrameBreak())
     for region in sorted(by_region, key=fold):

@@ -28,7 +28,7 @@ def cache_key(registry: Registry, code: str, options: Options) -> str:
     """Changes with the registry version, the edition, and the chapter file's content."""
     chapter = chapter_file(code, options.chapters_dir)
     chapter_hash = hashlib.sha1(chapter.read_bytes()).hexdigest()[:10] if chapter else "-"
-    edition = "membres" if options.members else "public"
+    edition = ("membres" if options.members else "public") + ("-en" if options.lang == "en" else "")
     return f"{code.upper()}-{edition}-{registry.version()}-{chapter_hash}-{options.edition.isoformat()[:7]}-v{LAYOUT}"
 
 
@@ -107,7 +107,10 @@ def cached_repertoire(registry: Registry, code: str, cache_dir: Path | str, opti
         except BaseException:
             Path(draft).unlink(missing_ok=True)
             raise
-    for old in folder.glob(f"repertoire-{code.upper()}-{'membres' if options.members else 'public'}-*"):
-        if old.suffix in (".pdf", ".lock") and old.stem != path.stem:
+    edition = f"repertoire-{code.upper()}-{'membres' if options.members else 'public'}-"
+    for old in folder.glob(edition + "*"):
+        # older versions of this very edition (the English one is another: `-public-en-`)
+        if old.suffix in (".pdf", ".lock") and old.stem != path.stem and \
+                old.name.startswith(edition + "en-") == (options.lang == "en"):
             old.unlink(missing_ok=True)  # a reader that opened it still reads it
     return path

@@ -9,10 +9,11 @@ from reportlab.lib.units import cm
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 
 from ..model import FRENCH_TYPES, STATUS_LABELS
+from .language import english, label as label_of, t as tr
 from .content import CONTACT, kind_label, partner_key, status_label, theme_labels
 from ..reference import reference
 from .flowables import Para
-from .typography import ACCENT, INK, MUTED, RULE, french, number, rich, styles
+from .typography import ACCENT, FINE, INK, MUTED, RULE, number, rich, spaced as rich_markup, styles
 
 
 def region_name(code: str | None) -> str:
@@ -24,7 +25,10 @@ def departement_name(code: str | None) -> str:
 
 
 def label(vocabulary: dict, code: str | None) -> str:
-    return vocabulary.get(code, (code or "non précisé",))[0] if code else "Non précisé"
+    """A vocabulary's label in the book's language; « Non précisé » for no value."""
+    if not code:
+        return status_label(None)
+    return label_of(vocabulary[code]) if code in vocabulary else code
 
 
 def themes_of(p: dict) -> list[str]:
@@ -58,22 +62,25 @@ def counts(partnerships: list[dict]) -> dict[str, Counter]:
 def status_rows(status: Counter) -> list[tuple[str, int]]:
     """Statuses in the vocabulary's order (actif, en sommeil, terminé, non précisé): one value
     each, none containing another."""
-    return [(label, status[label]) for label, _ in STATUS_LABELS.values() if status.get(label)]
+    return [(label_of(e), status[label_of(e)]) for e in STATUS_LABELS.values() if status.get(label_of(e))]
 
 
 def plural(n: int, singular: str, plural_form: str | None = None) -> str:
-    """`1 partenariat`, `2 partenariats`, `1 298 partenariats` (French: plural from 2)."""
-    return f"{number(n)}\u00A0{singular if n < 2 else plural_form or singular + 's'}"
+    """`1 partenariat`, `2 partenariats`, `1 298 partenariats` (French: plural from 2; English from 0)."""
+    many = plural_form or singular + "s"
+    from .language import english
+    one = n < 2 if not english() else n == 1
+    return f"{number(n)}\u00A0{tr(singular) if one else tr(many)}"
 
 
 def _table(title: str, counter: Counter | list, total: int, width: float, sums: bool = True) -> Flowable:
     st = styles()
-    rows = [[Para(f"<b>{rich(title, 'Sans')}</b>", st["cell"]), "Nombre", ""]]
+    rows = [[Para(f"<b>{rich(title, 'Sans')}</b>", st["cell"]), tr("Nombre"), ""]]
     for name, n in (counter.most_common() if isinstance(counter, Counter) else counter):
-        share = f"{100 * n / total:.0f}\u202F%" if total else ""
+        share = f"{100 * n / total:.0f}{'' if english() else FINE}%" if total else ""
         rows.append([Para(rich(str(name), "Sans"), st["cell"]), number(n), share])
     if sums and isinstance(counter, Counter) and len(counter) > 1:
-        rows.append([Para("<b>Total</b>", st["cell"]), number(sum(counter.values())), ""])
+        rows.append([Para(f"<b>{tr('Total')}</b>", st["cell"]), number(sum(counter.values())), ""])
     t = Table(rows, colWidths=[width - 3.2 * cm, 1.6 * cm, 1.6 * cm], repeatRows=1)
     t.setStyle(TableStyle([
         ("FONT", (0, 0), (-1, -1), "Sans", 8.5),
@@ -117,7 +124,7 @@ def decade_chart(decades: Counter, width: float = 16 * cm, height: float = 6 * c
     chart.barLabels.fontSize = 6.5
     chart.barLabels.nudge = 6
     d.add(chart)
-    d.add(String(0, height - 10, "Partenariats par décennie de signature", fontName="Sans-Bold",
+    d.add(String(0, height - 10, tr("Partenariats par décennie de signature"), fontName="Sans-Bold",
                  fontSize=8.5, fillColor=INK))
     return d
 
@@ -135,21 +142,23 @@ def summary_text(partnerships: list[dict]) -> str:
     """The summary's sentence, its figures those of the tables (French plurals)."""
     f = figures(partnerships)
     years = [int(p["since"]) for p in partnerships if p.get("since")]
-    verb = "réunissent" if f["partnerships"] > 1 else "réunit"
-    text = (f"<b>{plural(f['partnerships'], 'partenariat')}</b> {verb} "
-            f"<b>{plural(f['collectivites'], 'collectivité française', 'collectivités françaises')}</b> et "
-            f"<b>{plural(f['partners'], 'collectivité partenaire', 'collectivités partenaires')}</b>")
+    text = tr("{partnerships} {verb} {collectivites} et {partners}",
+             partnerships=f"<b>{plural(f['partnerships'], 'partenariat')}</b>",
+             verb=tr("réunissent" if f["partnerships"] > 1 else "réunit"),
+             collectivites=f"<b>{plural(f['collectivites'], 'collectivité française', 'collectivités françaises')}</b>",
+             partners=f"<b>{plural(f['partners'], 'collectivité partenaire', 'collectivités partenaires')}</b>")
     if f["active"]:
-        text += f" ; <b>{number(f['active'])}</b> {'sont déclarés actifs' if f['active'] > 1 else 'est déclaré actif'}"
+        text += tr(" ; {n} sont déclarés actifs" if f["active"] > 1 else " ; {n} est déclaré actif",
+                  n=f"<b>{number(f['active'])}</b>")
     text += "."
     if f["contacts"]:
-        text += (f" Dont <b>{number(f['contacts'])}</b> premier{'s' if f['contacts'] > 1 else ''} "
-                 f"contact{'s' if f['contacts'] > 1 else ''}, lien{'s' if f['contacts'] > 1 else ''} "
-                 f"pas encore formalisé{'s' if f['contacts'] > 1 else ''}.")
+        text += " " + tr("Dont {n} premiers contacts, liens pas encore formalisés." if f["contacts"] > 1 else
+                        "Dont {n} premier contact, lien pas encore formalisé.", n=f"<b>{number(f['contacts'])}</b>")
     if years and min(years) != max(years):
-        text += f" Le plus ancien date de <b>{min(years)}</b>, le plus récent de <b>{max(years)}</b>."
+        text += " " + tr("Le plus ancien date de {first}, le plus récent de {last}.", first=f"<b>{min(years)}</b>",
+                        last=f"<b>{max(years)}</b>")
     elif years:
-        text += f" Signé{'s' if len(years) > 1 else ''} en <b>{years[0]}</b>."
+        text += " " + tr("Signés en {year}." if len(years) > 1 else "Signé en {year}.", year=f"<b>{years[0]}</b>")
     return text
 
 
@@ -160,16 +169,16 @@ def summary_flowables(partnerships: list[dict], width: float, compact: bool = Fa
     c = counts(partnerships)
     total = len(partnerships)
     # Only numbers are interpolated: the text is ours, Latin, safe as markup.
-    story: list[Flowable] = [Para(french(summary_text(partnerships)), st["body"]), Spacer(1, 6)]
+    story: list[Flowable] = [Para(rich_markup(summary_text(partnerships)), st["body"]), Spacer(1, 6)]
     if compact:
         return story
     if len(c["decade"]) > 1:
         story += [decade_chart(c["decade"], width), Spacer(1, 10)]
     half = (width - 0.8 * cm) / 2
     collectivites = sum(c["type"].values())
-    pairs = [("Type de partenariat", c["kind"], total), ("Statut", status_rows(c["status"]), total),
-             ("Collectivités françaises, par type", c["type"], collectivites),
-             ("Partenariats par région française", c["region"], total)]
+    pairs = [(tr("Type de partenariat"), c["kind"], total), (tr("Statut"), status_rows(c["status"]), total),
+             (tr("Collectivités françaises, par type"), c["type"], collectivites),
+             (tr("Partenariats par région française"), c["region"], total)]
     for (t1, c1, n1), (t2, c2, n2) in zip(pairs[::2], pairs[1::2]):
         grid = Table([[_table(t1, c1, n1, half), _table(t2, c2, n2, half)]],
                      colWidths=[half + 0.4 * cm, half + 0.4 * cm])
@@ -177,6 +186,6 @@ def summary_flowables(partnerships: list[dict], width: float, compact: bool = Fa
                                   ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
         story += [grid, Spacer(1, 10)]
     if c["theme"]:
-        story.append(KeepTogether([_table("Thématique (un partenariat peut en avoir plusieurs)",
+        story.append(KeepTogether([_table(tr("Thématique (un partenariat peut en avoir plusieurs)"),
                                           c["theme"], total, width, sums=False)]))
     return story

@@ -9,9 +9,10 @@ from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT
 from reportlab.lib.styles import ParagraphStyle
 
 from .fonts import markup
+from .language import LANG
 
 # French hyphenation patterns (pyphen) for justified text: lines no longer gape.
-HYPHENATION = "fr_FR"
+HYPHENATION = {"fr": "fr_FR", "en": "en_GB"}
 NBSP = "\u00A0"  # between words that stay together (stretches with the justification)
 FINE = "\u202F"  # before « : ; ! ? », inside « », in numbers: fixed width, never a break (fonts.py)
 
@@ -36,15 +37,30 @@ def french(text: str | None) -> str:
     return re.sub(FINE + r"([!?])" + FINE + r"([!?])", FINE + r"\1\2", text)
 
 
+def spaced(markup: str) -> str:
+    """Our own text (markup, no survey text in it) with the spacing of the book's language."""
+    return french(markup) if LANG.get() == "fr" else markup
+
+
+def colon() -> str:
+    """« : » after a label: a fixed space before it in French, none in English."""
+    return FINE + ":" if LANG.get() == "fr" else ":"
+
+
 def number(n: int) -> str:
     """`1\u202F298`: French digit grouping, with a fixed space that never breaks."""
     return f"{n:,}".replace(",", FINE)
 
 
-@lru_cache(maxsize=65536)
 def rich(text: str | None, family: str = "Serif") -> str:
-    """Plain survey text → safe Paragraph markup: French spacing, escaped, fonts per script."""
-    return markup(french(text), family)
+    """Plain survey text → safe Paragraph markup: French spacing (in a French book), escaped,
+    fonts per script."""
+    return _rich(text, family, LANG.get())
+
+
+@lru_cache(maxsize=65536)
+def _rich(text: str | None, family: str, lang: str) -> str:
+    return markup(french(text) if lang == "fr" else _APOSTROPHE.sub("’", text or ""), family)
 
 
 INK = colors.HexColor("#1f2a44")
@@ -53,14 +69,18 @@ MUTED = colors.HexColor("#5b6472")
 RULE = colors.HexColor("#c9d3df")
 
 
-@lru_cache(maxsize=None)
 def styles() -> dict[str, ParagraphStyle]:
     """The named paragraph styles: body, headings (kept with what follows), entries, indexes.
 
-    Made once and shared: no code changes a style after this.
+    Made once per language (its hyphenation patterns) and shared: no code changes a style after this.
     """
+    return _styles(LANG.get())
+
+
+@lru_cache(maxsize=None)
+def _styles(lang: str) -> dict[str, ParagraphStyle]:
     body = ParagraphStyle("body", fontName="Serif", fontSize=9.5, leading=13.2, textColor=INK,
-                          alignment=TA_JUSTIFY, spaceAfter=5, hyphenationLang=HYPHENATION,
+                          alignment=TA_JUSTIFY, spaceAfter=5, hyphenationLang=HYPHENATION[lang],
                           embeddedHyphenation=1, uriWasteReduce=0.3)
     sans = ParagraphStyle("sans", parent=body, fontName="Sans", alignment=TA_LEFT, hyphenationLang=None)  # ragged: no need
     s = {
