@@ -112,9 +112,8 @@ def _build(registry: Registry, index_dir: Path, procs: int | None, countries: Co
     target = _new_generation(index_dir)
     countries = countries or Countries()
     # Before the rows, in one snapshot: a write in between is indexed again, never missed.
-    [(version, updated)] = registry.iter_rows(
-        "SELECT (SELECT value FROM meta WHERE key = 'version'), (SELECT max(updated_at) FROM partnerships)").fetchall()
-    ids = [row[0] for row in registry.iter_rows("SELECT id FROM partnerships ORDER BY id")]
+    version, updated = registry.snapshot()
+    ids = registry.ids()
     procs = procs or (2 if len(ids) >= PARALLEL_FROM else 1)
     ix = whoosh_index.create_in(target, SCHEMA)
     try:
@@ -122,7 +121,7 @@ def _build(registry: Registry, index_dir: Path, procs: int | None, countries: Co
     except BaseException:
         shutil.rmtree(target, ignore_errors=True)
         raise
-    _publish(index_dir, target, vocabulary, version or "0", updated or "")
+    _publish(index_dir, target, vocabulary, version, updated)
     return BuildReport(documents, time.perf_counter() - start, target.name, True)
 
 
@@ -160,14 +159,14 @@ def _shares(registry: Registry, ids: list[str], procs: int) -> list[Callable[[],
     if not bounds:
         return [list]
     if registry.path is None:
-        rows = registry.partnerships(order="id")
+        rows = registry.matching(order=("id",))
         shares = [[p for p in rows if first <= p["id"] <= last] for first, last in bounds]
         return [lambda share=share: share for share in shares]
     def reader(first: str, last: str, own: bool) -> Callable[[], list[dict]]:
         def read() -> list[dict]:
             source = registry if own else Registry(registry.path)
             try:
-                return source.partnerships("id BETWEEN ? AND ?", (first, last), order="id")
+                return source.id_range(first, last)
             finally:
                 if not own:
                     source.close()
@@ -297,16 +296,14 @@ def _update(registry: Registry, index_dir: Path, countries: Countries | None) ->
     version = registry.version()
     if state.get("version") == version:
         return BuildReport(0, time.perf_counter() - start, generation.name, False)
-    # Stamps are to the microsecond and taken inside the registry's write lock, so a write
-    # that commits after this read is stamped after every row it sees.
-    where, since = "updated_at > ? OR updated_at IS NULL", (state.get("updated", ""),)
-    count = registry.iter_rows(f"SELECT count(*) FROM partnerships WHERE {where}", since).fetchone()[0]
+    since = state.get("updated", "")
+    count = registry.count_changed_since(since)
     if count >= PARALLEL_FROM and 2 * count >= registry.count():
         # A large update (a big survey ingested): a parallel build aside costs no more than
         # adding that many documents here, and leaves no deleted documents behind.
         return _build(registry, index_dir, None, countries)
-    changed = registry.partnerships(where, since, order="id")
-    live = {row[0].encode() for row in registry.iter_rows("SELECT id FROM partnerships")}
+    changed = registry.changed_since(since)
+    live = {pid.encode() for pid in registry.ids()}
     countries = countries or Countries()
     ix = whoosh_index.open_dir(generation)
     writer = BulkWriter(ix)

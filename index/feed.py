@@ -166,9 +166,8 @@ class IndexFeed:
             self._closing = True
             self._ready.notify()
         own_rows = [row for batch in own_batches for row in batch]
-        [(version, updated)] = self.registry.iter_rows(
-            "SELECT (SELECT value FROM meta WHERE key = 'version'), (SELECT max(updated_at) FROM partnerships)").fetchall()
-        truth = dict(self.registry.iter_rows("SELECT id, updated_at FROM partnerships"))
+        version, updated = self.registry.snapshot()
+        truth = self.registry.stamps()
         # This process's own rows: the last version handed over of each that is the registry's.
         own = {row[ID]: row for row in own_rows if truth.get(row[ID], _GONE) == row[UPDATED]}
         writer = BulkWriter(self._ix)  # commits the segments, holding Whoosh's lock
@@ -210,7 +209,7 @@ class IndexFeed:
         self._process.join()
         self._process = None
         name = self._target.name
-        _publish(self.index_dir, self._target, vocabulary, version or "0", updated or "")
+        _publish(self.index_dir, self._target, vocabulary, version, updated)
         self._target = None
         return BuildReport(documents, time.perf_counter() - start, name, True)
 

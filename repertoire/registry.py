@@ -305,6 +305,39 @@ class Registry:
             return len(self.matching(filters, columns=["id"], order=()))
         return self.db.execute("SELECT count(*) FROM partnerships").fetchone()[0]
 
+    # ---- what the search index follows (index/build.py, index/feed.py) -------------------
+
+    def snapshot(self) -> tuple[str, str]:
+        """The registry's version and its latest stamp, read together: an index built from
+        the rows read after this holds at least that version."""
+        [(version, updated)] = self.db.execute(
+            "SELECT (SELECT value FROM meta WHERE key = 'version'), (SELECT max(updated_at) FROM partnerships)").fetchall()
+        return version or "0", updated or ""
+
+    def ids(self) -> list[str]:
+        """Every partnership's id, in order."""
+        return [row[0] for row in self.db.execute("SELECT id FROM partnerships ORDER BY id")]
+
+    def stamps(self) -> dict[str, str | None]:
+        """Every partnership's id → its `updated_at`: which version of each is the registry's."""
+        return dict(self.db.execute("SELECT id, updated_at FROM partnerships"))
+
+    def id_range(self, first: str, last: str) -> list[dict]:
+        """The partnerships whose ids lie between these two, in id order (a share of a build)."""
+        return [dict(row) for row in self.db.execute(
+            "SELECT * FROM partnerships WHERE id BETWEEN ? AND ? ORDER BY id", (first, last))]
+
+    def changed_since(self, stamp: str) -> list[dict]:
+        """Partnerships written after this stamp (or never stamped), in id order. Stamps are
+        to the microsecond and taken inside the write lock: a write that commits after a read
+        is stamped after every row that read saw."""
+        return [dict(row) for row in self.db.execute(
+            "SELECT * FROM partnerships WHERE updated_at > ? OR updated_at IS NULL ORDER BY id", (stamp,))]
+
+    def count_changed_since(self, stamp: str) -> int:
+        return self.db.execute("SELECT count(*) FROM partnerships WHERE updated_at > ? OR updated_at IS NULL",
+                               (stamp,)).fetchone()[0]
+
     def version(self) -> str:
         """Changes whenever the registry does: caches of PDFs and indexes key on it."""
         row = self.db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
