@@ -6,7 +6,8 @@ from __future__ import annotations
 from gettext import NullTranslations
 from typing import Mapping
 
-from repertoire.model import KINDS, STATUS_LABELS, THEMES, UNSPECIFIED
+from repertoire.model import KINDS, STATUS_LABELS, THEMES, UNSPECIFIED  # noqa: F401  (app.py reads KINDS, THEMES here)
+from repertoire.reference import reference
 
 # Query parameters shared with the search page, in form order.
 FILTER_PARAMS: tuple[str, ...] = ("q", "country", "theme", "region", "departement", "kind", "status")
@@ -23,11 +24,11 @@ def select_options(regions: Mapping[str, str], countries: Mapping[str, str], loc
 
     `countries` are already named in that language; régions keep their French names.
     """
-    _, i = translations.gettext, 0 if locale == "fr" else 1
+    _, names = translations.gettext, reference()
     return [
         ("country", _("Pays"), sorted(countries.items(), key=lambda kv: kv[1])),
-        ("theme", _("Thème"), [(code, labels[i]) for code, labels in THEMES.items()]),
+        ("theme", _("Thème"), names.options("themes", locale)),
         ("region", _("Région"), sorted(regions.items(), key=lambda kv: kv[1])),
-        ("kind", _("Type"), [(code, labels[i]) for code, labels in KINDS.items()]),
-        ("status", _("Statut"), [(code, labels[i]) for code, labels in STATUS_LABELS.items()]),
+        ("kind", _("Type"), names.options("kinds", locale)),
+        ("status", _("Statut"), names.options("statuses", locale)),
     ]

@@ -13,7 +13,8 @@ from typing import Iterable
 
 from repertoire.geodata import area_counts, geodataframe, great_circle  # noqa: F401  (re-exported)
 from repertoire.geodata import placed as has_coordinates
-from repertoire.model import KINDS, STATUS_LABELS, THEMES, status_code
+from repertoire.model import KINDS, STATUS_LABELS, THEMES, status_code  # noqa: F401  (re-exported)
+from repertoire.reference import reference
 from repertoire.places import Countries
 
 # The order of values in a link row; the page script reads rows by these positions.
@@ -55,14 +56,15 @@ def link_rows(partnerships: Iterable[dict]) -> tuple[list[list], int]:
 
 def vocabulary(locale: str = "fr", countries: Countries | None = None,
                codes: Iterable[str] = ()) -> dict:
-    """Labels the page needs: kinds, statuses, themes and the names of the given countries."""
-    i = 0 if locale == "fr" else 1
-    countries = countries or country_names()
+    """Labels the page needs: kinds, statuses, themes and the names of the given countries
+    (the one reference service, repertoire/reference.py; `countries`, when given, names them)."""
+    names = reference()
     return {
-        "kinds": {code: labels[i] for code, labels in KINDS.items()},
-        "statuses": {code: labels[i] for code, labels in STATUS_LABELS.items()},
-        "themes": {code: labels[i] for code, labels in THEMES.items()},
-        "countries": {code: countries.name(code, locale) for code in sorted(set(codes)) if code},
+        "kinds": dict(names.options("kinds", locale)),
+        "statuses": dict(names.options("statuses", locale)),
+        "themes": dict(names.options("themes", locale)),
+        "countries": {code: countries.name(code, locale) if countries else names.country_name(code, locale)
+                      for code in sorted(set(codes)) if code},
     }
 
 
