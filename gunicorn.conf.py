@@ -5,7 +5,7 @@
 gunicorn reads ./gunicorn.conf.py by itself when started from the repository root; from
 elsewhere, pass `-c /path/to/gunicorn.conf.py`. Settings from the environment:
 REPERTOIRE_BIND (default 127.0.0.1:8000, behind a reverse proxy), REPERTOIRE_WORKERS (2),
-REPERTOIRE_THREADS (4), REPERTOIRE_TIMEOUT (60 s). A command-line flag wins over all of them.
+REPERTOIRE_THREADS (8), REPERTOIRE_TIMEOUT (60 s). A command-line flag wins over all of them.
 """
 import os
 from pathlib import Path
@@ -14,10 +14,14 @@ bind = os.environ.get("REPERTOIRE_BIND", "127.0.0.1:8000")
 
 # Sized for 2 cores. A search holds its process's index lock while it runs (index/search.py),
 # so a second process is what lets two searches run at once; threads overlap the SQLite
-# reads, template rendering and slow clients. 2 × 4 = 8 requests at a time.
+# reads, template rendering and slow clients. 2 × 8 = 16 requests at a time.
 workers = int(os.environ.get("REPERTOIRE_WORKERS", min(2, os.cpu_count() or 1)))
 worker_class = "gthread"
-threads = int(os.environ.get("REPERTOIRE_THREADS", 4))
+# 8 threads, not 4: a heavy page (a map, a big country, an export) waits for its worker's
+# turn (web/throttle.py) holding a thread but no CPU; with 4, four heavy clients took most
+# threads and searches queued (load drill, issue 13: search p95 572 ms with 4 threads,
+# 248 ms with 8, against 203 ms with no heavy client, same machine and hour).
+threads = int(os.environ.get("REPERTOIRE_THREADS", 8))
 
 # 60 s without a heartbeat before a stuck worker is killed and replaced. With gthread the
 # heartbeat is the main thread's, so this never stops a slow request: each request's own
