@@ -14,8 +14,8 @@ FACET_TITLES: dict[str, tuple[str, str]] = {
     "kind": ("Type de lien", "Kind of link"),
     "status": ("Statut", "Status"),
     "region": ("Région française", "French region"),
-    "departement": ("Département", "Département"),
-    "ftype": ("Type de collectivité", "Type of collectivité"),
+    "departement": ("Département", "Department"),
+    "ftype": ("Type de collectivité", "Type of local authority"),
     "decade": ("Décennie de signature", "Decade of signature"),
 }
 
@@ -74,6 +74,8 @@ def value_label(facet: str, value: str, lang: str = "fr") -> str:
         return f"{departement_name(value)} ({value})"
     if facet == "continent":
         return continent_name(value, lang)
+    if facet == "group":
+        return countries().group_name(value, lang)
     if facet == "decade":
         return f"{value}s" if lang == "en" else f"années {value}"
     return value

@@ -36,7 +36,7 @@ class Countries:
         for label, code in _pycountry_names():
             self.names.setdefault(fold(label), code)
         self.names.update(load_rules(data / "vocabulary" / "country-aliases.txt"))
-        self.groups = _load_groups(data / "vocabulary" / "country-groups.txt")
+        self.groups, self.group_names = _load_groups(data / "vocabulary" / "country-groups.txt")
 
     @lru_cache(maxsize=10_000)
     def code(self, text: str | None) -> str | None:
@@ -54,6 +54,10 @@ class Countries:
         if code in self.table.index:
             return self.table.loc[code, "name_fr" if locale == "fr" else "name_en"]
         return code
+
+    def group_name(self, group: str, locale: str = "fr") -> str:
+        """A country group's label in French (its value in searches) or English."""
+        return self.group_names.get(group, group) if locale == "en" else group
 
     def groups_of(self, code: str) -> list[str]:
         return [group for group, codes in self.groups.items() if code in codes]
@@ -122,10 +126,13 @@ def _initials(translations: list) -> Iterator[tuple[str, str]]:
     return ((letters, codes.pop()) for letters, codes in seen.items() if len(codes) == 1)
 
 
-def _load_groups(path: Path) -> dict[str, set[str]]:
-    groups = {}
+def _load_groups(path: Path) -> tuple[dict[str, set[str]], dict[str, str]]:
+    """Groups (French label → codes) and their English labels (French label → English)."""
+    groups, english = {}, {}
     for line in open(path, encoding="utf-8"):
         if "=>" in line and not line.startswith("#"):
-            label, codes = line.split("=>")
-            groups[label.strip()] = {c.strip() for c in codes.split(",")}
-    return groups
+            labels, codes = line.split("=>")
+            french, _, other = (part.strip() for part in labels.partition("|"))
+            groups[french] = {c.strip() for c in codes.split(",")}
+            english[french] = other or french
+    return groups, english

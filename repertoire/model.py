@@ -44,7 +44,7 @@ THEMES: dict[str, tuple[str, str]] = {
     "gouvernance": ("Gouvernance locale et appui institutionnel", "Local governance"),
     "urbanisme": ("Urbanisme, aménagement, mobilités", "Urban planning and mobility"),
     "dechets": ("Gestion des déchets", "Waste management"),
-    "francophonie": ("Francophonie", "Francophonie"),
+    "francophonie": ("Francophonie", "French-speaking world"),
     "genre": ("Égalité femmes-hommes", "Gender equality"),
     "crises": ("Urgence, crises et reconstruction", "Emergencies, crises, reconstruction"),
     "ecsi": ("Éducation à la citoyenneté et à la solidarité internationale",
@@ -54,7 +54,7 @@ THEMES: dict[str, tuple[str, str]] = {
 
 FRENCH_TYPES: dict[str, tuple[str, str]] = {
     "commune": ("Commune", "Municipality"),
-    "departement": ("Département", "Département"),
+    "departement": ("Département", "Department"),
     "region": ("Région", "Region"),
     "epci": ("Intercommunalité", "Inter-municipal body"),
     "com": ("Collectivité d'outre-mer", "Overseas collectivity"),

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from datetime import date, datetime
+
 from flask import request, url_for
-from flask_babel import get_locale
+from flask_babel import format_date, get_locale, lazy_gettext as _l
 
 from index import labels
 from repertoire import fields
@@ -20,6 +22,57 @@ def label(facet: str, value: str) -> str:
     return labels.value_label(facet, value, lang()) if value else ""
 
 
+# What became of a survey row (sources.verdict), in words.
+VERDICTS = {"accepted": _l("acceptée"), "merged": _l("fusionnée avec un partenariat connu"),
+            "mended": _l("corrigée par l'équipe"), "mended, merged": _l("corrigée puis fusionnée")}
+# Who changed a partnership when it was not a survey file (history.source), by its first words.
+HISTORY_SOURCES = {"staff": _l("l'équipe"), "repertoire merge": _l("fusion par l'équipe"),
+                   "merge rule: same place": _l("fusion automatique (même lieu)"),
+                   "vocabulary: one status list": _l("liste des statuts unifiée"),
+                   "import undone": _l("import annulé")}
+# History fields whose values are codes, and the facet that labels them.
+CODED = {"kind": "kind", "status": "status", "themes": "theme", "partner_country": "country", "french_type": "ftype"}
+
+
+def verdict(code: str | None) -> str:
+    return str(VERDICTS.get(code or "", code or ""))
+
+
+def value_of(field: str, value: str | None) -> str:
+    """A history value as a reader reads it: codes labelled, dates by the locale, text as is."""
+    if not value:
+        return ""
+    if field in CODED:
+        return ", ".join(label(CODED[field], v) for v in value.split(";") if v)
+    return when(value) if field == "since_date" else value
+
+
+def changed_by(source: str | None) -> str:
+    """A history row's source: a survey file's name as is, the app's own sources in words."""
+    text = source or ""
+    who, _, person = text.partition(": ")
+    if text in HISTORY_SOURCES:
+        return str(HISTORY_SOURCES[text])
+    if who in HISTORY_SOURCES:  # `staff: agent@reseau.fr`
+        return f"{HISTORY_SOURCES[who]} ({person})"
+    return text
+
+
+def when(value, length: str = "long") -> str:
+    """An ISO date or timestamp (or a year) written by the page's locale: 17 novembre 1964."""
+    text = str(value or "")
+    try:
+        day = datetime.fromisoformat(text).date() if len(text) > 10 else date.fromisoformat(text)
+    except ValueError:
+        return text  # a year alone, or a date the survey gave as free text
+    return format_date(day, format=length)
+
+
+def quoted(text: str) -> str:
+    """Someone's words quoted as the page's language quotes: « jumelage », “twinning”."""
+    return str(_l("« %(text)s »", text=text))
+
+
 def search_url(params, **changes) -> str:
     """The results page of `params` with some arguments changed (page, sort, filters)."""
     return url_for("pages.search", **params.args(**changes))
@@ -30,7 +83,9 @@ def template_helpers() -> dict:
             "lang": lang(), "search_url": search_url, "country_name": lambda c: labels.country_name(c, lang()),
             "region_name": labels.region_name, "departement_name": labels.departement_name,
             "current_url_with": current_url_with, "status_code": status_code,
-            "field_label": lambda name: fields.label(name, lang())}
+            "field_label": lambda name: fields.label(name, lang()),
+            "verdict": verdict, "value_of": value_of, "when": when,
+            "changed_by": changed_by, "coded": CODED, "quoted": quoted}
 
 
 def current_url_with(**changes) -> str:
