@@ -86,14 +86,14 @@ WORDS = {
               "{n} partnership{s} in a neighbouring country of the group “{group}” ({countries})"),
     "theme": ("travaille sur le thème « {theme} » ({n} partenariat{s}, dans d'autres pays)",
               "works on {theme} ({n} partnership{s}, in other countries)"),
-    "same_departement": ("même département que la demande ({name})", "same département as the request ({name})"),
+    "same_departement": ("même département que la demande ({name})", "same department as the request ({name})"),
     "same_region": ("même région que la demande ({name})", "same region as the request ({name})"),
-    "near": ("à {km} km du département demandé ({name})", "{km} km from the département asked ({name})"),
+    "near": ("à {km} km du département demandé ({name})", "{km} km from the department asked ({name})"),
     "size": ("taille comparable ({population} habitants)", "comparable size ({population} inhabitants)"),
     # the same, said of a page's partnership rather than of a request (« Ils travaillent aussi… »)
     "country_page": ("{n} partenariat{s} avec ce pays ({country})", "{n} partnership{s} with this country ({country})"),
     "ended_page": ("{n} partenariat{s} terminé{s} avec ce pays ({country})", "{n} ended partnership{s} with this country ({country})"),
-    "same_departement_page": ("même département ({name})", "same département ({name})"),
+    "same_departement_page": ("même département ({name})", "same department ({name})"),
     "same_region_page": ("même région ({name})", "same region ({name})"),
     "near_page": ("à {km} km ({name})", "{km} km away ({name})"),
 }

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from datetime import date, datetime
 
 from flask import request, url_for
-from flask_babel import format_date, get_locale, lazy_gettext as _l
+from flask_babel import format_date, format_datetime, get_locale, lazy_gettext as _l
 
 from index import labels
 from repertoire import fields
@@ -58,14 +58,17 @@ def changed_by(source: str | None) -> str:
     return text
 
 
-def when(value, length: str = "long") -> str:
-    """An ISO date or timestamp (or a year) written by the page's locale: 17 novembre 1964."""
+def when(value, length: str = "long", time: bool = False) -> str:
+    """An ISO date or timestamp (or a year) written by the page's locale: 17 novembre 1964;
+    with `time`, a timestamp's hour too (in UTC, as stored)."""
     text = str(value or "")
     try:
-        day = datetime.fromisoformat(text).date() if len(text) > 10 else date.fromisoformat(text)
+        moment = datetime.fromisoformat(text) if len(text) > 10 else date.fromisoformat(text)
     except ValueError:
         return text  # a year alone, or a date the survey gave as free text
-    return format_date(day, format=length)
+    if time and isinstance(moment, datetime):
+        return format_datetime(moment.replace(tzinfo=None), format=length, rebase=False)
+    return format_date(moment.date() if isinstance(moment, datetime) else moment, format=length)
 
 
 def quoted(text: str) -> str:
