@@ -305,7 +305,10 @@ def _links(ax, frame, drawn: list[dict], labels: int, corner_taken: bool = False
     dots = [(x, y, 2.5) for x, y in partners] + [(x, y, 2) for x, y in french]
     places = sorted(((x, y, p["partner_name"]) for (x, y), p in partners.items()),
                     key=lambda t: (-count[(t[0], t[1])], t[2]))[:labels]
-    if _labels(ax, places, dots=dots, dry=True) < len(places) and len(partners) > 3:
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    xs, ys = [x for x, _ in partners], [y for _, y in partners]
+    magnifies = max(xs) - min(xs) < 0.3 * (x1 - x0) and max(ys) - min(ys) < 0.3 * (y1 - y0)  # a zoom ×3 or more
+    if magnifies and len(partners) > 3 and _labels(ax, places, dots=dots, dry=True) < len(places):
         # too close to be named at this scale (Japan seen from France): a zoom on the partners
         _zoom(ax, frame, partners, places, dots, drawn, corner_taken)
     else:
