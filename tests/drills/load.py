@@ -298,6 +298,24 @@ def all_warm(log_path: Path) -> bool:
     return bool(booted) and booted <= warm
 
 
+def stop_jobs(instance: Path) -> None:
+    """End the background jobs the server started (books being made), recorded with their
+    pid in the instance's jobs table, before the instance folder goes."""
+    path = instance / "jobs.sqlite3"
+    if not path.exists():
+        return
+    db = sqlite3.connect(path)
+    try:
+        pids = [row[0] for row in db.execute("SELECT pid FROM jobs WHERE status IN ('queued', 'running') AND pid")]
+    finally:
+        db.close()
+    for pid in pids:
+        try:
+            os.killpg(pid, signal.SIGTERM)  # started in a session of its own (web/jobs.py)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
 def stop_server(server: subprocess.Popen) -> None:
     server.send_signal(signal.SIGTERM)
     try:
@@ -403,6 +421,7 @@ def run(args) -> int:
     finally:
         if server is not None:
             stop_server(server)
+        stop_jobs(instance)
         if args.keep:
             print(f"kept: {workdir}")
         else:
