@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from collections import Counter
 from typing import Iterable
 
@@ -151,6 +152,7 @@ def _labels(ax, places: list[tuple[float, float, str]], size: float = LABEL_PT,
     x0, y0, x1, y1 = ax.bbox.extents
     written = 0
     for lon, lat, text in places:
+        text = re.sub(r"(?<=\w)'(?=\w)", "’", text)  # one apostrophe style, as in the book (Xi’an)
         x, y = px((lon, lat))
         w, h = len(text) * size * 0.56 * scale, size * 1.15 * scale
         gap = 3 * scale

@@ -12,6 +12,7 @@ from reportlab.platypus.doctemplate import IndexingFlowable, NullActionFlowable
 from ..text import fold
 from .flowables import Heading, Para
 from .fonts import markup
+from .typography import APOSTROPHE
 
 Key = tuple[str, str, str, str]  # (group sort, group, term sort, term)
 
@@ -53,6 +54,7 @@ class PageIndex(IndexingFlowable):
     def add(self, term: str, sort: str, group: str, page: int) -> None:
         """Note that `term` (under `group`, "" for its initial letter) is on `page`."""
         group = group or _letter(sort)
+        term = APOSTROPHE.sub("’", term)  # one apostrophe style, as in the entries (Xi’an, Villeneuve-d’Ascq)
         self._entries.setdefault((fold(group) if group != "#" else "", group, sort, term), set()).add(page)
 
     def notify(self, kind, stuff):

@@ -18,7 +18,7 @@ FINE = "\u202F"  # before « : ; ! ? », inside « », in numbers: fixed width, 
 
 _BEFORE_HIGH_PUNCT = re.compile(r"(?<=[^\s\u00A0\u202F:/])[ \t\u202F\u00A0]*([;!?»])|"
                                 r"(?<=[^\s\u00A0\u202F:/\d])[ \t\u202F\u00A0]*(:)(?=\s|$)")
-_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
+APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
 _AFTER_GUILLEMET = re.compile(r"«[ \t\u202F\u00A0]*")
 
 
@@ -30,7 +30,7 @@ def french(text: str | None) -> str:
     """
     if not text:
         return ""
-    text = _APOSTROPHE.sub("’", text)
+    text = APOSTROPHE.sub("’", text)
     text = _AFTER_GUILLEMET.sub("«" + FINE, text)
     text = _BEFORE_HIGH_PUNCT.sub(lambda m: FINE + (m.group(1) or m.group(2)), text)
     # "?!" and "!!" stay together; a URL scheme "http://" is left alone by the lookbehinds.
@@ -60,7 +60,7 @@ def rich(text: str | None, family: str = "Serif") -> str:
 
 @lru_cache(maxsize=65536)
 def _rich(text: str | None, family: str, lang: str) -> str:
-    return markup(french(text) if lang == "fr" else _APOSTROPHE.sub("’", text or ""), family)
+    return markup(french(text) if lang == "fr" else APOSTROPHE.sub("’", text or ""), family)
 
 
 INK = colors.HexColor("#1f2a44")
