@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import math
 import re
+from contextvars import ContextVar
 from collections import Counter
 from typing import Iterable
 
@@ -120,11 +121,12 @@ ENGLISH = {"lien": "link", "liens": "links", "Outre-mer": "Overseas", "Premiers 
            "partenariats": "partnerships", "partenariats, par région": "partnerships, by region",
            "Région française (taille : nombre de liens)": "French region (size: number of links)",
            "Région partenaire (taille : nombre de liens)": "Partner region (size: number of links)"}
-LANG = {"lang": "fr"}  # set by country_map/france_map for the map being drawn
+# The language of the map being drawn (a context variable: threads of a server draw apart).
+LANG: ContextVar[str] = ContextVar("print_map_lang", default="fr")
 
 
 def _t(text: str) -> str:
-    return ENGLISH.get(text, text) if LANG["lang"] == "en" else text
+    return ENGLISH.get(text, text) if LANG.get() == "en" else text
 
 
 KIND_STYLES = {"jumelage": ("-", "o"), "cooperation": ("--", "s"), "amitie": (":", "^"),
@@ -243,7 +245,7 @@ def country_map(partnerships: Iterable[dict], country_code: str, fmt: str = "pdf
     """
     from repertoire.geodata import geodataframe
 
-    LANG["lang"] = lang  # legends in the book's language (`lang="en"`: English)
+    LANG.set(lang)  # legends in the book's language (`lang="en"`: English)
     code = country_code.upper()
     chosen = [p for p in partnerships if p.get("partner_country") == code and has_coordinates(p)]
     fig, ax = _figure(width_mm, height_mm)
@@ -318,7 +320,7 @@ def _links(ax, frame, drawn: list[dict], labels: int, corner_taken: bool = False
     handles = [Line2D([], [], color=KIND_COLOURS.get(k, KIND_COLOURS[""]), linewidth=1.2,
                       linestyle=KIND_STYLES.get(k, KIND_STYLES[""])[0], marker=KIND_STYLES.get(k, KIND_STYLES[""])[1],
                       markersize=4, markerfacecolor=PARTNER_DOT, markeredgewidth=0,
-                      label=f"{KINDS[k][LANG['lang'] == 'en']} "
+                      label=f"{KINDS[k][LANG.get() == 'en']} "
                             f"({_number(n)})".replace("'", "’"))
                for k, n in sorted(kinds.items(), key=lambda kv: -kv[1]) if k in KINDS]
     handles.append(Line2D([], [], marker="o", linestyle="", markersize=3.5, color=FRENCH_DOT,
@@ -444,7 +446,7 @@ def france_map(partnerships: Iterable[dict], fmt: str = "pdf", *, width_mm: floa
     (at a size that prints at 7 pt or more when the map is set 9 cm high). Overseas
     collectivités in insets.
     """
-    LANG["lang"] = lang
+    LANG.set(lang)
     per_place: Counter = Counter()
     names: dict[tuple[float, float], str] = {}
     rows_at: dict[tuple[float, float], dict] = {}
