@@ -140,7 +140,7 @@ def _number(n: int) -> str:
 
 def _labels(ax, places: list[tuple[float, float, str]], size: float = LABEL_PT,
             dots: list[tuple[float, float, float]] = (), dry: bool = False) -> int:
-    """Name places, most important first, each at the first of eight spots around its dot
+    """Name places, most important first, each at the first of twelve spots around its dot
     where it overlaps no name already written and no dot (`dots`: lon, lat, radius in points);
     a name with no free spot is left out. Returns the number of names written."""
     fig = ax.figure
@@ -161,7 +161,9 @@ def _labels(ax, places: list[tuple[float, float, str]], size: float = LABEL_PT,
         for dx, dy, ha, va in ((gap, gap * 0.3, "left", "bottom"), (-gap, gap * 0.3, "right", "bottom"),
                                (gap, -gap * 0.3, "left", "top"), (-gap, -gap * 0.3, "right", "top"),
                                (0, gap * 1.3, "center", "bottom"), (0, -gap * 1.3, "center", "top"),
-                               (gap * 2, 0, "left", "center"), (-gap * 2, 0, "right", "center")):
+                               (gap * 2, 0, "left", "center"), (-gap * 2, 0, "right", "center"),
+                               (gap * 2, gap * 2.5, "left", "bottom"), (-gap * 2, gap * 2.5, "right", "bottom"),
+                               (gap * 2, -gap * 2.5, "left", "top"), (-gap * 2, -gap * 2.5, "right", "top")):
             left = x + dx - (w if ha == "right" else w / 2 if ha == "center" else 0)
             bottom = y + dy - (h if va == "top" else h / 2 if va == "center" else 0)
             box = (left, bottom, left + w, bottom + h)
