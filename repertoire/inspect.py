@@ -18,9 +18,10 @@ from typing import Iterable
 from . import campaign
 from .columns import ColumnMap, Layout
 from .filecheck import SurveyError
-from .ingest import References, file_hash, resolve_places
+from .ingest import References, file_hash, place_partner, resolve_places
 from .normalize import normalize_frame
 from .registry import Registry
+from .same_place import same_link
 from .surveys import read_tables
 
 EXAMPLES = 3  # rejected rows shown per reason
@@ -90,7 +91,7 @@ def inspect_files(paths: Iterable[Path | str], references: References | None = N
     """
     references = references or References()
     columns = columns or ColumnMap.load()
-    earlier: set[tuple] = set()
+    earlier = _Seen()
     results = []
     for path in map(Path, paths):
         result = FileInspection(path.name, str(path))
@@ -115,7 +116,7 @@ def inspect_files(paths: Iterable[Path | str], references: References | None = N
 
 
 def _inspect_file(path: Path, references: References, columns: ColumnMap, registry: Registry | None,
-                  max_rows: int | None, earlier: set, result: FileInspection) -> None:
+                  max_rows: int | None, earlier: _Seen, result: FileInspection) -> None:
     seen = registry.seen_rows(file_hash(path)) if registry is not None else set()
     for table in read_tables(path, columns, references):
         sheet = SheetInspection(table.sheet, table.header_row, table.layout, table.problem())
@@ -136,13 +137,33 @@ def _inspect_file(path: Path, references: References, columns: ColumnMap, regist
                 break
 
 
-def _predict(frame, references: References, registry: Registry | None, earlier: set,
+@dataclass
+class _Seen:
+    """Links the files inspected so far would have made: by key, and by the gazetteer place of
+    their partner (a new spelling of one of them merges by the same-place rule)."""
+
+    keys: set = field(default_factory=set)
+    places: dict = field(default_factory=dict)
+
+
+_PLACE_FIELDS = ["french_id", "partner_country", "partner_geonameid", "partner_name", "partner_key"]
+
+
+def _predict(frame, references: References, registry: Registry | None, seen: _Seen,
              sheet: SheetInspection) -> None:
-    """Verdicts of a block of rows, as ingest would give them."""
+    """Verdicts of a block of rows, as ingest would give them (same_place.py's rule included:
+    a new link whose partner the gazetteer puts on the place of one of its collectivité's
+    links, under a name sharing a word with it, is that link written again)."""
     frame = resolve_places(normalize_frame(frame.copy(), references.vocabulary), references)
     keys = list(zip(frame["french_id"], frame["partner_country"], frame["partner_key"]))
     accepted = [k for k, reason in zip(keys, frame["reason"]) if not reason]
     known = set(registry.keyed(accepted)) if registry is not None and accepted else set()
+    fresh = [k for k in accepted if k not in known and k not in seen.keys]
+    existing: dict[tuple, list[dict]] = {}
+    if registry is not None and fresh:
+        for p in registry.matching({"french_id": sorted({k[0] for k in fresh})}, columns=_PLACE_FIELDS, order=()):
+            existing.setdefault((p["french_id"], p["partner_country"], p["partner_geonameid"]), []).append(p)
+    records = {k: r for k, r in zip(keys, frame.to_dict("records"))}
     for key, reason, row in zip(keys, frame["reason"], frame["row"]):
         if reason:
             sheet.rejected += 1
@@ -150,11 +171,27 @@ def _predict(frame, references: References, registry: Registry | None, earlier: 
             sheet.reasons[kind] = sheet.reasons.get(kind, 0) + 1
             if sum(1 for e in sheet.examples if e["kind"] == kind) < EXAMPLES:
                 sheet.examples.append({"row": int(row), "kind": kind, "reason": reason})
-        elif key in known or key in earlier:
+        elif key in known or key in seen.keys:
             sheet.merged += 1
         else:
-            sheet.accepted += 1
-            earlier.add(key)
+            seen.keys.add(key)
+            record = _placed(records[key], references)
+            place = (record["french_id"], record["partner_country"], record.get("partner_geonameid"))
+            others = existing.get(place, []) + seen.places.get(place, [])
+            if record.get("partner_geonameid") and any(same_link(record, other) for other in others):
+                sheet.merged += 1
+            else:
+                sheet.accepted += 1
+                seen.places.setdefault(place, []).append(record)
+
+
+def _placed(row: dict, references: References) -> dict:
+    """The fields of a row the same-place rule compares, the partner placed as ingest places it."""
+    record = {"french_id": row["french_id"], "partner_country": row["partner_country"],
+              "partner_key": row["partner_key"], "partner_name": row.get("partner_name"),
+              "partner_region": row.get("partner_region") or None}
+    place_partner(record, references.gazetteer)
+    return record
 
 
 def format_inspection(result: FileInspection) -> str:

@@ -244,5 +244,5 @@ def test_ingest_places_a_partner_with_its_rows_context_and_records_its_region(ga
     assert record["partner_region"] == "Sarre"  # the region as a French book prints it
     record = {"partner_name": "Wien-Favoriten", "partner_country": "AT", "french_id": None}
     place_partner(record, gazetteer)
-    # GeoNames says "Vienna": English in a French book, so left out (ISO's Wien is Vienne)
-    assert record["partner_region"] is None and record["partner_geonameid"]
+    # GeoNames says "Vienna", in English: the Land's French name reached through its ISO code
+    assert record["partner_region"] == "Vienne" and record["partner_geonameid"]
