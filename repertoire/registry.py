@@ -59,6 +59,10 @@ CREATE TABLE IF NOT EXISTS aliases (
     partnership_id TEXT NOT NULL REFERENCES partnerships (id),
     PRIMARY KEY (french_id, partner_country, partner_key)
 );
+-- the address of a partnership merged into another (its id) → the kept one's id: pages redirect
+CREATE TABLE IF NOT EXISTS redirects (old_id TEXT PRIMARY KEY, new_id TEXT NOT NULL);
+-- two partnerships staff said are not two spellings of one link: never proposed again
+CREATE TABLE IF NOT EXISTS distinct_pairs (a TEXT NOT NULL, b TEXT NOT NULL, PRIMARY KEY (a, b));
 -- how a file's sheet was read (column name → [field, theme label]), so that a rejected row is
 -- rebuilt as reading made it, content-recognised columns included (review.py)
 CREATE TABLE IF NOT EXISTS layouts (
@@ -436,6 +440,9 @@ class Registry:
                     changes.append((keep, name, None, str(value)))
                     kept[name] = value
             changes.append((keep, "merged", gone["partner_name"], kept["partner_name"]))
+            if gone["partner_name"] != kept["partner_name"]:  # the old spelling still finds the link
+                spellings = [k for k in (kept.get("keywords") or "").split(";") if k]
+                kept["keywords"] = ";".join(dict.fromkeys(spellings + [gone["partner_name"]]))
             kept["updated_at"] = stamp
             self.db.execute("UPDATE sources SET partnership_id = ? WHERE partnership_id = ?", (keep, other))
             self.db.execute("UPDATE history SET partnership_id = ? WHERE partnership_id = ?", (keep, other))
@@ -443,8 +450,20 @@ class Registry:
             self.db.execute("INSERT OR REPLACE INTO aliases VALUES (?,?,?,?)",
                             (gone["french_id"], gone["partner_country"], gone["partner_key"], keep))
             self.db.execute("DELETE FROM partnerships WHERE id = ?", (other,))
+            self.db.execute("UPDATE redirects SET new_id = ? WHERE new_id = ?", (keep, other))
+            self.db.execute("INSERT OR REPLACE INTO redirects VALUES (?, ?)", (other, keep))
             self.save([kept], [], [], [HistoryEntry(*c, source, "", 0, stamp) for c in changes])
         return kept
+
+    def moved_to(self, pid: str) -> str | None:
+        """The id a merged partnership's address now leads to, or None."""
+        row = self.db.execute("SELECT new_id FROM redirects WHERE old_id = ?", (pid,)).fetchone()
+        return row[0] if row else None
+
+    def not_duplicates(self, one: str, two: str) -> None:
+        """Staff's answer "not a duplicate": the pair is not proposed again."""
+        with self.transaction():
+            self.db.execute("INSERT OR IGNORE INTO distinct_pairs VALUES (?, ?)", tuple(sorted((one, two))))
 
     def probable_duplicates(self) -> list[tuple[dict, dict, str]]:
         """Pairs that look like two spellings of one link, for staff to review and merge:
@@ -452,12 +471,15 @@ class Registry:
         from rapidfuzz import fuzz
 
         pairs = []
+        distinct = {tuple(row) for row in self.db.execute("SELECT a, b FROM distinct_pairs")}
         groups: dict[tuple[str, str], list[dict]] = {}
         for record in self.partnerships(order="french_id, partner_country, partner_name"):
             groups.setdefault((record["french_id"], record["partner_country"]), []).append(record)
         for group in groups.values():
             for i, one in enumerate(group):
                 for two in group[i + 1:]:
+                    if tuple(sorted((one["id"], two["id"]))) in distinct:
+                        continue
                     if one["partner_geonameid"] and one["partner_geonameid"] == two["partner_geonameid"]:
                         pairs.append((one, two, "same place in the gazetteer"))
                     elif fuzz.token_set_ratio(one["partner_key"], two["partner_key"]) >= 90:

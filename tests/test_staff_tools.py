@@ -60,3 +60,27 @@ def test_repertoires_are_regenerated_as_a_job(tmp_path, references):
     page = client.get("/staff/repertoires").get_data(as_text=True)
     assert page.count("à recomposer") == 2 and page.count("à jour") == 2
     assert client.post("/staff/repertoires/regenerer", data={"code": "<x>", "csrf_token": csrf_token(client, "/staff/repertoires")}).status_code == 400
+
+
+def test_a_merge_is_confirmed_keeps_the_chosen_spelling_and_the_old_address_and_spelling_lead_to_it(writable):
+    client, registry = writable
+    one, two, _ = next(p for p in registry.probable_duplicates() if p[0]["partner_name"] != p[1]["partner_name"])
+    confirm = client.get(f"/staff/doublons/confirmer?keep={one['id']}&other={two['id']}").get_data(as_text=True)
+    assert "Confirmer la fusion" in confirm and one["partner_name"] in confirm and two["partner_name"] in confirm
+    response = client.post("/staff/doublons/fusion", data={"keep": one["id"], "other": two["id"], "spelling": two["id"],
+                                                          "csrf_token": csrf_token(client, "/staff/doublons")})
+    assert response.status_code == 302
+    assert registry.partnership(two["id"])["partner_name"] == two["partner_name"]  # the spelling chosen
+    moved = client.get(f"/partenariats/{one['id']}")
+    assert moved.status_code == 301 and moved.headers["Location"].endswith(f"/partenariats/{two['id']}")
+    found = client.get("/api/search", query_string={"q": one["partner_name"], "per_page": 50}).get_json()
+    assert two["id"] in [hit["id"] for hit in found["results"]]
+
+
+def test_not_a_duplicate_is_remembered(writable):
+    client, registry = writable
+    one, two, _ = registry.probable_duplicates()[0]
+    client.post("/staff/doublons/distincts", data={"keep": one["id"], "other": two["id"],
+                                                   "csrf_token": csrf_token(client, "/staff/doublons")})
+    assert (one["id"], two["id"]) not in [(a["id"], b["id"]) for a, b, _ in registry.probable_duplicates()]
+    assert registry.partnership(one["id"]) and registry.partnership(two["id"])

@@ -1,7 +1,7 @@
 """The public pages (server-rendered, no JavaScript needed)."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 
 from index import SearchParams
 from repertoire.export import FORMATS
@@ -56,7 +56,10 @@ def export(fmt: str):
 @pages.route("/partenariats/<pid>")
 def partnership(pid: str):
     registry, _ = _context()
-    record = assemble.partnership(registry, pid, role()) or abort(404)
+    record = assemble.partnership(registry, pid, role())
+    if record is None:  # merged into another partnership: its address leads there for good
+        moved = registry.moved_to(pid) or abort(404)
+        return redirect(url_for("pages.partnership", pid=moved, **request.args), 301)
     return render_template("partnership.html", p=record)
 
 

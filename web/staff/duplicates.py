@@ -15,12 +15,35 @@ def duplicates():
     return render_template("staff/duplicates.html", pairs=pairs, form=FlaskForm())
 
 
+@staff.route("/doublons/confirmer")
+def confirm():
+    """Before a merge: both partnerships side by side, the spelling to keep chosen by staff."""
+    reg = registry()
+    pair = [reg.partnership(request.args.get(k, "")) for k in ("keep", "other")]
+    if not all(pair):
+        abort(404)
+    return render_template("staff/merge_confirm.html", pair=pair, form=FlaskForm())
+
+
+@staff.route("/doublons/distincts", methods=["POST"])
+def distinct():
+    """Staff's answer "not a duplicate", remembered: the pair leaves the list for good."""
+    one, two = request.form.get("keep", ""), request.form.get("other", "")
+    if not FlaskForm().validate_on_submit() or not one or not two:
+        abort(400)
+    registry().not_duplicates(one, two)
+    flash(_("Noté : ce ne sont pas des doublons."))
+    return redirect(url_for("staff.duplicates"))
+
+
 @staff.route("/doublons/fusion", methods=["POST"])
 def merge():
     form = FlaskForm()
     keep, other = request.form.get("keep", ""), request.form.get("other", "")
     if not form.validate_on_submit() or not keep or not other:
         abort(400)
+    if request.form.get("spelling") == other:  # the other spelling is kept: it is the one to keep
+        keep, other = other, keep
     reg = registry()
     try:
         kept = reg.merge(keep, other)
