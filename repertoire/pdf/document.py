@@ -366,9 +366,11 @@ def story(partnerships: list[dict], c: Country, options: Options) -> list[Flowab
     flows: list[Flowable] = [NextPageTemplate("page")] + _cover(c, partnerships, options) + [PageBreak()]
     if not compact:
         flows += _toc()
-        chapter = chapters(c.code, options.chapters_dir) if not english() else []  # written in French
-        if chapter:
-            flows += [CondPageBreak(GAP)] + chapter
+    # The network's own chapter on the country, small book or not: staff wrote it for it.
+    chapter = chapters(c.code, options.chapters_dir) if not english() else []  # written in French
+    if chapter:
+        flows += [CondPageBreak(GAP)] + chapter
+    if not compact:
         flows.append(CondPageBreak(GAP))
     flows += [Heading(t("La coopération en chiffres"), st["h1"], 0, t("La coopération en chiffres"))]
     flows += summary_flowables(partnerships, BODY_W, compact=compact)
