@@ -101,9 +101,13 @@ class LinkLayer(JSCSSMixin, MacroElement):
         self.list_id, self.insets_id = list_id, insets_id
 
     def render(self, **kwargs) -> None:
-        """The view and the outlines as plain script before the call that draws them."""
+        """The view as a JSON data block of the page (survey text stays data, never script),
+        read and the outlines given as plain script before the call that draws them."""
         name = self.get_name()
-        data = f"var {name}_view = {self.view_json};\nvar {name}_outlines = {self.outlines};\nvar {name}_areas = {self.areas};"
+        self.get_root().html.add_child(
+            Raw(f'<script type="application/json" id="{name}-view">{self.view_json}</script>'), name=f"{name}_view")
+        data = (f"var {name}_view = JSON.parse(document.getElementById({json.dumps(name + '-view')}).textContent);\n"
+                f"var {name}_outlines = {self.outlines};\nvar {name}_areas = {self.areas};")
         self.get_root().script.add_child(Raw(data), name=f"{name}_data")
         super().render(**kwargs)
 

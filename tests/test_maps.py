@@ -25,7 +25,7 @@ DROM = {"regions": {"01", "02", "03", "04", "06"}, "departements": {"971", "972"
 
 def view_of(html: str) -> dict:
     """The view a map page hands to its script."""
-    return json.loads(re.search(r'var link_layer_\w+_view = (.*);$', html, re.M).group(1))
+    return json.loads(re.search(r'<script type="application/json" id="link_layer_\w+-view">(.*?)</script>', html, re.S).group(1))
 
 
 # --- data --------------------------------------------------------------------------------

@@ -473,6 +473,7 @@
       document.documentElement.setAttribute("data-map-ready", "1");
       window.repertoireMapReadyAt = performance.now();
       window.repertoireMap = map;
+      window.repertoireView = view;  // what was drawn, for tests and the console
       return map;
     });
   }
