@@ -8,6 +8,7 @@ from typing import Mapping
 
 from repertoire.model import KINDS, STATUS_LABELS, THEMES, UNSPECIFIED  # noqa: F401  (app.py reads KINDS, THEMES here)
 from repertoire.reference import reference
+from repertoire.collation import sort_key
 
 # Query parameters shared with the search page, in form order.
 FILTER_PARAMS: tuple[str, ...] = ("q", "country", "theme", "region", "departement", "kind", "status")
@@ -26,9 +27,9 @@ def select_options(regions: Mapping[str, str], countries: Mapping[str, str], loc
     """
     _, names = translations.gettext, reference()
     return [
-        ("country", _("Pays"), sorted(countries.items(), key=lambda kv: kv[1])),
+        ("country", _("Pays"), sorted(countries.items(), key=lambda kv: sort_key(locale)(kv[1]))),
         ("theme", _("Thème"), names.options("themes", locale)),
-        ("region", _("Région"), sorted(regions.items(), key=lambda kv: kv[1])),
+        ("region", _("Région"), sorted(regions.items(), key=lambda kv: sort_key(locale)(kv[1]))),
         ("kind", _("Type"), names.options("kinds", locale)),
         ("status", _("Statut"), names.options("statuses", locale)),
     ]

@@ -3,7 +3,7 @@
 # Greek, Armenian, Georgian, Hebrew, Arabic, CJK), poppler and qpdf to check PDFs, and
 # Chromium for the browser tests. Idempotent; run as root (or with sudo).
 set -euo pipefail
-packages=(fonts-dejavu-core fonts-wqy-microhei fonts-noto-core poppler-utils qpdf chromium)
+packages=(fonts-dejavu-core fonts-wqy-microhei fonts-noto-core poppler-utils qpdf chromium libicu-dev pkg-config)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -46,3 +46,4 @@ def test_a_registry_of_the_earlier_vocabulary_is_rewritten_on_open_with_its_hist
     assert registry.partnership(record["id"])["status"] == "en_sommeil"
     assert [(h["old"], h["new"]) for h in registry.history(record["id"])] == [("en_sommeil_ou_termine", "en_sommeil")]
     assert len(Registry(path).history(record["id"])) == 1  # once
+

@@ -14,6 +14,7 @@ from index import labels
 from repertoire import fields
 from repertoire.export import stream
 from repertoire.model import HistoryEntry
+from repertoire.collation import sort_key
 from repertoire.registry import Registry
 
 def public(record: dict, role: str = "public") -> dict:
@@ -80,10 +81,11 @@ def country(registry: Registry, code: str, lang: str = "fr") -> dict | None:
     rows = registry.matching({"country": code}, order=("region", "french_name", "partner_name"))
     if not rows:
         return None
+    key = sort_key(lang)  # the locale's collation: Île-de-France among the I, Évry among the E
     groups = [{"region": region or "", "region_name": labels.region_name(region) if region else "",
-               "partnerships": [public(r) for r in members]}
+               "partnerships": [public(r) for r in sorted(members, key=lambda r: (key(r["french_name"]), key(r["partner_name"])))]}
               for region, members in groupby(rows, key=lambda r: r["region"])]
-    groups.sort(key=lambda g: (g["region_name"] == "", g["region_name"]))
+    groups.sort(key=lambda g: (g["region_name"] == "", key(g["region_name"])))
     return {"code": code, "name": labels.country_name(code, lang), "total": len(rows),
             "groups_of_countries": labels.countries().groups_of(code),
             "kinds": dict(Counter(r["kind"] for r in rows if r["kind"]).most_common()),

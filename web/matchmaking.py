@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from index import labels
 from repertoire.matching import Match, Request, match
 from repertoire.model import THEMES
+from repertoire.collation import sort_key
 
 from .labels import lang
 
@@ -59,7 +60,7 @@ def find_partner():
     wanted, problems = request_from_args(request.args)
     results = find(wanted, limit=20) if wanted else []
     codes = _registry().countries()
-    countries = sorted(((c, labels.country_name(c, lang())) for c in codes), key=lambda pair: labels.countries().name(pair[0], lang()))
+    countries = sorted(((c, labels.country_name(c, lang())) for c in codes), key=lambda pair: sort_key(lang())(pair[1]))
     departements = sorted(labels.french_places().departements["nom"].items(), key=lambda pair: pair[0])
     return render_template("match.html", results=results, wanted=wanted, problems=problems, args=request.args,
                            countries=countries, departements=departements, themes=list(THEMES)), 400 if problems else 200

@@ -21,6 +21,7 @@ from index import labels
 from repertoire import campaign
 from repertoire.ingest import _record_file
 from repertoire.model import FileReport, KINDS, STATUS_LABELS, THEMES
+from repertoire.collation import sort_key
 
 survey = Blueprint("survey", __name__)
 LINK_DAYS = 400  # a campaign's link lasts the year of the campaign and its reminders
@@ -53,7 +54,7 @@ def _registry():
 def _choices() -> dict:
     lang = "en" if str(request.args.get("lang") or request.cookies.get("lang")) == "en" else "fr"
     pick = lambda d: [(code, labels[lang == "en"]) for code, labels in d.items()]  # noqa: E731
-    codes = sorted(labels.countries().table.index, key=lambda c: labels.country_name(c, lang))
+    codes = sorted(labels.countries().table.index, key=lambda c: sort_key(lang)(labels.country_name(c, lang)))
     return {"kinds": pick(KINDS), "statuses": pick(STATUS_LABELS), "themes": pick(THEMES),
             "countries": [(c, labels.country_name(c, lang)) for c in codes if c != "FR"]}
 

@@ -11,6 +11,7 @@ from flask_wtf import FlaskForm
 from index import labels
 from repertoire import partner_requests
 from repertoire.model import THEMES
+from repertoire.collation import sort_key
 
 from ..labels import lang
 from ..matchmaking import find, request_from_args
@@ -47,7 +48,7 @@ def partner_request_list():
     rows = [r | {"until_date": _date(r["until"]), "created_date": _date(r["created_at"])}
             for r in partner_requests.open_requests(reg)]  # dates shown in the page's language
     suggestions = {row["id"]: find(partner_requests.as_request(row), limit=SUGGESTED) for row in rows}
-    codes = sorted(labels.countries().table.index, key=lambda c: labels.country_name(c, lang()))
+    codes = sorted(labels.countries().table.index, key=lambda c: sort_key(lang())(labels.country_name(c, lang())))
     return render_template("staff/partner_requests.html", rows=rows, suggestions=suggestions, form=form,
                            problems=problems, values=request.form, themes=list(THEMES),
                            countries=[(c, labels.country_name(c, lang())) for c in codes if c != "FR"],
