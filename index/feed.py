@@ -39,6 +39,8 @@ from .segment import BulkWriter
 
 # Partnerships handed over in one message: small enough to share the last ones out evenly.
 BATCH = 1_000
+# The process writes a segment of this many documents at a time, while the ingest goes on.
+SEGMENT_DOCS = 25_000
 # The feed starts its process once this many partnerships were saved, and once they are a
 # quarter of what the registry held: an ingest small for its registry is indexed as an update.
 START_FROM = 5_000
@@ -181,7 +183,7 @@ class IndexFeed:
                 outcome = self._connection.recv()
                 if isinstance(outcome, str):
                     raise RuntimeError(f"the indexing process failed: {outcome}")
-                segment, words = outcome
+                finished, words = outcome
                 # The process's documents kept: each partnership's first whose stamp is the
                 # registry's and that this process did not index itself.
                 kept, wanted = set(own), set()
@@ -194,11 +196,14 @@ class IndexFeed:
                 missing = [pid for pid in truth if pid not in kept]
                 _add_documents(own_writer, self.registry.partnerships_by_ids(missing), self.countries, vocabulary)
                 last = [own_writer._finalize_segment()] if own_writer.docnum else own_writer._close_segment() or []
-            for docnum in range(segment.doc_count_all()):
-                if docnum not in wanted:
-                    segment.delete_document(docnum)
+            start_of = 0  # the process's segments hold its documents in the order they were sent
+            for segment in finished:
+                for docnum in range(segment.doc_count_all()):
+                    if start_of + docnum not in wanted:
+                        segment.delete_document(docnum)
+                start_of += segment.doc_count_all()
             vocabulary.update(words)
-            segments = [segment, *last]
+            segments = [*finished, *last]
             documents = sum(s.doc_count() for s in segments)
             writer.commit(mergetype=lambda _, existing: existing + segments)
         except BaseException:
@@ -342,13 +347,15 @@ _RULES = list(_affinities().values())  # in STORED_FIELDS order
 
 
 def _index_batches(ix, countries: Countries, pipe: tuple, parent: int) -> None:
-    """In the forked process: index each batch as it comes; at None, finish
-    the segment and send it back with the words of the names (as build._write_segment)."""
+    """In the forked process: index each batch as it comes, writing a segment every
+    SEGMENT_DOCS documents (its writing is a third of the work: done while the ingest goes
+    on, not after it); at None, finish the last and send them all back with the words of the
+    names (as build._write_segment)."""
     parent_end, connection = pipe
     parent_end.close()  # so that a parent killed meanwhile ends the recv below (EOFError)
     try:
         writer = BulkWriter(ix, _lk=False)
-        vocabulary: Counter = Counter()
+        segments, vocabulary = [], Counter()
         with _collector_paused():
             while True:
                 batch = connection.recv()
@@ -356,8 +363,14 @@ def _index_batches(ix, countries: Countries, pipe: tuple, parent: int) -> None:
                     break
                 _add_documents(writer, [dict(zip(STORED_FIELDS, row)) for row in batch], countries,
                                vocabulary, parent)
-            segment = writer._finalize_segment()
-        connection.send((segment, vocabulary))
+                if writer.docnum >= SEGMENT_DOCS:
+                    segments.append(writer._finalize_segment())
+                    writer = BulkWriter(ix, _lk=False)
+            if writer.docnum:
+                segments.append(writer._finalize_segment())
+            else:
+                writer._close_segment()
+        connection.send((segments, vocabulary))
     except EOFError:  # the ingest is gone
         os._exit(1)
     except Exception as error:

@@ -56,6 +56,18 @@ def test_an_index_fed_during_the_ingest_is_the_full_build_of_the_registry(tmp_pa
     assert postings(tmp_path / "fed") == postings(tmp_path / "built")
 
 
+def test_a_feed_that_wrote_several_segments_is_the_full_build(tmp_path, references, monkeypatch):
+    monkeypatch.setattr(index.feed, "SEGMENT_DOCS", 100)  # the forked process sees it too
+    monkeypatch.setattr(index.feed, "BATCH", 50)
+    registry = Registry(tmp_path / "registry.sqlite3")
+    with fed_ingest(registry, tmp_path / "fed", references, [FIXTURES / n for n in SAMPLE_SURVEYS]) as feed:
+        feed.finish()
+    ix = whoosh_index.open_dir(current_generation(tmp_path / "fed"))
+    assert len(ix._segments()) > 3
+    build_index(registry, tmp_path / "built")
+    assert postings(tmp_path / "fed") == postings(tmp_path / "built")
+
+
 def test_rows_handed_over_but_not_committed_are_not_in_the_index(tmp_path, references):
     registry = Registry(tmp_path / "registry.sqlite3")
     feed = fed_ingest(registry, tmp_path / "fed", references, [FIXTURES / SAMPLE_SURVEYS[3]])
