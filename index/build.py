@@ -29,6 +29,7 @@ from typing import Callable, Iterator
 
 from whoosh import index as whoosh_index
 
+from repertoire.locks import is_held
 from repertoire.places import Countries
 from repertoire.registry import Registry
 
@@ -336,17 +337,7 @@ def indexed_version(index_dir: Path | str) -> str | None:
 
 def updating(index_dir: Path | str) -> bool:
     """Whether a build or an update holds the index's lock right now."""
-    path = Path(index_dir) / LOCK
-    if not path.exists():
-        return False
-    fd = os.open(path, os.O_WRONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return False
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(fd)
+    return is_held(Path(index_dir) / LOCK)
 
 
 def _same_schema(generation: Path) -> bool:

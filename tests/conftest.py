@@ -1,6 +1,8 @@
 """Shared fixtures: the sample surveys ingested once into a temporary instance folder."""
 from __future__ import annotations
 
+import sqlite3
+
 import shutil
 import threading
 from contextlib import contextmanager
@@ -178,3 +180,19 @@ def accounts(app):
     app.extensions["accounts"].add(*STAFF, "staff")
     app.extensions["accounts"].add(*MEMBER, "member")
     return app.extensions["accounts"]
+
+
+@pytest.fixture
+def indexed_copy(tmp_path, sample_registry) -> Path:
+    """A copy of the sample registry in an instance folder of its own, with its index built."""
+    from index import build_index
+
+    folder = tmp_path / "instance"
+    folder.mkdir()
+    copy = sqlite3.connect(folder / "registry.sqlite3")
+    sample_registry.db.backup(copy)
+    copy.close()
+    registry = Registry(folder / "registry.sqlite3")
+    build_index(registry, folder / "index")
+    registry.close()
+    return folder

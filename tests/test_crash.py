@@ -23,17 +23,8 @@ _spec.loader.exec_module(kill9)
 
 
 @pytest.fixture
-def instance(tmp_path, sample_registry) -> Path:
-    """A copy of the sample registry, with its index built."""
-    folder = tmp_path / "instance"
-    folder.mkdir()
-    copy = sqlite3.connect(folder / "registry.sqlite3")
-    sample_registry.db.backup(copy)
-    copy.close()
-    registry = Registry(folder / "registry.sqlite3")
-    build_index(registry, folder / "index")
-    registry.close()
-    return folder
+def instance(indexed_copy) -> Path:
+    return indexed_copy
 
 
 def cli(instance: Path, *args: str, pause_at: str = "", chunk_rows: int | None = None) -> "kill9.Run":

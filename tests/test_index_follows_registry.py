@@ -13,24 +13,15 @@ from flask import url_for
 
 from app import create_app
 from conftest import FIXTURES, STAFF, login
-from index import build_index, indexed_version, SearchParams
+from index import indexed_version, SearchParams
 from repertoire.registry import Registry
 from test_crash import cli
 from web.jobs import Jobs
 
 
 @pytest.fixture
-def instance(tmp_path, sample_registry) -> Path:
-    """A copy of the sample registry with its index built."""
-    folder = tmp_path / "instance"
-    folder.mkdir()
-    copy = sqlite3.connect(folder / "registry.sqlite3")
-    sample_registry.db.backup(copy)
-    copy.close()
-    registry = Registry(folder / "registry.sqlite3")
-    build_index(registry, folder / "index")
-    registry.close()
-    return folder
+def instance(indexed_copy) -> Path:
+    return indexed_copy
 
 
 def wait_for_job(app, kind: str, timeout: float = 120) -> dict:

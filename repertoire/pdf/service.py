@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from ..campaign import stale_ids
+from ..locks import is_held
 from ..registry import Registry
 from .chapters import chapter_file
 from .document import Options, render
@@ -64,17 +65,7 @@ def _single_flight(path: Path, wait: float | None) -> Iterator[None]:
 
 def being_made(path: Path) -> bool:
     """Whether some process holds this PDF's lock right now (it is being made)."""
-    lock = path.with_suffix(".lock")
-    if not lock.exists():
-        return False
-    fd = os.open(lock, os.O_WRONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return False
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(fd)
+    return is_held(path.with_suffix(".lock"))
 
 
 def cached_repertoire(registry: Registry, code: str, cache_dir: Path | str, options: Options | None = None,
