@@ -42,6 +42,8 @@ def sample_instance(tmp_path_factory, references) -> Path:
 def sample_registry(sample_instance) -> Registry:
     registry = Registry(sample_instance / "registry.sqlite3")
     yield registry
+    # still readable after the whole run: a test that broke the shared file fails here too
+    assert registry.count() > 100
     registry.close()
 
 
@@ -126,12 +128,30 @@ def live_server(app):
         yield url
 
 
+def copy_instance(source: Path, target: Path, *left_out: str) -> Path:
+    """A copy of an instance folder whose databases are copied by SQLite's backup, never as files.
+
+    Opening and closing a live SQLite file with plain file calls drops every POSIX lock this
+    process holds on it; another process then takes it for the last user, checkpoints and
+    deletes its WAL, and this process's connections answer "disk I/O error" from then on.
+    """
+    ignored = shutil.ignore_patterns(*left_out)
+    shutil.copytree(source, target, ignore=lambda folder, names: ignored(folder, names) | {
+        name for name in names if ".sqlite3" in name})
+    for database in source.glob("*.sqlite3"):
+        if ignored(str(source), [database.name]):
+            continue
+        original, copy = sqlite3.connect(database), sqlite3.connect(target / database.name)
+        original.backup(copy)
+        copy.close(), original.close()
+    return target
+
+
 def writable_copy(tmp_path: Path, sample_instance: Path, references: References):
     """An app on a copy of the sample instance (registry and index), with a staff and a
     member account; the session's reference data stands in for a fresh load."""
-    instance = tmp_path / "instance"
-    shutil.copytree(sample_instance, instance,
-                    ignore=shutil.ignore_patterns("cache", "chapters", "accounts.sqlite3*", "jobs.sqlite3*"))
+    instance = copy_instance(sample_instance, tmp_path / "instance",
+                             "cache", "chapters", "accounts.sqlite3*", "jobs.sqlite3*")
     app = create_app({"TESTING": True, "INSTANCE": str(instance)})
     app.extensions["references"] = references
     app.extensions["accounts"].add(*STAFF, "staff")

@@ -76,6 +76,7 @@ def crawl(client, app, starts: list[str], per_type: int = 2, limit: int = 200) -
             continue
         visited.add(url)
         response = client.get(url)
+        response.close()  # a streamed answer (an export) holds its turn until closed, as a server does
         if response.status_code != 200 or response.mimetype != "text/html":
             continue
         seen_types[kind] = seen_types.get(kind, 0) + 1

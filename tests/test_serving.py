@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from app import create_app
+from conftest import copy_instance
 
 ROOT = Path(__file__).parent.parent
 
@@ -105,7 +105,7 @@ def test_log_json_off_writes_no_request_line(tmp_path, capsys):
 
 def test_gunicorn_serves_healthz_with_the_repository_config(sample_instance, sample_index, tmp_path):
     instance = tmp_path / "instance"
-    shutil.copytree(sample_instance, instance)
+    copy_instance(sample_instance, instance)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

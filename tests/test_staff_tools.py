@@ -1,22 +1,20 @@
 """Staff tools: fold probable duplicates, regenerate the répertoires as a job."""
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from app import create_app
 from repertoire.ingest import ingest_files
 from repertoire.registry import Registry
 
-from conftest import FIXTURES, STAFF, csrf_token, login
+from conftest import FIXTURES, STAFF, copy_instance, csrf_token, login
 from test_staff_upload import wait_for
 
 
 @pytest.fixture
 def writable(tmp_path, sample_instance):
     """A staff client on a copy of the sample instance."""
-    shutil.copytree(sample_instance, tmp_path / "instance", ignore=shutil.ignore_patterns("index", "cache"))
+    copy_instance(sample_instance, tmp_path / "instance", "index", "cache")
     app = create_app({"TESTING": True, "INSTANCE": str(tmp_path / "instance")})
     app.extensions["accounts"].add(*STAFF, "staff")
     client = app.test_client()
