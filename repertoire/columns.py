@@ -33,6 +33,10 @@ _FLAG = re.compile(r"^(.*?)\s*[\[(](.+)[\])]\s*$")
 _QUALIFIER = re.compile(r"\s*[(\[][^)\]]*[)\]]\s*")
 ACCEPT = 0.5  # a column is mapped from this confidence on; below, it is a question
 ASK = 0.3  # a column whose best field scores less than this is simply left out
+# A form's longest questions run to a few hundred characters; a longer cell is an answer, and
+# scoring it costs time in its length (a 1 MB cell took four minutes).
+HEADER_MAX = 1_000
+COMPOUND_MAX = 40  # German compounds of two listed words are split up to this length
 # Fields whose values have one clear shape: a header naming them over values of another
 # shape counts for less.
 TYPED = {"partner_country", "french_code", "since", "until", "contacts", "submitted"}
@@ -117,6 +121,8 @@ class ColumnMap:
         1.0
         """
         text = "" if header is None else str(header)
+        if len(text) > HEADER_MAX:
+            return {}
         if text not in self._scores:
             if len(self._scores) > 50_000:
                 self._scores.clear()
@@ -162,6 +168,8 @@ class ColumnMap:
             classes = self.words.get(word) or (len(word) > 3 and self.words.get(word.rstrip("s")))
             if classes:
                 found |= classes
+                continue
+            if len(word) > COMPOUND_MAX:
                 continue
             for cut in range(3, len(word) - 2):
                 head, tail = word[:cut], word[cut:]
