@@ -1,6 +1,6 @@
 """Maps as folium.Map objects: one function for the web pages, `repertoire map` and notebooks.
 
-    m = make_map(registry.partnerships("partner_country = ?", ["JP"]), country="JP")
+    m = make_map(registry.matching({"country": "JP"}), country="JP")
     m.save("japon.html")          # or display `m` in Jupyter
 
 folium gives the map, its marker cluster (folium.plugins.MarkerCluster, whose icons count

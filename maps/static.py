@@ -3,8 +3,8 @@
 The outlines are the shipped GeoJSON (repertoire/data/world/), so print needs no geopandas and no tiles.
 Both functions take partnerships as the registry's dicts and return the file's bytes:
 
-    pdf = country_map(registry.partnerships("partner_country = ?", ["JP"]), "JP")
-    svg = france_map(registry.partnerships("partner_country = ?", ["JP"]), fmt="svg")
+    pdf = country_map(registry.matching({"country": "JP"}), "JP")
+    svg = france_map(registry.matching({"country": "JP"}), fmt="svg")
 
 Outputs are reproducible (no creation date inside), so a cache keyed on the registry's
 version can keep them.

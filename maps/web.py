@@ -6,7 +6,7 @@ A view is a plain dict (JSON-ready), rendered by `templates/map.html` in the app
 clusters the places, builds popups with textContent (survey text stays text), and writes the
 same content as a table beside the map.
 
-    view = country_view(registry.partnerships("partner_country = ?", ["JP"]), "JP")
+    view = country_view(registry.matching({"country": "JP"}), "JP")
 
 Every string a page shows comes from here, in French, through `translations` (a
 `gettext.NullTranslations`, or Flask-Babel's `get_translations()` from app.py), so that

@@ -292,6 +292,26 @@ class Registry:
                "FROM redactions" + (" WHERE partnership_id = ?" if pid else "") + " ORDER BY id DESC")
         return [dict(row) for row in self.db.execute(sql, (pid,) if pid else ())]
 
+    def french_name(self, french_id: str) -> str | None:
+        """The name a French collectivité bears in the registry; None when it has no partnership."""
+        row = self.db.execute("SELECT french_name FROM partnerships WHERE french_id = ? LIMIT 1", (french_id,)).fetchone()
+        return row[0] if row else None
+
+    def collectivites(self, departement: str | None = None) -> list[tuple[str, str | None]]:
+        """The French collectivités with a partnership (of one département when given), as
+        (french_id, département), by id: whom a survey campaign writes to."""
+        sql = "SELECT DISTINCT french_id, departement FROM partnerships"
+        sql += " WHERE departement = ?" if departement else ""
+        return [tuple(row) for row in self.db.execute(sql + " ORDER BY french_id", (departement,) if departement else ())]
+
+    def survey_file_count(self) -> int:
+        """Distinct survey files that gave at least one partnership."""
+        return self.db.execute("SELECT count(DISTINCT file_hash) FROM sources").fetchone()[0]
+
+    def reject_count(self) -> int:
+        """Survey rows rejected and not mended."""
+        return self.db.execute("SELECT count(*) FROM rejects").fetchone()[0]
+
     def rejects(self) -> list[dict]:
         sql = "SELECT source, sheet, row, reason, raw FROM rejects ORDER BY source, sheet, row"
         return [dict(row) | {"raw": json.loads(row["raw"] or "{}")} for row in self.db.execute(sql)]

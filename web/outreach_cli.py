@@ -37,7 +37,7 @@ def campaign_command(french_id: str | None, everyone: bool, grouping: str, outpu
     registry = _registry()
     name = labels.countries().name
     if french_id:
-        if not registry.iter_rows("SELECT 1 FROM partnerships WHERE french_id = ? LIMIT 1", [french_id]).fetchone():
+        if registry.french_name(french_id) is None:
             place = labels.french_places().record(french_id)
             if place is None:
                 raise click.ClickException(f"unknown collectivité: {french_id} (commune:<INSEE>, departement:<code>, "
@@ -55,7 +55,7 @@ def campaign_command(french_id: str | None, everyone: bool, grouping: str, outpu
     folder = Path(output)
     folder.mkdir(parents=True, exist_ok=True)
     groups: dict[str, list[str]] = {}
-    for fid, dep in registry.iter_rows("SELECT DISTINCT french_id, departement FROM partnerships ORDER BY french_id"):
+    for fid, dep in registry.collectivites():
         key = fid if grouping == "collectivite" else f"departement-{dep or 'sans'}"
         groups.setdefault(key, []).append(fid)
     links = 0

@@ -86,8 +86,8 @@ def job_labels() -> dict:
 def dashboard():
     reg = registry()
     figures = {"partnerships": reg.count(),
-               "rejects": reg.iter_rows("SELECT count(*) FROM rejects").fetchone()[0],
-               "sources": reg.iter_rows("SELECT count(DISTINCT file_hash) FROM sources").fetchone()[0],
+               "rejects": reg.reject_count(),
+               "sources": reg.survey_file_count(),
                "unplaced": len(unplaced.unplaced(reg).partners)}
     return render_template("staff/dashboard.html", figures=figures, jobs=jobs().recent(5))
 

@@ -42,9 +42,8 @@ def campaign_overview():
 
 def _known(french_id: str) -> str:
     """The collectivité's name; 404 for one the registry and the reference do not know."""
-    row = registry().iter_rows("SELECT french_name FROM partnerships WHERE french_id = ? LIMIT 1", [french_id]).fetchone()
-    if row:
-        return row[0]
+    if name := registry().french_name(french_id):
+        return name
     place = labels.french_places().record(french_id)
     return place.name if place else abort(404)
 
@@ -58,8 +57,7 @@ def campaign_workbook(french_id: str):
 @staff.route("/campagne/departement/<code>.xlsx")
 def campaign_departement_workbook(code: str):
     """One workbook for the collectivités of a département that the registry holds (recorded as sent)."""
-    ids = [r[0] for r in registry().iter_rows(
-        "SELECT DISTINCT french_id FROM partnerships WHERE departement = ? ORDER BY french_id", [code])]
+    ids = [french_id for french_id, _ in registry().collectivites(departement=code)]
     return _send_workbook(ids, f"enquete-departement-{code}.xlsx") if ids else abort(404)
 
 
