@@ -402,7 +402,7 @@ def test_the_page_says_what_it_understood_and_offers_plain_text(client, sample_i
     assert "Compris" in page and "Pays partenaire : <strong>Maroc</strong>" in page
     assert "plain=1" in page and "retirez un filtre" not in page
     english = client.get("/recherche", query_string={"q": "Morocco youth", "lang": "en"}).get_data(as_text=True)
-    assert "Partner country : <strong>Morocco</strong>" in english
+    assert "Partner country: <strong>Morocco</strong>" in english
     plain = client.get("/recherche", query_string={"q": "Maroc", "plain": "1"}).get_data(as_text=True)
     assert "Compris" not in plain
 
