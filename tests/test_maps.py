@@ -9,7 +9,9 @@ import xml.etree.ElementTree as ET
 from gettext import NullTranslations
 from pathlib import Path
 
+import numpy
 import pytest
+from PIL import Image, ImageChops
 from babel.support import Translations
 from pypdf import PdfReader
 
@@ -274,6 +276,24 @@ def test_map_page_requests_nothing_outside_the_app(live_server, offline_page, sa
     assert offline_page.locator("#map-list-body tbody tr").count() == count
     assert offline_page.locator(".leaflet-overlay-pane canvas").count() >= 1
     assert offline_page.locator(".rm-legend input[type=checkbox]").count() >= 1
+
+
+@pytest.mark.browser
+def test_outlines_and_arcs_are_seen_on_the_page(live_server, offline_page):
+    """What a person sees: the page's styles must not squeeze the layers Leaflet draws on."""
+    _open_map(offline_page, f"{live_server}/carte/pays/JP")
+    sizes = offline_page.evaluate("""() => [...document.querySelectorAll('#map canvas')].map(c =>
+        [c.getBoundingClientRect().width, c.width / window.devicePixelRatio])""")
+    assert sizes and all(shown == pytest.approx(drawn, abs=1) for shown, drawn in sizes), sizes
+    def shot():
+        return Image.open(io.BytesIO(offline_page.locator("#map").screenshot())).convert("RGB")
+    with_arcs = shot()
+    pixels = numpy.asarray(with_arcs, dtype=int)
+    land = (numpy.abs(pixels - [0xf4, 0xf1, 0xea]).sum(axis=2) < 12).mean()  # the outlines' fill
+    assert land > 0.05, "no land to be seen"
+    offline_page.evaluate("document.querySelector('#map canvas.rm-arcs').style.visibility = 'hidden'")
+    changed = ImageChops.difference(with_arcs, shot()).convert("L").point(lambda v: 255 if v > 40 else 0)
+    assert changed.histogram()[255] > 200, "no arc to be seen"
 
 
 @pytest.mark.browser
