@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -125,36 +126,62 @@ def other_names(partner_name: str | None, partner_key: str | None, geonameid: in
     return found
 
 
+REGION_NAMES = DATA / "region-names.csv"
+_INVERTED = re.compile(r"^(?P<name>[^,]+), (?P<kind>[^,]+ (?:de|de la|del|di|du|des|do|da|d'|d’))$")
+
+
+def official_name(iso_name: str) -> str:
+    """An ISO 3166-2 name as written in running text: "Madrid, Comunidad de" → "Comunidad de Madrid"."""
+    # "Illes Balears [Islas Baleares]", "Brussels Hoofdstedelijk Gewest;Région de Bruxelles-Capitale":
+    # the first is the name; "(EH)" is ISO's note on Western Sahara, not part of the name
+    iso_name = re.sub(r"\s*(\[[^\]]*\]|\((EH|EH-partial)\))", "", iso_name.split(";")[0]).strip()
+    match = _INVERTED.match(iso_name)
+    return f"{match['kind']} {match['name']}" if match else iso_name
+
+
 @lru_cache(maxsize=1)
-def _region_names() -> dict[tuple[str, str], str]:
-    """(country, folded name) → French name of first-level divisions, from ISO 3166-2
-    (pycountry) and its French translation: Bayern → Bavière, Wien → Vienne. The other names
-    the gazetteer's areas give a division with its ISO code (data/admin-areas.csv.gz: Bavaria,
-    Lower Saxony, 愛知) lead to the same French name."""
-    import gettext
+def _region_names() -> dict[tuple[str, str], tuple[str, str]]:
+    """(country, folded name) → (French name, English name) of first-level divisions.
 
-    import pycountry
-
-    french = gettext.translation("iso3166-2", pycountry.LOCALES_DIR, languages=["fr"], fallback=True)
-    local = {s.code: s.name for s in pycountry.subdivisions if s.parent_code is None}
-    top = {code: french.gettext(name) for code, name in local.items()}
-    names = {(code[:2], fold(local[code])): name for code, name in top.items()}
-    with gzip.open(DATA / "admin-areas.csv.gz", "rt", encoding="utf-8", newline="") as handle:
+    From `data/region-names.csv` (scripts/reference/build_region_names.py): Wikipedia's
+    titles where two sources agree on the division (Thuringe, Rhénanie-du-Nord-Westphalie,
+    Pouilles), else the official ISO name (Fès-Meknès): better the name on the ground than
+    an invented French one. Any name the reference holds for the division leads to them:
+    GeoNames' (Bavaria), ISO's (Bayern) and its French translation (« Turinge », which
+    registries built before this table hold), the gazetteer areas' (愛知)."""
+    names: dict[tuple[str, str], tuple[str, str]] = {}
+    with REGION_NAMES.open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
-            code = row["iso"]
-            if code not in top:
-                continue
-            # untranslated, the ISO name is French only where the gazetteer's main name agrees
-            # (Aichi, Casablanca-Settat); not "Al Qahirah" for Cairo, "Irkutskaya oblast'" for Irkutsk
-            if fold(top[code]) == fold(local[code]) != fold(row["name"]):
-                continue
-            for alias in row["names"].split("|"):
-                names.setdefault((row["country"], fold(alias)), top[code])
+            known = (row["french"], row["english"])
+            for alias in [row["french"], row["english"], *row["aliases"].split("|")]:
+                names.setdefault((row["country"], fold(alias)), known)
     return names
 
 
+_TYPE_WORDS = re.compile(r"\b(autonomous|special|administrative|capital|federal|city|district|territory|"
+                         r"governorate|department|canton|county|parish|emirate|community|state|republic|"
+                         r"krai|kray|oblys|of|the)\b")
+
+
+def same_division(a: str, b: str) -> bool:
+    """Whether two names read as one division's: spelling variants, a type word more or less
+    (`Aomori Prefecture` and `Aomori`, `Zaporizhia Oblast` and `Zaporizhzhya`)."""
+    from rapidfuzz import fuzz
+
+    from .gazetteer import ADMIN_WORDS
+
+    x, y = (" ".join(_TYPE_WORDS.sub(" ", ADMIN_WORDS.sub(" ", fold(n))).split()) for n in (a, b))
+    return bool(x and y) and (x == y or fuzz.ratio(x, y) >= 75)
+
+
 def french_region(country: str, region: str | None) -> str | None:
-    """A gazetteer's region as a French book prints it, or None when ISO does not name it so:
-    GeoNames names some regions in English (Bavaria, Vienna), and those stay out of a French
-    page rather than be printed wrong."""
-    return _region_names().get((country, fold(region))) if region else None
+    """The French name of a country's first-level division written any way the reference
+    knows it (Bavaria, Bayern, Bavière → Bavière), or None when it is not one of them."""
+    found = _region_names().get((country, fold(region))) if region else None
+    return found[0] if found else None
+
+
+def english_region(country: str, region: str | None) -> str | None:
+    """The English name of a first-level division written any known way (Bavière → Bavaria)."""
+    found = _region_names().get((country, fold(region))) if region else None
+    return found[1] if found else None

@@ -21,7 +21,8 @@ from babel.languages import get_official_languages
 
 from repertoire.gazetteer import Gazetteer
 from repertoire.ingest import References, ingest_files
-from repertoire.placenames import french_name, names_of, native_name, other_names
+from repertoire.placenames import (english_region, french_name, french_region, names_of, native_name, official_name,
+                                   other_names)
 from repertoire.registry import Registry, partnership_id
 from repertoire.text import fold
 
@@ -258,3 +259,94 @@ def test_the_french_and_the_local_names_both_find_a_partner(search_index, sample
 
 def test_the_local_name_finds_a_partner_written_in_french(search_index, sample_registry):
     assert ("Lille", "Cologne") in _partners(search_index, sample_registry, "Köln")
+
+
+# --- first-level divisions (repertoire/data/region-names.csv) ------------------------------
+
+_DIVISION_TYPE = re.compile(r"^\w+(?: \w+)? (?:de la |de l'|de l’|d'|d’|de |du |des )")
+
+
+def _admin1_rows() -> pd.DataFrame:
+    return pd.read_csv(Path(__file__).resolve().parent.parent / "repertoire" / "data" / "admin1.csv",
+                       dtype=str, keep_default_na=False)
+
+
+def test_division_names_agree_with_the_french_names_of_the_cities_they_are_named_after():
+    """An independent source: GeoNames' French names of cities (placenames.csv.gz). A division
+    named after its city (Hamburg, Aomori Prefecture, Sfax Governorate, Oblast de Moscou) must
+    carry the city's French name, its type words set apart."""
+    regions = pd.read_csv(Path(__file__).resolve().parent.parent / "repertoire" / "data" / "region-names.csv",
+                          dtype=str, keep_default_na=False)
+    table = _gazetteer()
+    keyed = table.assign(key=table["name"].map(fold))
+    groups = {k: g for k, g in keyed.groupby(["country", "admin1"])}
+    same, differ = 0, []
+    for country, admin1, french, english in regions[["country", "admin1", "french", "english"]].itertuples(index=False):
+        places = groups.get((country, admin1))
+        bare_english = re.sub(r" (Prefecture|Province|Governorate|Region|Oblast|District|State|County|City)$", "", english)
+        if places is None:
+            continue
+        named = places[places["key"] == fold(bare_english)]
+        if named.empty:
+            continue
+        city = names_of(int(named.iloc[named["population"].astype(float).argmax()]["geonameid"]))
+        if city and city.french:
+            if fold(_DIVISION_TYPE.sub("", french)) == fold(city.french):
+                same += 1
+            else:
+                differ.append((country, french, city.french))
+    print(f"\ndivisions named after a city: {same} agree, {len(differ)} differ {differ}")
+    assert same + len(differ) >= 150
+    assert len(differ) <= 0.15 * (same + len(differ))  # the others: Bône, Édesse, Pusan — older forms
+
+
+@pytest.mark.parametrize("country", ["DE", "JP", "MA", "IT", "ES", "AT", "BE", "CN", "PL", "RU", "SN", "US"])
+def test_every_division_of_a_country_gets_one_name_of_its_own(country):
+    rows = _admin1_rows()
+    names = [french_region(country, name) for name in rows.loc[rows["country"] == country, "name"]]
+    assert None not in names and len(set(names)) == len(names)
+
+
+def test_nearly_every_division_in_the_world_has_a_name_to_print():
+    """Without two agreeing sources a division gets none (the partner's region is then left
+    blank, never guessed): GeoNames' transliterations such as Madanīn for Médenine."""
+    rows = _admin1_rows()
+    named = sum(1 for country, name in rows[["country", "name"]].itertuples(index=False) if french_region(country, name))
+    print(f"\n{named} of {len(rows)} divisions named")
+    assert named >= 0.85 * len(rows)
+
+
+def test_morocco_s_regions_are_those_of_2015_as_iso_names_them():
+    """The Wikipedia links of the source are of 1997's regions: where they disagree with GeoNames'
+    codes the official ISO name (pycountry) is printed, never a region that no longer exists."""
+    import pycountry
+
+    official = {official_name(s.name) for s in pycountry.subdivisions.get(country_code="MA") if s.parent_code is None}
+    rows = _admin1_rows()
+    printed = {french_region("MA", name) for name in rows.loc[rows["country"] == "MA", "name"]}
+    assert printed <= official and len(printed) == 12
+
+
+@pytest.mark.parametrize("country, written, french, english", [
+    ("AT", "Niederösterreich", "Basse-Autriche", "Lower Austria"), ("AT", "Kärnten", "Carinthie", None),
+    ("US", "North Carolina", "Caroline du Nord", "North Carolina"), ("CA", "British Columbia", "Colombie-Britannique", None),
+    ("AU", "New South Wales", "Nouvelle-Galles du Sud", None), ("NL", "Noord-Holland", "Hollande-Septentrionale", None),
+    ("GR", "Attica", "Attique", None), ("PT", "Lisboa", "Lisbonne", None), ("RU", "Moscow Oblast", "Oblast de Moscou", None),
+    ("DE", "Nordrhein-Westfalen", "Rhénanie-du-Nord-Westphalie", "North Rhine-Westphalia"),
+    ("IT", "Puglia", "Pouilles", "Apulia"), ("ES", "Castilla y León", "Castille-et-León", None),
+])
+def test_a_division_written_any_way_gets_its_french_and_english_names(country, written, french, english):
+    assert french_region(country, written) == french
+    assert english is None or english_region(country, french) == english
+
+
+def test_a_registry_written_with_iso_s_french_translations_still_finds_its_division():
+    """Registries built before region-names.csv hold pycountry's French (« Turinge »)."""
+    import gettext
+
+    import pycountry
+
+    translated = gettext.translation("iso3166-2", pycountry.LOCALES_DIR, languages=["fr"], fallback=True)
+    for country in ("DE", "AT", "IT", "ES"):
+        for division in (s for s in pycountry.subdivisions.get(country_code=country) if s.parent_code is None):
+            assert french_region(country, translated.gettext(division.name)) == french_region(country, division.name)

@@ -15,7 +15,8 @@ from ..datafiles import DATA
 from ..gazetteer import ADMIN_WORDS
 from ..model import KINDS, STATUS_LABELS, THEMES, UNSPECIFIED, status_code
 from ..text import fold
-from .language import label, t
+from ..placenames import english_region, french_region
+from .language import english, label, t
 
 # One status vocabulary (model.STATUS_LABELS); a value of an earlier vocabulary is read as the
 # value it now is (model.status_code), « Non précisé » when no survey gave one.
@@ -102,8 +103,14 @@ def partner_name(p: dict) -> str:
 
 
 def partner_region(p: dict) -> str | None:
-    """The partner's Land, province, prefecture… in French (the registry keeps it so), when known."""
-    return (p.get("partner_region") or "").strip() or None
+    """The partner's Land, province, prefecture… in the book's language when the reference knows
+    the division by the name the registry holds (Thüringen, Thuringia, an older French
+    spelling → Thuringe; Bavaria in the English edition), else as the registry writes it."""
+    written = (p.get("partner_region") or "").strip()
+    if not written:
+        return None
+    country = p.get("partner_country") or ""
+    return (english_region(country, written) if english() else french_region(country, written)) or written
 
 
 def native(p: dict) -> str | None:
