@@ -46,6 +46,23 @@ class PlaceNames:
         key = fold(written)
         return key in self.keys.split("|") or key in {fold(n) for n in (self.name, self.local, self.french) if n}
 
+    def reads_as(self, written: str) -> bool:
+        """Whether the native name is the written name in another script: the written name is
+        the place's main, local or French name (or a spelling variant: Karmiel, Karmi'el),
+        or the native name's letters transliterated
+        (unidecode: Москва → Moskva, Երևան → Erevan) read almost as it. Han characters
+        transliterate to Chinese readings, so a Japanese place qualifies by its main name."""
+        from rapidfuzz import fuzz
+
+        def squeeze(text: str) -> str:  # "Karmi'el" and Karmiel, "Rosh Ha'Ayin" and Rosh HaAyin: one spelling
+            return "".join(fold(text).split())
+
+        key = squeeze(written)
+        own = {squeeze(n) for n in (self.name, self.local, self.french) if n}
+        if key in own or any(fuzz.ratio(key, n) >= 85 for n in own):  # Hydra for Ýdra
+            return True
+        return bool(self.native) and fuzz.ratio(key, squeeze(self.native)) >= 80
+
 
 @lru_cache(maxsize=1)
 def _table(path: Path = PLACENAMES) -> dict[int, PlaceNames]:
@@ -89,15 +106,17 @@ def french_name(geonameid: int | None, written: str | None = None) -> str | None
 def native_name(geonameid: int | None, written: str | None = None) -> str | None:
     """The place's name in its country's script from a source tied to that place, or None.
 
-    With `written` (the survey's spelling), None when it is not one of the place's names:
-    "Dongcheng District", placed on Nanchuan for want of a better place, does not get
-    南川区 printed beside it.
+    With `written` (the survey's spelling), None unless the native name writes that very
+    name: the place's main, local or French name, or a spelling its letters transliterate
+    to (Moskva for Москва). An alternate name is not enough: "Ichikawa", placed on the
+    locality Amaji whose names list Ichikawa, does not get Amaji's 甘地; "Dongcheng
+    District", placed on Nanchuan for want of a better place, does not get 南川区.
 
     >>> native_name(480060, "Tver")
     'Тверь'
     """
     names = names_of(geonameid)
-    if names is None or (written is not None and not names.is_named(written)):
+    if names is None or not names.native or (written is not None and not names.reads_as(written)):
         return None
     return names.native
 

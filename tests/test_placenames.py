@@ -350,3 +350,42 @@ def test_a_registry_written_with_iso_s_french_translations_still_finds_its_divis
     for country in ("DE", "AT", "IT", "ES"):
         for division in (s for s in pycountry.subdivisions.get(country_code=country) if s.parent_code is None):
             assert french_region(country, translated.gettext(division.name)) == french_region(country, division.name)
+
+
+# --- native names printed beside a partner -------------------------------------------------
+
+def test_an_alternate_name_of_a_place_does_not_get_that_place_s_native_name():
+    """GeoNames lists a locality's other names (Amaji's names hold Ichikawa, the town it lies
+    in): a survey writing one of them names something else, and the locality's native name
+    (甘地) would be printed wrong. Over the whole table: the native name comes with the
+    place's own names only, or with a spelling it transliterates to."""
+    table = pd.read_csv(Path(__file__).resolve().parent.parent / "repertoire" / "data" / "placenames.csv.gz",
+                        dtype=str, keep_default_na=False)
+    mains = {(c, fold(n)) for c, n in table[["country", "name"]].itertuples(index=False)}
+    homonyms = 0
+    for gid, country, name, native, keys in table.loc[table["native"] != "", ["geonameid", "country", "name", "native",
+                                                                              "keys"]].itertuples(index=False):
+        for key in keys.split("|"):
+            if key != fold(name) and (country, key) in mains:  # another place's main name
+                homonyms += 1
+                given = native_name(int(gid), key)
+                assert given is None or fold(native) == key or names_of(int(gid)).reads_as(key)
+    assert homonyms >= 50
+    ichikawa = names_of(11777305)
+    assert (ichikawa.name, ichikawa.native) == ("Amaji", "甘地") and native_name(11777305, "Ichikawa") is None
+    assert native_name(11777305, "Amaji") == "甘地"
+
+
+@pytest.mark.parametrize("country", ["JP", "RU", "CN", "MA", "AM", "LB"])
+def test_a_book_prints_native_names_only_for_the_name_they_write(sample_registry, country):
+    from repertoire.pdf.content import native
+
+    rows = sample_registry.partnerships("partner_country = ?", [country])
+    printed = [(p, native(p)) for p in rows if native(p)]
+    for p, value in printed:
+        place = names_of(p["partner_geonameid"])
+        written = p["partner_key"] or p["partner_name"]
+        # the survey's own writing, or the place's native name for the name the survey wrote
+        assert value in (p["partner_name"], p["partner_key"]) or not (place and value == place.native) \
+            or place.reads_as(written), (p["partner_name"], value)
+    assert not any(value == "甘地" for _, value in printed)

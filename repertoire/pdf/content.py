@@ -15,7 +15,7 @@ from ..datafiles import DATA
 from ..gazetteer import ADMIN_WORDS
 from ..model import KINDS, STATUS_LABELS, THEMES, UNSPECIFIED, status_code
 from ..text import fold
-from ..placenames import english_region, french_region
+from ..placenames import english_region, french_region, names_of, native_name
 from .language import english, label, t
 
 # One status vocabulary (model.STATUS_LABELS); a value of an earlier vocabulary is read as the
@@ -114,9 +114,19 @@ def partner_region(p: dict) -> str | None:
 
 
 def native(p: dict) -> str | None:
-    """The name in the partner's own script, when the registry holds one that differs."""
+    """The name in the partner's own script, when the registry holds one that differs and is
+    confidently the partner's: one the survey wrote, or the gazetteer place's native name
+    only when it writes the survey's spelling (placenames.native_name). Registries filled
+    before that rule hold 甘地 (the locality Amaji) for a survey's "Ichikawa": not printed."""
     value = (p.get("partner_native") or "").strip()
-    return value if value and value != partner_name(p) else None
+    if not value or value == partner_name(p):
+        return None
+    place = names_of(p.get("partner_geonameid"))
+    if place is not None and value == place.native:
+        written = p.get("partner_key") or p.get("partner_name") or ""
+        if native_name(p["partner_geonameid"], written) is None:
+            return None
+    return value
 
 
 # --- text ------------------------------------------------------------------------------------
