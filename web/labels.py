@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from datetime import date, datetime
 
 from flask import request, url_for
-from flask_babel import format_date, format_datetime, get_locale, lazy_gettext as _l
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, lazy_gettext as _l
 
 from index import labels
 from repertoire import fields
@@ -88,7 +88,12 @@ def template_helpers() -> dict:
             "current_url_with": current_url_with, "status_code": status_code,
             "field_label": lambda name: fields.label(name, lang()),
             "verdict": verdict, "value_of": value_of, "when": when,
-            "changed_by": changed_by, "coded": CODED, "quoted": quoted}
+            "changed_by": changed_by, "coded": CODED, "quoted": quoted, "number": number}
+
+
+def number(value: int) -> str:
+    """A count written by the page's locale: 1 594 in French, 1,594 in English."""
+    return format_decimal(value)
 
 
 def current_url_with(**changes) -> str:

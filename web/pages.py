@@ -6,7 +6,7 @@ from flask import Blueprint, Response, abort, current_app, redirect, render_temp
 from index import SearchParams
 from repertoire.export import FORMATS
 
-from . import assemble
+from . import assemble, directories
 from .auth import role
 from .labels import lang
 from .throttle import heavy, limited
@@ -63,6 +63,30 @@ def partnership(pid: str):
     return render_template("partnership.html", p=record)
 
 
+def _page() -> int:
+    """The page asked for (`?page=`), 1 when absent or not a number."""
+    return request.args.get("page", 1, type=int) or 1
+
+
+@pages.route("/pays")
+def countries():
+    """Every partner country by continent, with its number of partnerships."""
+    registry, _ = _context()
+    return render_template("countries.html", continents=directories.countries(registry, lang()))
+
+
+@pages.route("/collectivites")
+@heavy  # groups the whole registry by collectivité (~20,000 at 390,000 partnerships)
+def collectivites():
+    """Every French collectivité with a partnership, a page at a time, by région if asked."""
+    registry, _ = _context()
+    region = request.args.get("region", "")
+    view = directories.collectivites(registry, lang(), region, _page())
+    if region and not view["total"]:
+        abort(404)
+    return render_template("collectivites.html", view=view)
+
+
 @pages.route("/collectivites/<path:french_id>")
 def collectivite(french_id: str):
     registry, _ = _context()
@@ -75,4 +99,6 @@ def collectivite(french_id: str):
 def country(code: str):
     registry, _ = _context()
     view = assemble.country(registry, code, lang()) or abort(404)
-    return render_template("country.html", country=view)
+    page, shown, contents = directories.paged_groups(view["regions"], _page())
+    last = page.start + sum(len(g["partnerships"]) for g in shown)
+    return render_template("country.html", country=view, page=page, shown=shown, contents=contents, last=last)
