@@ -3,12 +3,16 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -101,39 +105,132 @@ def test_log_json_off_writes_no_request_line(tmp_path, capsys):
     assert request_records(capsys.readouterr().err) == []
 
 
-# --- gunicorn ----------------------------------------------------------------------------
+# --- gunicorn, and nginx in front of it --------------------------------------------------
 
-def test_gunicorn_serves_healthz_with_the_repository_config(sample_instance, sample_index, tmp_path):
-    instance = tmp_path / "instance"
-    copy_instance(sample_instance, instance)
+DEPLOY = ROOT / "deploy" / "nginx"
+
+
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    log = (tmp_path / "gunicorn.log").open("wb")
-    server = subprocess.Popen([str(gunicorn), "-c", str(ROOT / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{port}",
-                               "app:create_app()"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                              env=dict(os.environ, REPERTOIRE_INSTANCE=str(instance)))
+        return probe.getsockname()[1]
+
+
+def get(url: str, timeout: float = 5) -> tuple[int, bytes]:
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return response.status, response.read()
+
+
+def wait_until_served(url: str, process: subprocess.Popen, log: Path) -> None:
+    for _ in range(300):  # up to a minute: each gunicorn worker imports pandas and warms up
+        try:
+            get(url)
+            return
+        except (OSError, urllib.error.HTTPError):
+            assert process.poll() is None, log.read_text()
+            time.sleep(0.2)
+    pytest.fail(f"{url} did not answer:\n" + log.read_text())
+
+
+@contextmanager
+def gunicorn(instance: Path, log: Path) -> Iterator[int]:
+    """gunicorn with the repository's gunicorn.conf.py on a free port; yields the port."""
+    port = free_port()
+    with log.open("wb") as output:
+        server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"),
+                                   "--bind", f"127.0.0.1:{port}", "app:create_app()"], cwd=ROOT, stdout=output,
+                                  stderr=subprocess.STDOUT, env=dict(os.environ, REPERTOIRE_INSTANCE=str(instance)))
+        try:
+            wait_until_served(f"http://127.0.0.1:{port}/healthz", server, log)
+            yield port
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+@contextmanager
+def nginx(app_port: int, folder: Path) -> Iterator[int]:
+    """nginx with the repository's deploy/nginx files in front of `app_port`; yields its port."""
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(binary).exists():
+        pytest.skip("nginx is not installed (scripts/install-system.sh installs nginx-light)")
+    folder.mkdir()
+    port = free_port()
+    (folder / "http.conf").write_text((DEPLOY / "repertoire-http.conf").read_text().replace(
+        "127.0.0.1:8000", f"127.0.0.1:{app_port}"))
+    user = "user root;" if os.geteuid() == 0 else ""  # workers that can write the test's folder
+    (folder / "nginx.conf").write_text(f"""
+        daemon off; {user} pid {folder}/nginx.pid; error_log {folder}/error.log;
+        events {{ worker_connections 256; }}
+        http {{
+            access_log off;
+            client_body_temp_path {folder}/body; proxy_temp_path {folder}/proxy;
+            fastcgi_temp_path {folder}/fastcgi; uwsgi_temp_path {folder}/uwsgi; scgi_temp_path {folder}/scgi;
+            include {folder}/http.conf;
+            server {{ listen 127.0.0.1:{port}; include {DEPLOY}/repertoire-server.conf; }}
+        }}""")
+    log = folder / "error.log"
+    server = subprocess.Popen([binary, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-e", str(log)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     try:
-        for _ in range(300):  # up to a minute: each worker imports pandas and warms up
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
-                    health = json.load(response)
-                break
-            except (OSError, urllib.error.HTTPError):
-                assert server.poll() is None, (tmp_path / "gunicorn.log").read_text()
-                time.sleep(0.2)
-        else:
-            pytest.fail("gunicorn did not answer /healthz:\n" + (tmp_path / "gunicorn.log").read_text())
-        assert health["status"] == "ok" and health["index"]["documents"] > 0
+        wait_until_served(f"http://127.0.0.1:{port}/healthz", server, log)
+        yield port
     finally:
         server.terminate()
         server.wait(timeout=30)
-        log.close()
+
+
+@contextmanager
+def slow_clients(port: int, count: int) -> Iterator[list[socket.socket]]:
+    """`count` connections each sending its request headers one byte a second (slowloris)."""
+    sockets = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(count)]
+    stop = threading.Event()
+
+    def trickle():
+        for s in sockets:
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n")
+        while not stop.wait(1):
+            for s in sockets:
+                try:
+                    s.sendall(b"X")
+                except OSError:
+                    pass
+    thread = threading.Thread(target=trickle, daemon=True)
+    thread.start()
+    try:
+        yield sockets
+    finally:
+        stop.set()
+        thread.join()
+        for s in sockets:
+            s.close()
+
+
+def test_gunicorn_serves_healthz_with_the_repository_config(sample_instance, sample_index, tmp_path):
+    instance = copy_instance(sample_instance, tmp_path / "instance")
+    with gunicorn(instance, tmp_path / "gunicorn.log") as port:
+        status, body = get(f"http://127.0.0.1:{port}/healthz")
+        health = json.loads(body)
+        assert status == 200 and health["status"] == "ok" and health["index"]["documents"] > 0
     lines = (tmp_path / "gunicorn.log").read_text().splitlines()
     records = [json.loads(line) for line in lines]  # every line is JSON, gunicorn's own too
     assert any(r["logger"] == "gunicorn.error" and "Booting worker" in r["message"] for r in records)
     assert any(r["logger"] == "repertoire.requests" and r["path"] == "/healthz" for r in records)
+
+
+def test_the_shipped_nginx_config_keeps_serving_under_slow_clients(sample_instance, sample_index, tmp_path):
+    """16 slow-header sockets took every gunicorn thread (issue 13); through nginx with the
+    repository's config, every request of a normal client is still answered at once."""
+    instance = copy_instance(sample_instance, tmp_path / "instance")
+    with gunicorn(instance, tmp_path / "gunicorn.log") as app_port, nginx(app_port, tmp_path / "nginx") as port:
+        with slow_clients(port, 16):
+            time.sleep(2)  # the slow clients are connected and trickling
+            answers = []
+            for _ in range(6):
+                started = time.monotonic()
+                status, body = get(f"http://127.0.0.1:{port}/healthz", timeout=5)
+                answers.append((status, json.loads(body)["status"], time.monotonic() - started))
+        assert all(status == 200 and health == "ok" and seconds < 2 for status, health, seconds in answers), answers
 
 
 def test_the_readme_documents_the_production_command():
