@@ -304,6 +304,13 @@ class Registry:
         sql += " WHERE departement = ?" if departement else ""
         return [tuple(row) for row in self.db.execute(sql + " ORDER BY french_id", (departement,) if departement else ())]
 
+    def collectivite_counts(self) -> list[dict]:
+        """Each French collectivité with a partnership: id, name, type, département, région and
+        its number of partnerships (`n`), for the index of all collectivités."""
+        sql = ("SELECT french_id, french_name, french_type, departement, region, count(*) AS n "
+               "FROM partnerships GROUP BY french_id")
+        return [dict(row) for row in self.db.execute(sql)]
+
     def survey_file_count(self) -> int:
         """Distinct survey files that gave at least one partnership."""
         return self.db.execute("SELECT count(DISTINCT file_hash) FROM sources").fetchone()[0]

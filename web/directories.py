@@ -74,10 +74,7 @@ def collectivites(registry: Registry, lang: str, region: str = "", page: int = 1
     a page at a time, optionally those of one région; with the régions (their counts) and the
     page where each initial letter starts."""
     key = sort_key(lang)
-    rows = registry.iter_rows(
-        "SELECT french_id, french_name, french_type, departement, region, count(*) AS n "
-        "FROM partnerships GROUP BY french_id")
-    everyone = [dict(row) for row in rows]
+    everyone = registry.collectivite_counts()
     regions: dict[str, int] = {}
     for row in everyone:
         regions[row["region"] or ""] = regions.get(row["region"] or "", 0) + 1
