@@ -32,6 +32,7 @@ import pandas as pd
 
 from .editing import EditError, _alias, validate
 from .model import KINDS, STATUS_LABELS, THEMES, UNSPECIFIED, FileReport, Reject
+from .reasons import Reason
 from .registry import Registry, now
 from .surveys import SurveyChunk
 from .text import fold
@@ -409,18 +410,21 @@ def _theme_codes(texts: list[str], vocabulary) -> list[str]:
 
 
 def coded(values: dict, vocabulary) -> dict:
-    """An answer row's texts as the registry's values; ValueError naming the bad cell."""
+    """An answer row's texts as the registry's values; EditError naming the bad cell's field."""
     out = dict(values)
+    name = "kind"
     try:
         out["kind"] = _code(values.get("kind"), KINDS, vocabulary.kinds)
+        name = "status"
         status = _code(values.get("status"), STATUS_LABELS, vocabulary.statuses)
         out["status"] = None if status == UNSPECIFIED else status  # « Non précisé »: no status given
+        name = "themes"
         out["themes"] = _theme_codes(values.get("themes") or [], vocabulary)
         for name in ("since", "until"):
             if values.get(name) is not None:
                 out[name] = int(str(values[name])) if str(values[name]).isdigit() else values[name]
     except ValueError as error:
-        raise ValueError(f"{error}") from None
+        raise EditError(name, str(error)) from None
     return out
 
 
@@ -472,9 +476,10 @@ def apply_answer(registry: Registry, answer: Answer, source: str, digest: str, v
         raw_json = json.dumps(row.values, ensure_ascii=False, default=str)
         record = registry.partnership(row.pid)
         if record is None:  # merged into another since it was sent: the alias's keeper is unknown here
-            rejects.append((source, digest, row.sheet, row.row, "partnership no longer in the registry (merged or removed since the survey was sent)", raw_json, stamp))
+            reason = Reason("partnership_gone")
+            rejects.append((source, digest, row.sheet, row.row, reason, raw_json, stamp))
             outcome.rejected += 1
-            _report_reject(report, Reject(source, row.sheet, row.row, "partnership no longer in the registry", row.values))
+            _report_reject(report, Reject(source, row.sheet, row.row, reason, row.values))
             continue
         try:
             values = coded(row.values, vocabulary)
@@ -482,8 +487,8 @@ def apply_answer(registry: Registry, answer: Answer, source: str, digest: str, v
             checked = validate({k: v for k, v in changes.items()})
             if when < (record.get("survey_date") or ""):
                 checked = {}
-        except (ValueError, EditError) as error:
-            reason = error.message if isinstance(error, EditError) else str(error)
+        except EditError as error:
+            reason = Reason("invalid_value", field=error.field, detail=error.message)
             rejects.append((source, digest, row.sheet, row.row, reason, raw_json, stamp))
             outcome.rejected += 1
             _report_reject(report, Reject(source, row.sheet, row.row, reason, row.values))

@@ -17,6 +17,7 @@ from .gazetteer import Gazetteer
 from .model import FileReport, HistoryEntry, Reject
 from .normalize import Vocabulary, count_unmapped, normalize_frame
 from .places import Countries, FrenchPlaces, UnresolvedPlace
+from .reasons import Reason
 from .same_place import merge_same_places
 from .placenames import french_name, french_region, native_name
 from .registry import Registry, now, partnership_id
@@ -267,13 +268,14 @@ def resolve_places(frame: pd.DataFrame, references: References) -> pd.DataFrame:
             reasons.append(None)
         except UnresolvedPlace as error:
             french.append(None)
-            reasons.append(str(error))
+            reasons.append(error.reason)
+    for at, (written, code) in enumerate(zip(_column(frame, "partner_country"), countries)):
+        if reasons[at] is None and code is None:
+            reasons[at] = Reason("unknown_country", text=written)
+        elif reasons[at] is None and code == "FR":
+            reasons[at] = Reason("domestic_pair")
     frame["reason"] = pd.Series(reasons, index=frame.index, dtype=object)
     countries = pd.Series(countries, index=frame.index, dtype=object)
-    unknown = frame["reason"].isna() & countries.isna()
-    frame.loc[unknown, "reason"] = "unknown country: " + frame.loc[unknown, "partner_country"].astype(str)
-    domestic = frame["reason"].isna() & (countries == "FR")
-    frame.loc[domestic, "reason"] = "domestic pair: the partner is in France"
     frame["partner_country"] = countries
     frame["collectivite"] = pd.Series(french, index=frame.index, dtype=object)
     frame["french_id"] = pd.Series([c.french_id if c else None for c in french], index=frame.index, dtype=object)

@@ -99,7 +99,7 @@ class Reject:
     source: str
     sheet: str
     row: int
-    reason: str
+    reason: str  # a reasons.Reason: its code and parameters, and as a str its English sentence
     raw: dict[str, str] = field(default_factory=dict)
 
 

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 import pandas as pd
 
+from .reasons import Reason
 from .text import clean, fold
 from .vocabulary import Rules, Vocabulary, map_themes  # noqa: F401 (map_themes: part of this module's API)
 
@@ -167,33 +168,36 @@ def cap_lengths(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def add_reasons(frame: pd.DataFrame, reasons) -> None:
+    """Give the rows without a reason yet these (one per row, None for none): a row keeps the
+    first reason found. Done in Python: pandas' where/mask would turn a Reason into a plain str."""
+    frame["reason"] = pd.Series([old if isinstance(old, str) else new for old, new in zip(frame["reason"], reasons)],
+                                index=frame.index, dtype=object)
+
+
 def check_complete(frame: pd.DataFrame) -> pd.DataFrame:
     """Form exports: a questionnaire never submitted, or left on an early page, is incomplete."""
-    reason = pd.Series(None, index=frame.index, dtype=object)
+    incomplete = pd.Series(False, index=frame.index)
     if "submitted" in frame:
-        reason = reason.mask(frame["submitted"].isna(), "incomplete response")
+        incomplete |= frame["submitted"].isna()
     if "progress" in frame:
         pages = pd.to_numeric(frame["progress"], errors="coerce")
-        last = pages.max()
-        reason = reason.mask(pages.notna() & (pages < last), "incomplete response")
-    frame["reason"] = frame["reason"].where(frame["reason"].notna(), reason)
+        incomplete |= pages.notna() & (pages < pages.max())
+    add_reasons(frame, [Reason("incomplete_response") if flag else None for flag in incomplete])
     return frame
 
 
 def check_required(frame: pd.DataFrame) -> pd.DataFrame:
     """Both sides must be named, and the partner's country given."""
-    for column, reason in (
-        ("french_name", "missing French collectivité"),
-        ("partner_name", "missing partner"),
-        ("partner_country", "missing partner country"),
-    ):
+    for column in ("french_name", "partner_name", "partner_country"):
+        reason = Reason("missing_field", field=column)
         if column not in frame:
             frame[column] = None
         if column == "french_name" and "french_code" in frame:
             missing = frame[column].isna() & frame["french_code"].isna()
         else:
             missing = frame[column].isna()
-        frame["reason"] = frame["reason"].where(frame["reason"].notna() | ~missing, reason)
+        add_reasons(frame, [reason if flag else None for flag in missing])
     return frame
 
 
@@ -204,8 +208,7 @@ def normalize_dates(frame: pd.DataFrame) -> pd.DataFrame:
         parsed = _mapped(source, parse_since)
         frame[column] = _pick(parsed, lambda p: p[0])
         frame[f"{column}_date"] = _pick(parsed, lambda p: p[1])
-        error = _pick(parsed, lambda p: f"{p[2]}: {column}" if p[2] else None)
-        frame["reason"] = frame["reason"].where(frame["reason"].notna(), error)
+        add_reasons(frame, _pick(parsed, lambda p, c=column: Reason("impossible_date", field=c) if p[2] else None))
     return frame
 
 

@@ -27,6 +27,7 @@ from rapidfuzz import fuzz, process
 
 from .countries import Countries  # noqa: F401  (re-exported: places are French and foreign)
 from .datafiles import DATA
+from .reasons import Reason
 # PREFIXES, TYPE_WORDS and fold_place are also read from here by other modules
 from .french_names import (PAREN, PREFIXES, TYPE_WORDS, after_title, epci_full_forms,  # noqa: F401
                            fold_place, level_from_type, split_hint, strip_title)
@@ -51,14 +52,19 @@ class Collectivite:
 
 
 class UnresolvedPlace(Exception):
-    """A name that matches no collectivité, or several: the message names them."""
+    """A name that matches no collectivité, or several: `reason` (reasons.py) names them, and
+    the message is its English sentence."""
+
+    def __init__(self, reason: Reason):
+        super().__init__(reason)
+        self.reason = reason
 
 
 class Ambiguous(UnresolvedPlace):
     """A name several communes bear; `codes` lists them."""
 
-    def __init__(self, message: str, codes: list[str]):
-        super().__init__(message)
+    def __init__(self, reason: Reason, codes: list[str]):
+        super().__init__(reason)
         self.codes = codes
 
 
@@ -184,7 +190,7 @@ class FrenchPlaces:
         if code and (found := self._from_code(code.strip(), level)):
             return found
         if not name:
-            raise UnresolvedPlace(f"unknown French code {code}")
+            raise UnresolvedPlace(Reason("unknown_french_code", code=code))
         departement = self.departement_code(departement) if departement else None
         if found := self._exact(Reading(fold_place(name), level, departement, True), name):
             return found  # the name as written: most rows end here
@@ -195,10 +201,10 @@ class FrenchPlaces:
                     return found
         last = readings[-1]
         if last.level in ("departement", "region", "epci"):
-            what = {"departement": "département", "region": "région", "epci": "intercommunalité"}[last.level]
-            raise UnresolvedPlace(f"unknown {what} {name!r}")
-        where = f" in département {last.departement}" if last.departement else ""
-        raise UnresolvedPlace(f"unknown collectivité {name!r}{where}")
+            raise UnresolvedPlace(Reason(f"unknown_{last.level}", name=name))
+        if last.departement:
+            raise UnresolvedPlace(Reason("unknown_collectivite_in_departement", name=name, departement=last.departement))
+        raise UnresolvedPlace(Reason("unknown_collectivite", name=name))
 
     def departement_code(self, text: str) -> str | None:
         """`54`, `2a`, `54.0`, `054`, `987`, `Drôme`, `Meurthe-et-Moselle` → département code."""
@@ -353,8 +359,8 @@ class FrenchPlaces:
         rows = [(self._rows["commune"][c], c) for c in codes]
         named = ", ".join(f"{row[0]} ({row[1]}, {c})" for row, c in rows[:6])
         # Within one département (Bors, Bors; Château-Chinon (Ville), (Campagne)) only the code settles it.
-        settle = "the INSEE code" if len({row[1] for row, _ in rows}) == 1 else "the département"
-        raise Ambiguous(f"ambiguous collectivité {written!r}: {named}; give {settle}", codes)
+        code = "ambiguous_commune_in_departement" if len({row[1] for row, _ in rows}) == 1 else "ambiguous_commune"
+        raise Ambiguous(Reason(code, name=written, candidates=named), codes)
 
     def _pick_epci(self, sirens: list[str], departement: str | None, written: str) -> Collectivite:
         if departement and len(sirens) > 1:
@@ -362,7 +368,7 @@ class FrenchPlaces:
         if len(sirens) == 1:
             return self.epci_record(sirens[0])
         named = ", ".join(f"{self._rows['epci'][s][0]} ({self._rows['epci'][s][1]}, {s})" for s in sirens)
-        raise UnresolvedPlace(f"ambiguous intercommunalité {written!r}: {named}; give the département or the SIREN")
+        raise UnresolvedPlace(Reason("ambiguous_epci", name=written, candidates=named))
 
     def _fuzzy_epci(self, folded: str) -> str | None:
         """`Grand Besançon` for `CU Grand Besançon Métropole`: one clear best or nothing."""

@@ -18,6 +18,7 @@ from . import fields
 from .export import LIST_SEPARATOR, live
 from .filecheck import SurveyError, check_workbook
 from .model import UNSPECIFIED
+from .reasons import Reason
 from .reference import reference
 from .text import fold
 
@@ -29,7 +30,11 @@ IGNORED = ("id", "sources")  # recomputed from the identity; the provenance is t
 
 
 class ExportRowError(ValueError):
-    """A value of an export that is not what the field holds (reported as the row's reason)."""
+    """A value of an export that is not what the field holds (`reason`: the row's reason)."""
+
+    def __init__(self, reason: Reason):
+        super().__init__(reason)
+        self.reason = reason
 
 
 def edition(header: list[str]) -> str | None:
@@ -87,7 +92,7 @@ def read(path: Path, block: int = BLOCK) -> Iterator[tuple[float, list[tuple[int
         try:
             out.append((number, record(dict(zip(columns, cells)), chosen), raw))
         except ExportRowError as error:
-            out.append((number, str(error), raw))
+            out.append((number, error.reason, raw))
         if len(out) >= block:
             yield min(0.99, rows.share() if hasattr(rows, "share") else 0.5), out
             out = []
@@ -104,9 +109,9 @@ def record(cells: dict[str | None, object], chosen: str) -> dict:
         found[name] = value_of(fields.BY_NAME[name], value, chosen)
     for name in IDENTITY:
         if not found.get(name):
-            raise ExportRowError(f"missing {name}")
+            raise ExportRowError(Reason("missing_field", field=name))
     if not FRENCH_ID.fullmatch(found["french_id"]):
-        raise ExportRowError(f"not a French collectivité code: {found['french_id']}")
+        raise ExportRowError(Reason("not_a_french_id", code=found["french_id"]))
     found["partner_key"] = found.get("partner_key") or fold(found["partner_name"])
     for name in ("themes", "keywords"):
         found[name] = found.get(name) or ""
@@ -136,7 +141,7 @@ def value_of(field: fields.Field, value: object, chosen: str) -> object:
 def _code(field: fields.Field, text: str) -> str | None:
     code = reference().code(field.vocabulary, text)
     if code is None:
-        raise ExportRowError(f"unknown {field.name}: {text}")
+        raise ExportRowError(Reason("unknown_value", field=field.name, text=text))
     return None if code == UNSPECIFIED else code  # « Non précisé » is stored as no status
 
 
@@ -147,7 +152,7 @@ def _number(field: fields.Field, value: object) -> int | float | str:
         if field.type == "float":
             return float(value)
     except ValueError:
-        raise ExportRowError(f"not a number in {field.name}: {value}") from None
+        raise ExportRowError(Reason("not_a_number", field=field.name, text=value)) from None
     return str(value)
 
 

@@ -11,6 +11,7 @@ from typing import Iterable, Iterator, Mapping, Sequence
 
 from .fields import STORED
 from .model import RETIRED_STATUSES, HistoryEntry
+from .reasons import Reason
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS partnerships (
@@ -34,9 +35,11 @@ CREATE TABLE IF NOT EXISTS sources (
     PRIMARY KEY (file_hash, sheet, row)
 );
 CREATE INDEX IF NOT EXISTS sources_partnership ON sources (partnership_id);
+-- `code` and `params` (JSON): the reason as reasons.py codes it, worded by each reader in its
+-- language; `reason` its English sentence (all that rows recorded before codes have)
 CREATE TABLE IF NOT EXISTS rejects (
     source TEXT NOT NULL, file_hash TEXT NOT NULL, sheet TEXT NOT NULL, row INTEGER NOT NULL,
-    reason TEXT NOT NULL, raw TEXT, ingested_at TEXT,
+    reason TEXT NOT NULL, raw TEXT, ingested_at TEXT, code TEXT, params TEXT,
     PRIMARY KEY (file_hash, sheet, row)
 );
 CREATE TABLE IF NOT EXISTS history (
@@ -102,6 +105,25 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
+def _coded(reject: tuple) -> tuple:
+    """A reject to save (source, file_hash, sheet, row, reason, raw, ingested_at), with its
+    reason's code and parameters: a reasons.Reason has them, a bare sentence has none."""
+    reason = reject[4]
+    if isinstance(reason, Reason) and reason.code:
+        return (*reject[:4], str(reason), *reject[5:7], reason.code, reason.params_json())
+    return (*reject[:4], str(reason), *reject[5:7], None, None)
+
+
+def _reject_row(row: sqlite3.Row) -> dict:
+    """A rejects row as a dict: `reason` a Reason (from its code, else its sentence), `raw`
+    the values as a dict and `raw_json` as stored."""
+    found = dict(row)
+    found["reason"] = Reason.stored(found.pop("code", None), found.pop("params", None), found["reason"])
+    found["raw_json"] = found["raw"]
+    found["raw"] = json.loads(found["raw"] or "{}")
+    return found
+
+
 class Registry:
     """The SQLite registry, opened from a path or in memory.
 
@@ -119,7 +141,20 @@ class Registry:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+        self._add_reason_codes()
         self._retire_statuses()
+
+    def _add_reason_codes(self) -> None:
+        """A registry made before reasons had codes gets the two columns; its rows keep their
+        sentence (code NULL) and are read as written (reasons.Reason.as_written)."""
+        have = {row[1] for row in self.db.execute("PRAGMA table_info(rejects)")}
+        for column in ("code", "params"):
+            if column not in have:
+                try:
+                    self.db.execute(f"ALTER TABLE rejects ADD COLUMN {column} TEXT")
+                except sqlite3.OperationalError as error:  # another process added it meanwhile
+                    if "duplicate column" not in str(error):
+                        raise
 
     def _retire_statuses(self) -> None:
         """Rewrite statuses of an earlier vocabulary (model.RETIRED_STATUSES), once, in the history."""
@@ -315,13 +350,48 @@ class Registry:
         """Distinct survey files that gave at least one partnership."""
         return self.db.execute("SELECT count(DISTINCT file_hash) FROM sources").fetchone()[0]
 
-    def reject_count(self) -> int:
-        """Survey rows rejected and not mended."""
+    def rejects(self) -> list[dict]:
+        """Every rejected row: source, sheet, row, `reason` (a reasons.Reason) and raw values."""
+        sql = "SELECT source, sheet, row, reason, raw, code, params FROM rejects ORDER BY source, sheet, row"
+        return [_reject_row(row) for row in self.db.execute(sql)]
+
+    # ---- rejected rows, for staff to review (repertoire/review.py) ------------------------
+
+    def reject(self, rowid: int | None = None, key: tuple[str, str, int] | None = None) -> dict | None:
+        """One rejected row, by its SQLite rowid (the staff pages' address for it) or by its key
+        (file_hash, sheet, row), with `rowid`, `raw_json`, and `raw` and `reason` read."""
+        if key is not None:
+            found = self.db.execute("SELECT rowid, * FROM rejects WHERE file_hash = ? AND sheet = ? AND row = ?",
+                                    tuple(key)).fetchone()
+        else:
+            found = self.db.execute("SELECT rowid, * FROM rejects WHERE rowid = ?", (rowid,)).fetchone()
+        return _reject_row(found) if found else None
+
+    def rejects_of(self, source: str | None = None, limit: int = 50, offset: int = 0) -> list[dict]:
+        """A page of rejected rows, of one file (by name) or of all, by file, sheet and row."""
+        where, params = ("WHERE source = ?", [source]) if source else ("", [])
+        sql = f"SELECT rowid, * FROM rejects {where} ORDER BY source, sheet, row LIMIT ? OFFSET ?"
+        return [_reject_row(row) for row in self.db.execute(sql, params + [limit, offset])]
+
+    def reject_count(self, source: str | None = None) -> int:
+        """Survey rows rejected and not mended, of one file (by name) or of all."""
+        if source:
+            return self.db.execute("SELECT count(*) FROM rejects WHERE source = ?", (source,)).fetchone()[0]
         return self.db.execute("SELECT count(*) FROM rejects").fetchone()[0]
 
-    def rejects(self) -> list[dict]:
-        sql = "SELECT source, sheet, row, reason, raw FROM rejects ORDER BY source, sheet, row"
-        return [dict(row) | {"raw": json.loads(row["raw"] or "{}")} for row in self.db.execute(sql)]
+    def verdicts_per_file(self) -> dict[str, dict[str, int]]:
+        """Per survey file (by name): its rows counted by verdict (`accepted`, `merged`,
+        `mended`, `mended, merged`… as recorded) and `rejected` for the rows still rejected."""
+        counts: dict[str, dict[str, int]] = {}
+        for source, verdict, n in self.db.execute("SELECT source, verdict, count(*) FROM sources GROUP BY 1, 2"):
+            counts.setdefault(source, {})[verdict] = n
+        for source, n in self.db.execute("SELECT source, count(*) FROM rejects GROUP BY 1"):
+            counts.setdefault(source, {})["rejected"] = n
+        return counts
+
+    def forget_reject(self, key: tuple[str, str, int]) -> None:
+        """Delete a rejected row once mended (in the caller's transaction, with its record)."""
+        self.db.execute("DELETE FROM rejects WHERE file_hash = ? AND sheet = ? AND row = ?", tuple(key))
 
     def source_names(self) -> dict[str, list[str]]:
         """Partnership id → the files that reported it."""
@@ -524,7 +594,8 @@ class Registry:
             self.db.executemany(f"INSERT OR REPLACE INTO partnerships ({quoted}) VALUES ({marks})",
                                 [tuple(map(p.get, columns)) for p in partnerships])
             self.db.executemany('INSERT OR IGNORE INTO sources VALUES (?,?,?,?,?,?,?,?,?,?)', sources)
-            self.db.executemany("INSERT OR IGNORE INTO rejects VALUES (?,?,?,?,?,?,?)", rejects)
+            self.db.executemany("INSERT OR IGNORE INTO rejects (source, file_hash, sheet, row, reason, raw, ingested_at, "
+                                "code, params) VALUES (?,?,?,?,?,?,?,?,?)", [_coded(reject) for reject in rejects])
             self.db.executemany("INSERT INTO history (partnership_id, field, old, new, source, sheet, row, changed_at) VALUES (?,?,?,?,?,?,?,?)",
                                 [tuple(entry)[:8] for entry in history])  # HistoryEntry, or its first 8 values
             if sources or rejects or history:

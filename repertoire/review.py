@@ -9,7 +9,6 @@ once. A partnership edited by hand is editing.py's.
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field, replace
 
@@ -21,15 +20,16 @@ from .ingest import References, record_row, resolve_places, row_date, source_ent
 from .model import HistoryEntry
 from .normalize import normalize_frame
 from .places import Ambiguous, Collectivite, UnresolvedPlace, fold_place
+from .reasons import Reason
 from .registry import Registry, now
 from .surveys import rows_chunk
 from .text import clean, fold
 
 RejectKey = tuple[str, str, int]  # (file_hash, sheet, row): the rejects table's primary key
 
-# A reason no correction of the form addresses: a questionnaire left on an early page is
+# Reasons no correction of the form addresses (by code): a questionnaire left on an early page is
 # judged against the file's last page, which one row rebuilt alone cannot see.
-STICKY_REASONS = ("incomplete response",)
+STICKY_REASONS = ("incomplete_response",)
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class Candidate:
 class Review:
     """What staff see to mend a rejected row: the row as read and what they can pick."""
 
-    reason: str
+    reason: Reason
     french_name: str | None
     departement: str | None
     partner_name: str | None
@@ -62,45 +62,42 @@ class Outcome:
     """A mend's result: recorded (`partnership_id`, `verdict`) or still rejected (`reason`)."""
 
     mended: bool
-    reason: str | None = None
+    reason: Reason | None = None
     partnership_id: str | None = None
     verdict: str | None = None  # "mended" (a new partnership) or "mended, merged"
 
 
 # --- reading rejects ---------------------------------------------------------------------
 
-def _reject(row, registry: Registry | None = None) -> dict | None:
-    if row is None:
+def _reject(found: dict | None, registry: Registry | None = None) -> dict | None:
+    """A rejected row with its key and, when `registry` is given, how its sheet was read (to
+    rebuild the row the same way)."""
+    if found is None:
         return None
-    found = dict(row)
-    found["raw_json"] = found["raw"]
-    found["raw"] = json.loads(found["raw"] or "{}")
     found["key"] = (found["file_hash"], found["sheet"], found["row"])
-    if registry is not None:  # how its sheet was read, to rebuild the row the same way
+    if registry is not None:
         found["layout"] = registry.layout(found["file_hash"], found["sheet"])
     return found
 
 
 def reject(registry: Registry, rowid: int) -> dict | None:
     """A rejected row by its SQLite rowid (the staff pages' address for it), raw values parsed."""
-    return _reject(registry.iter_rows("SELECT rowid, * FROM rejects WHERE rowid = ?", (rowid,)).fetchone(), registry)
+    return _reject(registry.reject(rowid=rowid), registry)
 
 
 def reject_by_key(registry: Registry, key: RejectKey) -> dict | None:
-    sql = "SELECT rowid, * FROM rejects WHERE file_hash = ? AND sheet = ? AND row = ?"
-    return _reject(registry.iter_rows(sql, key).fetchone(), registry)
+    return _reject(registry.reject(key=key), registry)
 
 
 def file_counts(registry: Registry) -> list[dict]:
     """Per survey file, what became of its rows: accepted, merged, mended, rejected; they add up."""
     counts: dict[str, dict] = {}
     blank = {"accepted": 0, "merged": 0, "mended": 0, "rejected": 0}
-    for source, verdict, n in registry.iter_rows("SELECT source, verdict, count(*) FROM sources GROUP BY 1, 2"):
-        kind = "mended" if verdict.startswith("mended") else verdict
+    for source, verdicts in registry.verdicts_per_file().items():
         entry = counts.setdefault(source, dict(blank, source=source))
-        entry[kind] = entry.get(kind, 0) + n
-    for source, n in registry.iter_rows("SELECT source, count(*) FROM rejects GROUP BY 1"):
-        counts.setdefault(source, dict(blank, source=source))["rejected"] = n
+        for verdict, n in verdicts.items():
+            kind = "mended" if verdict.startswith("mended") else verdict
+            entry[kind] = entry.get(kind, 0) + n
     for entry in counts.values():
         entry["rows"] = entry["accepted"] + entry["merged"] + entry["mended"] + entry["rejected"]
     return sorted(counts.values(), key=lambda e: e["source"])
@@ -108,12 +105,10 @@ def file_counts(registry: Registry) -> list[dict]:
 
 def rejects_page(registry: Registry, source: str | None = None, page: int = 1, per_page: int = 50) -> dict:
     """One page of rejected rows, of one file or all, with the total and the page count."""
-    where, params = ("WHERE source = ?", [source]) if source else ("", [])
-    total = registry.iter_rows(f"SELECT count(*) FROM rejects {where}", params).fetchone()[0]
+    total = registry.reject_count(source)
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
-    sql = f"SELECT rowid, * FROM rejects {where} ORDER BY source, sheet, row LIMIT ? OFFSET ?"
-    items = [_reject(r) for r in registry.iter_rows(sql, params + [per_page, (page - 1) * per_page])]
+    items = [_reject(r) for r in registry.rejects_of(source, per_page, (page - 1) * per_page)]
     return {"rows": items, "total": total, "page": page, "pages": pages, "source": source}
 
 
@@ -154,8 +149,8 @@ def _rerun(found: dict, references: References, columns: ColumnMap, corrections:
     if place is not None and ("french_name" not in frame or frame.at[0, "french_name"] in (None, "")):
         frame["french_name"] = pd.Series([place.name], dtype=object)
     frame = normalize_frame(frame, references.vocabulary)
-    if found["reason"] in STICKY_REASONS and pd.isna(frame.at[0, "reason"]):
-        frame.at[0, "reason"] = found["reason"]
+    if found["reason"].code in STICKY_REASONS and not isinstance(frame.at[0, "reason"], str):
+        frame["reason"] = pd.Series([found["reason"]], dtype=object)
     if place is not None:
         references = replace(references, places=_Chosen(place))
     frame = resolve_places(frame, references)
@@ -194,9 +189,7 @@ def candidates(registry: Registry, found: dict, references: References,
         review.suggestions = [Candidate(place.french_id, place.name, place.departement)]
     french_ids = [c.french_id for c in (review.homonyms or review.suggestions)]
     if french_ids and review.country_code:
-        marks = ",".join("?" * len(french_ids))
-        review.known = registry.partnerships(f"french_id IN ({marks}) AND partner_country = ?",
-                                             [*french_ids, review.country_code])
+        review.known = registry.matching({"french_id": french_ids, "country": review.country_code})
     return review
 
 
@@ -230,7 +223,7 @@ def find_collectivite(text: str, references: References) -> Collectivite:
     if re.fullmatch(r"(commune|departement|region|epci):[0-9AB]+", text, re.I):
         found = places.record(text.lower().replace("2a", "2A").replace("2b", "2B"))
         if found is None:
-            raise UnresolvedPlace(f"unknown French code {text}")
+            raise UnresolvedPlace(Reason("unknown_french_code", code=text))
         return found
     if re.fullmatch(r"\d[\dAB]\d{3}|\d{9}", text, re.I):
         return places.resolve(None, code=text)
@@ -274,14 +267,14 @@ def mend(registry: Registry, reject_key: RejectKey, references: References, colu
     if french_id:
         place = references.places.record(french_id)
         if place is None:
-            return Outcome(False, f"unknown French code {french_id}")
+            return Outcome(False, Reason("unknown_french_code", code=french_id))
     corrections = {name: value.strip() for name, value in
                    (("partner_country", country), ("partner_name", partner_name), ("since", since))
                    if value and value.strip()}
     with registry.transaction():  # BEGIN IMMEDIATE: no other writer between the read and the write
         found = reject_by_key(registry, reject_key)
         if found is None:
-            return Outcome(False, "no such rejected row (mended already?)")
+            return Outcome(False, Reason("no_such_reject"))
         row = _rerun(found, references, columns, corrections, place)
         if row["reason"]:
             return Outcome(False, row["reason"])
@@ -301,6 +294,6 @@ def mend(registry: Registry, reject_key: RejectKey, references: References, colu
                 history.append(HistoryEntry(record["id"], name, _as_read(as_read, name), value, *staff))
         source = source_entry(record["id"], (found["source"], found["file_hash"], found["sheet"], found["row"]),
                               survey_date, verdict, row, found["raw_json"], stamp)
-        registry.db.execute("DELETE FROM rejects WHERE file_hash = ? AND sheet = ? AND row = ?", reject_key)
+        registry.forget_reject(reject_key)
         registry.save([record], [source], [], history)
     return Outcome(True, None, record["id"], verdict)

@@ -151,7 +151,9 @@ def test_edits_deletions_and_new_rows_come_back_as_exactly_those_changes(registr
     link = after[added.pop()]
     assert (link["french_id"], link["partner_country"], link["themes"], link["since"]) == (fid, "SN", "eau", 2025)
     assert report.accepted == 1 and report.rejected == 1
-    assert "country" in report.rejects[0].reason and report.rejects[0].sheet == campaign.NEW_SHEET
+    reason = report.rejects[0].reason
+    assert (reason.code, reason.params) == ("missing_field", {"field": "partner_country"})
+    assert "partner_country" in reason and report.rejects[0].sheet == campaign.NEW_SHEET
     assert report.campaign == {"confirmed": count - 5, "changed": 4, "ended": 2, "deleted": 1, "survey_date": "2026-04-02"}
 
 
@@ -166,6 +168,7 @@ def test_a_value_outside_the_lists_rejects_its_row_with_file_row_and_reason(regi
     before = snapshot(registry)
     report = ingest_files(registry, [path], references)[0]
     assert report.rejected == 1 and report.rejects[0].row == 3 and "peut-être bientôt" in report.rejects[0].reason
+    assert (report.rejects[0].reason.code, report.rejects[0].reason.params["field"]) == ("invalid_value", "status")
     assert report.campaign["confirmed"] == count - 1
     assert snapshot(registry) == before
 

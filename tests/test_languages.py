@@ -18,7 +18,6 @@ from wordfreq import zipf_frequency
 from conftest import STAFF, login
 from page_text import crawl, interface_text
 from index import labels
-from web.staff.rejects import REASONS
 
 STARTS = ["/", "/recherche?q=", "/recherche?q=jumelage", "/pays/DE", "/staff/"]
 OTHER = {"fr": "en", "en": "fr"}
@@ -49,10 +48,8 @@ def data_words(sample_registry) -> set[str]:
         add(name)
     for start in STARTS:
         add(parse_qs(urlsplit(start).query).get("q"))  # someone's words, echoed in the title
-    for (reason,) in sample_registry.iter_rows("SELECT reason FROM rejects"):  # the survey's words in it
-        for pattern, _ in REASONS:
-            if m := pattern.match(reason):
-                add(" ".join(m.groupdict().values()))
+    for reject in sample_registry.rejects():  # the survey's words quoted in a reason (a name as written)
+        add(" ".join(reject["reason"].quoted()))
     for row in sample_registry.iter_rows("SELECT source, sheet FROM sources UNION SELECT source, sheet FROM rejects"):
         add(" ".join(map(str, row)))
     return words

@@ -20,6 +20,7 @@ from pathlib import Path
 from flask import current_app, has_app_context
 
 from repertoire.model import FileReport
+from repertoire.reasons import Reason
 from repertoire.registry import now
 
 from .store import SmallStore
@@ -138,7 +139,8 @@ def report_result(report: FileReport) -> dict:
     """A file's report as the result page shows it (the first rejects, with their raw values)."""
     return {"source": report.source, "read": report.read, "accepted": report.accepted, "merged": report.merged,
             "rejected": report.rejected, "unchanged": report.unchanged, "error": report.error,
-            "rejects": [{"sheet": r.sheet, "row": r.row, "reason": r.reason, "raw": r.raw}
+            # the reason as its code and parameters: the page words it in its reader's language
+            "rejects": [{"sheet": r.sheet, "row": r.row, "reason": Reason.of(r.reason).to_dict(), "raw": r.raw}
                         for r in report.rejects[:REPORTED_REJECTS]],
             # words of kinds, statuses and themes the vocabularies do not know yet (staff may add them)
             "unmapped": {field: counts.most_common(10) for field, counts in report.unmapped.items() if counts},

@@ -1,56 +1,67 @@
 """Rejected rows: the list, per survey file, and a page to mend one (repertoire/review.py)."""
 from __future__ import annotations
 
-import re
+from typing import Mapping
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from index import labels
-from repertoire import review
+from repertoire import fields, review
 from repertoire.places import UnresolvedPlace
+from repertoire.reasons import FIELD_PARAMS, Reason
 
 from ..labels import lang
 from . import after_change, columns, references, registry, staff
 
 PER_PAGE = 50
 
-# Reasons as the core words them (ingest, normalize, places) → French; what follows the
-# pattern's groups is survey data, shown as read.
-REASONS: tuple[tuple[re.Pattern, str], ...] = tuple((re.compile(p), m) for p, m in (
-    (r"missing French collectivité$", _l("collectivité française absente")),
-    (r"missing partner country$", _l("pays partenaire absent")),
-    (r"missing partner$", _l("collectivité partenaire absente")),
-    (r"incomplete response$", _l("questionnaire incomplet (abandonné avant la fin)")),
-    (r"impossible date: since$", _l("date de signature impossible")),
-    (r"impossible date: until$", _l("date de fin impossible")),
-    (r"unknown country: (?P<x>.*)$", _l("pays inconnu : %(x)s")),
-    (r"domestic pair", _l("paire franco-française : le partenaire est en France")),
-    (r"unknown collectivité ['\"](?P<x>.*)['\"] in département (?P<d>\S+)$",
-     _l("collectivité inconnue : %(x)s (département %(d)s)")),
-    (r"unknown collectivité ['\"](?P<x>.*)['\"]$", _l("collectivité inconnue : %(x)s")),
-    (r"ambiguous (?:collectivité|intercommunalité) ['\"](?P<x>.*?)['\"]: (?P<y>.*); give the [^;]*$",
-     _l("homonymes de « %(x)s » : %(y)s ; précisez la collectivité")),
-    (r"unknown French code (?P<x>.*)$", _l("code de collectivité inconnu : %(x)s")),
-    (r"unknown département ['\"](?P<x>.*)['\"]$", _l("département inconnu : %(x)s")),
-    (r"unknown région ['\"](?P<x>.*)['\"]$", _l("région inconnue : %(x)s")),
-    (r"unknown intercommunalité ['\"](?P<x>.*)['\"]$", _l("intercommunalité inconnue : %(x)s")),
-    (r"no such rejected row", _l("cette ligne n'est plus rejetée (déjà corrigée ?)")),
-))
+# Reject reasons by code (repertoire/reasons.py), in French, translated by Flask-Babel; their
+# parameters are survey data, shown as read, except `field`, a field's label in the page's language.
+REASONS: dict[str, LazyString] = {
+    "incomplete_response": _l("questionnaire incomplet (abandonné avant la fin)"),
+    "missing_field": _l("champ obligatoire vide : %(field)s"),
+    "impossible_date": _l("date impossible : %(field)s"),
+    "unknown_country": _l("pays inconnu : %(text)s"),
+    "domestic_pair": _l("paire franco-française : le partenaire est en France"),
+    "unknown_collectivite": _l("collectivité inconnue : %(name)s"),
+    "unknown_collectivite_in_departement": _l("collectivité inconnue : %(name)s (département %(departement)s)"),
+    "unknown_departement": _l("département inconnu : %(name)s"),
+    "unknown_region": _l("région inconnue : %(name)s"),
+    "unknown_epci": _l("intercommunalité inconnue : %(name)s"),
+    "unknown_french_code": _l("code de collectivité inconnu : %(code)s"),
+    "ambiguous_commune": _l("homonymes de « %(name)s » : %(candidates)s ; précisez le département"),
+    "ambiguous_commune_in_departement": _l("homonymes de « %(name)s » : %(candidates)s ; précisez le code INSEE"),
+    "ambiguous_epci": _l("homonymes de « %(name)s » : %(candidates)s ; précisez le département ou le SIREN"),
+    "not_a_french_id": _l("code de collectivité française invalide : %(code)s"),
+    "unknown_value": _l("valeur inconnue pour %(field)s : %(text)s"),
+    "not_a_number": _l("nombre attendu pour %(field)s : %(text)s"),
+    "partnership_gone": _l("partenariat absent du registre (fusionné ou supprimé depuis l'envoi de l'enquête)"),
+    "invalid_value": _l("valeur refusée pour %(field)s : %(detail)s"),
+    "no_such_reject": _l("cette ligne n'est plus rejetée (déjà corrigée ?)"),
+}
 
 
 @staff.app_template_filter("reason")
-def reason_label(reason: str | None) -> str:
-    """A reject's reason in the page's language (English reasons are the core's)."""
-    for pattern, message in REASONS:
-        if m := pattern.match(reason or ""):
-            return str(message) % m.groupdict() if m.groupdict() else str(message)
-    return reason or ""
+def reason_label(reason: Reason | Mapping | str | None) -> str:
+    """A reject's reason in the page's language, from its code; a reason recorded before codes
+    existed (a bare sentence) is shown as written."""
+    found = Reason.of(reason)
+    if found is None:
+        return ""
+    if found.code not in REASONS:
+        return str(found)
+    params = dict(found.params)
+    for name in FIELD_PARAMS:
+        if name in params and params[name] in fields.BY_NAME:
+            params[name] = fields.label(params[name], lang())
+    return str(REASONS[found.code]) % params
 
 
 class MendForm(FlaskForm):
@@ -96,7 +107,7 @@ def reject(rowid: int):
             try:
                 french_id = review.find_collectivite(form.collectivite_text.data, references()).french_id
             except UnresolvedPlace as error:
-                form.collectivite_text.errors.append(reason_label(str(error)))
+                form.collectivite_text.errors.append(reason_label(error.reason))
         if not form.collectivite_text.errors:
             outcome = review.mend(reg, found["key"], references(), columns(), french_id=french_id,
                                   country=form.country.data or None, partner_name=form.partner_name.data,
