@@ -205,7 +205,7 @@ def test_cli_all(am_instance, tmp_path):
 
 def test_an_entry_is_never_cut_between_pages_nor_its_heading_left_at_a_page_foot():
     pages = pages_of(render(synthetic(240), "DE"))
-    entries_end = next(i for i, text in enumerate(pages) if "Index des collectivités" in text and "Sommaire" not in text)
+    entries_end = next(i for i, text in enumerate(pages) if text.startswith("Index\nCollectivités"))
 
     def page_of(word: str) -> int:
         return next(i for i, text in enumerate(pages[:entries_end]) if word in text)
@@ -225,7 +225,7 @@ def test_the_build_settles_in_two_passes_and_a_compact_book_in_one(monkeypatch, 
 
 def test_thematic_index_gives_each_partnership_its_page(japan_pdf):
     pages = pages_of(japan_pdf)
-    index = next(i for i, text in enumerate(pages) if "Index thématique" in text and "Culture et patrimoine" in text)
+    index = next(i for i, text in enumerate(pages) if "\nThèmes\n" in text and "Culture et patrimoine" in text)
     text = "\n".join(pages[index:])
     assert text.index("Culture et patrimoine") < text.index("Bordeaux (33) – Fukuoka")
     assert text.index("Développement économique") < text.index("Auvergne-Rhône-Alpes – Shizuoka")
@@ -387,3 +387,21 @@ def test_the_english_edition_is_served_beside_the_french_one_and_linked_from_eng
     assert client.get("/pays/AM/repertoire.pdf?lang=en").data == english.data  # both cached, neither evicted
     page = client.get("/pays/AM?lang=en").get_data(as_text=True)
     assert "/pays/AM/repertoire.pdf?lang=en" in page
+
+
+def test_the_themes_index_lists_selective_themes_only_and_names_the_common_ones():
+    """A theme in more than a quarter of the links (culture: all of them here) would index
+    nearly every page; it is named in a note instead. A rarer one (sport, one link in ten)
+    keeps its entries, each with its page; keywords that only name the partner are no theme."""
+    rows = [dict(p, themes="culture;sport" if i % 10 == 0 else "culture",
+                 keywords=f"Partenaire{i:03d} (Kreis)" if i % 7 == 0 else "") for i, p in enumerate(synthetic(80))]
+    pages = pages_of(render(rows, "DE"))
+    text = "\n".join(pages)
+    index = text[text.rindex("\nThèmes\n"):text.rindex("À propos")]
+    flat = " ".join(index.replace("\u202f", " ").split())
+    assert "Non indexés, car présents dans plus d’un lien sur quatre : Culture et patrimoine (80 liens)" in flat
+    assert "\nSport\n" in index and index.count(" – Partenaire") == 8
+    for i in range(0, 80, 10):
+        page = int(re.search(rf"Ville{i:03d} \(33\) – Partenaire{i:03d}\s+(\d+)", index).group(1))
+        assert f"Partenaire{i:03d}" in pages[page - 1]
+    assert "Kreis" not in "\n".join(pages)  # the keyword naming the partner: neither theme nor index entry

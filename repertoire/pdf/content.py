@@ -41,15 +41,19 @@ def capitalised(text: str) -> str:
 
 
 def theme_labels(p: dict) -> list[str]:
-    """Theme labels then free keywords, capitalised, each once (folded)."""
+    """Theme labels then free keywords, capitalised, each once (folded). A keyword naming the
+    partner or the collectivité (a survey's other spelling, "Erding (Kreis) (Erding, Stadt)"
+    for Erding) is not a theme: neither printed as one nor indexed."""
     out, seen = [], set()
     for code in (p.get("themes") or "").split(";"):
         if code:
             name = label(THEMES[code]) if code in THEMES else code
             out.append(capitalised(name))
             seen.update({fold(name), fold(code)})
+    own = {w for n in (p.get("partner_name"), p.get("partner_key"), p.get("french_name")) for w in fold(n or "").split()
+           if len(w) > 3}
     for word in (p.get("keywords") or "").split(";"):
-        if word and fold(word) not in seen:
+        if word and fold(word) not in seen and not own & set(fold(word).split()):
             seen.add(fold(word))
             out.append(capitalised(word.strip()))
     return out

@@ -19,12 +19,12 @@ from reportlab.platypus.tableofcontents import TableOfContents
 from .. import fields
 from ..places import DATA
 from .chapters import chapters
-from .entries import entries
+from .entries import common_themes, entries
 from .flowables import Heading, MapSlot, Marker, Para
 from .fonts import register
 from .indexes import PageIndex
 from .passes import settle, toc_text, walk
-from .content import printed_once
+from .content import printed_once, theme_labels
 from .stats import figures, region_name, summary_flowables
 from .language import LANG, LANGUAGES, english, t
 from .typography import ACCENT, INK, MUTED, RULE, number, rich, styles
@@ -36,9 +36,10 @@ TEXT_W = PAGE_W - 2 * MARGIN_X
 BODY_W, BODY_H = TEXT_W - 12, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM - 12
 MIN_FRANCE_H = 9 * cm  # below this, the map of France goes to a page of its own
 AUTHOR = "Réseau des collectivités — Répertoire des partenariats"
-INDEXES = (("collectivites", "Index des collectivités françaises"),
-           ("localites", "Index des localités partenaires"),
-           ("themes", "Index thématique"))
+# (name, title in the contents, heading under « Index »: short, for a column a third of the page wide)
+INDEXES = (("collectivites", "Index des collectivités françaises", "Collectivités françaises"),
+           ("localites", "Index des localités partenaires", "Localités partenaires"),
+           ("themes", "Index thématique", "Thèmes"))
 
 
 class RepertoireError(ValueError):
@@ -141,6 +142,13 @@ class RepertoireDoc(BaseDocTemplate):
         left1 = Frame(MARGIN_X, MARGIN_BOTTOM, col, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM - head_h, id="left1")
         right1 = Frame(MARGIN_X + col + gap, MARGIN_BOTTOM, col, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM - head_h,
                        id="right1")
+        # indexes in three columns: their lines are short (a name, a département, pages)
+        gap3 = 0.6 * cm
+        col3 = (TEXT_W - 2 * gap3) / 3
+        thirds = [Frame(MARGIN_X + i * (col3 + gap3), MARGIN_BOTTOM, col3, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM,
+                        id=f"third{i}") for i in range(3)]
+        thirds1 = [Frame(MARGIN_X + i * (col3 + gap3), MARGIN_BOTTOM, col3,
+                         PAGE_H - MARGIN_TOP - MARGIN_BOTTOM - head_h, id=f"third1-{i}") for i in range(3)]
         cover = Frame(0, 0, PAGE_W, PAGE_H, leftPadding=MARGIN_X, rightPadding=MARGIN_X,
                       topPadding=3 * cm, bottomPadding=2 * cm, id="cover")
         self.addPageTemplates([
@@ -148,6 +156,9 @@ class RepertoireDoc(BaseDocTemplate):
             PageTemplate("page", [body], onPage=self.start_page, onPageEnd=self.draw_running),
             PageTemplate("index-first", [top, left1, right1], onPage=self.start_page, onPageEnd=self.draw_running),
             PageTemplate("index", [left, right], onPage=self.start_page, onPageEnd=self.draw_running),
+            PageTemplate("index3-first", [Frame(top.x1, top.y1, top.width, top.height, id="index3-head"), *thirds1],
+                         onPage=self.start_page, onPageEnd=self.draw_running),
+            PageTemplate("index3", thirds, onPage=self.start_page, onPageEnd=self.draw_running),
         ])
 
     # --- page furniture ----------------------------------------------------------------
@@ -263,7 +274,8 @@ def _colophon(partnerships: list[dict], options: Options) -> list[Flowable]:
     lines = [
         f"<b>{t('Sources.')}</b> " + rich(t(
             "Les fiches viennent {surveys}, réunies dans le registre du répertoire. Collectivités françaises : "
-            "Code officiel géographique (Insee). Localités partenaires : GeoNames (CC BY 4.0). Fonds de carte : "
+            "Code officiel géographique (Insee). Localités partenaires : GeoNames (CC BY 4.0) ; leurs régions : "
+            "Wikipédia et ISO 3166-2. Fonds de carte : "
             "Natural Earth (domaine public).", surveys=surveys), "Sans"),
         f"<b>{t('Édition.')}</b> " + rich(t("Composée le {date} par {network}.", date=edition,
                                              network=options.network), "Sans"),
@@ -382,11 +394,20 @@ def story(partnerships: list[dict], c: Country, options: Options) -> list[Flowab
     flows += [NextPageTemplate(["index-first", "*", "index"]), PageBreak()]
     flows += entries(partnerships, options.members, c.name, columns=True)
     # The three indexes follow one another in the columns, and the colophon closes the book.
-    flows += [NextPageTemplate(["index-first", "*", "index"]), PageBreak(),
+    flows += [NextPageTemplate(["index3-first", "*", "index3"]), PageBreak(),
               Heading(t("Index"), st["h1"], 0, t("Index")), FrameBreak()]
-    for name, heading in INDEXES:
-        flows += [CondPageBreak(3 * cm), Heading(t(heading), st["h2"], 1, t(heading)),
-                  PageIndex(name, st["index"], st["index-group" if name == "themes" else "index-letter"])]
+    common = common_themes(partnerships)
+    # no themes index when every theme is too common to index (Germany: four themes, each in
+    # half the links): its heading then only says so
+    selective = {name for p in partnerships for name in theme_labels(p)} - {name for name, _ in common}
+    for name, heading, short in INDEXES:
+        flows += [CondPageBreak(3 * cm), Heading(t(short), st["index-title"], 1, t(heading))]
+        if name == "themes" and common:
+            listed = ", ".join(f"{theme} ({number(n)}\u00a0{t('liens')})" for theme, n in common)
+            flows.append(Para(rich(t("Non indexés, car présents dans plus d'un lien sur quatre : {themes}. "
+                                     "Ils figurent sur chaque fiche.", themes=listed), "Sans"), st["index"]))
+        if name != "themes" or selective or not common:
+            flows.append(PageIndex(name, st["index"], st["index-group" if name == "themes" else "index-letter"]))
     return flows + [CondPageBreak(6 * cm), Spacer(1, 12)] + _colophon(partnerships, options)
 
 

@@ -103,6 +103,18 @@ def duplicate_note(other: dict) -> str:
 
 
 THEME_LIST_MAX = 40  # a theme of more links is indexed by French région (pages), not link by link
+COMMON_SHARE = 0.25  # a theme of more than this share of the links is not indexed: its pages are most pages
+
+
+def common_themes(partnerships: list[dict]) -> list[tuple[str, int]]:
+    """Themes too common to index, with their number of links, most common first: under
+    « Culture et patrimoine » (half of Germany's links) an index would list nearly every
+    page, and helps nobody find anything. A book of fewer than 40 links has none."""
+    if len(partnerships) < THEME_LIST_MAX:
+        return []
+    counts = Counter(t for p in partnerships for t in theme_labels(p))
+    return sorted(((name, n) for name, n in counts.items() if n > COMMON_SHARE * len(partnerships)),
+                  key=lambda item: (-item[1], fold(item[0])))
 
 
 def entries(partnerships: list[dict], members: bool, country_name: str = "", columns: bool = False) -> list[Flowable]:
@@ -110,6 +122,7 @@ def entries(partnerships: list[dict], members: bool, country_name: str = "", col
     (two columns under a full-width title), the title goes in the top frame."""
     st = styles()
     per_theme = Counter(t for p in partnerships for t in theme_labels(p))
+    common = {name for name, _ in common_themes(partnerships)}
     by_region: dict[str, list[dict]] = defaultdict(list)
     for p in partnerships:
         by_region[region_name(p.get("region")) if p.get("region") else t("Région non précisée")].append(p)
@@ -135,7 +148,8 @@ def entries(partnerships: list[dict], members: bool, country_name: str = "", col
                 # the thematic index: a large theme by French région (its pages), a small one link by link
                 flows[0].terms = [(name, region, fold(region), group) if name == "themes" and
                                   per_theme[group] > THEME_LIST_MAX else (name, term, sort, group)
-                                  for name, term, sort, group in flows[0].terms]
+                                  for name, term, sort, group in flows[0].terms
+                                  if not (name == "themes" and group in common)]
                 story.append(Block(lead + flows))  # one entry per block: not a whole collectivité
                 lead = []
     return story

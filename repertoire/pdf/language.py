@@ -22,6 +22,7 @@ ENGLISH: dict[str, str] = {
     "Index des collectivités françaises": "Index of French local authorities",
     "Index des localités partenaires": "Index of partner localities",
     "Index thématique": "Index of themes",
+    "Collectivités françaises": "French local authorities", "Localités partenaires": "Partner localities",
     "À propos de ce répertoire": "About this directory",
     "partenariat": "partnership", "partenariats": "partnerships",
     "collectivité française": "French local authority", "collectivités françaises": "French local authorities",
@@ -44,6 +45,9 @@ ENGLISH: dict[str, str] = {
     "réseau.": "Also reported as “{name}” ({facts}): probably the same link, to be checked by the network's staff.",
     "à vérifier (non confirmé depuis 3 ans)": "to be checked (not confirmed for 3 years)",
     "Région non précisée": "Region not given",
+    "liens": "links",
+    "Non indexés, car présents dans plus d'un lien sur quatre : {themes}. Ils figurent sur chaque fiche.":
+        "Not indexed, as each is found in more than one link in four: {themes}. Every entry names its themes.",
     "Type non précisé": "Kind not given",
     "Premiers contacts": "First contacts",
     # figures
@@ -55,9 +59,11 @@ ENGLISH: dict[str, str] = {
     # colophon
     "Sources.": "Sources.", "Édition.": "Edition.", "Licence.": "Licence.", "Corriger une fiche.": "Correcting an entry.",
     "Les fiches viennent {surveys}, réunies dans le registre du répertoire. Collectivités françaises : Code officiel "
-    "géographique (Insee). Localités partenaires : GeoNames (CC BY 4.0). Fonds de carte : Natural Earth "
+    "géographique (Insee). Localités partenaires : GeoNames (CC BY 4.0) ; leurs régions : Wikipédia et ISO 3166-2. "
+    "Fonds de carte : Natural Earth "
     "(domaine public).": "The entries come from {surveys}, gathered in the directory's registry. French local "
-                         "authorities: Code officiel géographique (Insee). Partner localities: GeoNames (CC BY 4.0). "
+                         "authorities: Code officiel géographique (Insee). Partner localities: GeoNames (CC BY 4.0); "
+                         "their regions: Wikipedia and ISO 3166-2. "
                          "Base maps: Natural Earth (public domain).",
     "des enquêtes annuelles du réseau auprès des collectivités ({years})":
         "from the network's yearly surveys of local authorities ({years})",

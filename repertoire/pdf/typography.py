@@ -123,6 +123,8 @@ def _styles(lang: str) -> dict[str, ParagraphStyle]:
         "toc1": ParagraphStyle("toc1", parent=sans, fontSize=9.5, leading=13, leftIndent=14, firstLineIndent=0),
         "index": ParagraphStyle("index", parent=sans, fontSize=8, leading=10, leftIndent=8,
                                 firstLineIndent=-8, alignment=TA_LEFT, spaceAfter=0.6),
+        "index-title": ParagraphStyle("index-title", parent=sans, fontName="Sans-Bold", fontSize=12, leading=15,
+                                      textColor=ACCENT, spaceBefore=12, spaceAfter=4, keepWithNext=1),
         "index-letter": ParagraphStyle("index-letter", parent=sans, fontName="Sans-Bold", fontSize=10,
                                        leading=14, textColor=ACCENT, spaceBefore=4, keepWithNext=1),
         "index-group": ParagraphStyle("index-group", parent=sans, fontName="Sans-Bold", fontSize=9,
