@@ -4,6 +4,7 @@ Imports point one way: app.py → web/, index/, maps/ → repertoire/. The map p
 """
 from __future__ import annotations
 
+import getpass
 import json as _json
 import os
 import sys
@@ -33,7 +34,7 @@ from repertoire.export import BINARY_FORMATS, EDITIONS, FORMATS, REJECT_COLUMNS,
 from repertoire.ingest import References, ingest_files
 from repertoire.inspect import format_inspection, inspect_files
 from repertoire.normalize import Vocabulary
-from repertoire import unplaced
+from repertoire import undo, unplaced
 from repertoire.countries import Countries
 from repertoire.pdf import FontError, Options, RepertoireError, cached_repertoire, country_repertoire
 from repertoire.pdf.service import Busy, being_made, cache_path
@@ -304,6 +305,32 @@ def merge_command(keep: str, other: str) -> None:
     click.echo(f"{other} merged into {keep} ({kept['french_name']} – {kept['partner_name']}); "
                f"{registry.count()} partnerships.")
     after_ingest(registry)
+
+@cli.command("undo-import")
+@click.argument("source")
+@click.option("--yes", is_flag=True, help="Undo without asking (scripts).")
+@click.option("--by", "user", default=lambda: f"cli: {getpass.getuser()}", show_default="cli: your login",
+              help="Who undoes it, as the history records.")
+def undo_import_command(source: str, yes: bool, user: str) -> None:
+    """Undo the import of a file (its name, or the start of its hash): the partnerships only it
+    reports and its rejects leave, the others get their values back; the history records it."""
+    registry = get_registry()
+    files = [f for f in undo.imported_files(registry) if source in (f.source, f.file_hash) or
+             (len(source) >= 8 and f.file_hash.startswith(source))]
+    if not files:
+        raise click.ClickException(f"no imported file {source!r}: `repertoire rejects` and /staff/imports list them")
+    if len(files) > 1:
+        raise click.ClickException(f"{len(files)} files are named {source}: give the start of one's hash: "
+                                   + ", ".join(f"{f.file_hash[:12]} ({f.ingested_at[:16]})" for f in files))
+    plan = undo.plan(registry, files[0].file_hash)
+    click.echo(f"{plan.source}: {len(plan.removed)} partnerships leave, {len(plan.reverted)} reported by other "
+               f"files too get their previous values back, {plan.rejects} rejected rows leave.")
+    if not yes:
+        click.confirm("Undo this import?", abort=True)
+    undo.undo_import(registry, files[0].file_hash, user)
+    click.echo(f"Import of {plan.source} undone; {registry.count()} partnerships.")
+    after_ingest(registry)
+
 
 @cli.group("user")
 def user_group() -> None:

@@ -94,6 +94,7 @@ EVENTS: dict[str, tuple[str, str]] = {
     "merged": ("Fusion de deux graphies", "Two spellings merged"),
     "mended": ("Ligne corrigée par l'équipe", "Row mended by staff"),
     "confirmed": ("Confirmé par la collectivité (campagne d'enquête)", "Confirmed by the collectivité (survey campaign)"),
+    "import undone": ("Import d'un fichier annulé par l'équipe", "A file's import undone by staff"),
 }
 
 

@@ -66,6 +66,11 @@ CREATE TABLE IF NOT EXISTS aliases (
 CREATE TABLE IF NOT EXISTS redirects (old_id TEXT PRIMARY KEY, new_id TEXT NOT NULL);
 -- two partnerships staff said are not two spellings of one link: never proposed again
 CREATE TABLE IF NOT EXISTS distinct_pairs (a TEXT NOT NULL, b TEXT NOT NULL, PRIMARY KEY (a, b));
+-- files whose import staff undid (repertoire/undo.py): which, who, when, what left
+CREATE TABLE IF NOT EXISTS undone_imports (
+    id INTEGER PRIMARY KEY, source TEXT NOT NULL, file_hash TEXT NOT NULL, undone_by TEXT NOT NULL,
+    undone_at TEXT NOT NULL, removed INTEGER NOT NULL, reverted INTEGER NOT NULL, rejects INTEGER NOT NULL
+);
 -- how a file's sheet was read (column name → [field, theme label]), so that a rejected row is
 -- rebuilt as reading made it, content-recognised columns included (review.py)
 CREATE TABLE IF NOT EXISTS layouts (

@@ -16,6 +16,7 @@ from repertoire.export import stream
 from repertoire.model import HistoryEntry
 from repertoire.collation import sort_key
 from repertoire.registry import Registry
+from repertoire.undo import EVENT as UNDO_EVENT
 
 def public(record: dict, role: str = "public") -> dict:
     """A partnership as `role` may see it, themes and keywords as lists."""
@@ -36,8 +37,9 @@ def history(entries: list[HistoryEntry], role: str) -> list[dict]:
             continue
         row = {"field": entry.field, "source": entry.source, "changed_at": entry.changed_at}
         if role == "public":
-            if (entry.source or "").startswith("staff:"):  # a staff edit names its author: not for the public
-                row["source"] = "staff"
+            for author in ("staff", UNDO_EVENT):  # staff edits and undos name their author: not for the public
+                if (entry.source or "").startswith(author + ":"):
+                    row["source"] = author
         else:
             row |= {"old": entry.old, "new": entry.new, "redacted": entry.redacted}
         if role == "staff":

@@ -92,5 +92,5 @@ def dashboard():
     return render_template("staff/dashboard.html", figures=figures, jobs=jobs().recent(5))
 
 
-from . import chapters, duplicates, edit, history, places, rejects, repertoires, upload  # noqa: E402,F401  (their routes join the blueprint)
+from . import chapters, duplicates, edit, history, imports, places, rejects, repertoires, upload  # noqa: E402,F401  (their routes join the blueprint)
 from . import campaign, partner_requests  # noqa: E402,F401  (issue 16: survey campaign, partner requests)
