@@ -21,7 +21,8 @@ PHONE = {"width": 390, "height": 844}
 def page_urls(app, sample_index, accounts) -> list[str]:
     client = app.test_client()
     login(client, STAFF)
-    return list(crawl(client, app, ["/", "/recherche?q=", "/pays/DE", "/staff/"], per_type=1, limit=60))
+    return list(crawl(client, app, ["/", "/pays", "/collectivites", "/recherche?q=", "/pays/DE", "/staff/", "/staff/imports"],
+                      per_type=1, limit=60))
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])

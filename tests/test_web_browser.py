@@ -41,3 +41,28 @@ def test_screenshots_of_the_main_pages(page, sample_registry, lang):
         assert page.locator("html").get_attribute("lang") == lang
         page.screenshot(path=str(SHOTS / f"{name}-{lang}.png"), full_page=False)
     assert not page.errors and not page.external
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_every_country_and_collectivite_is_reached_by_links_on_a_phone_without_javascript(chromium, live_server, sample_index, lang):
+    """Home → all countries → a big country, a région of it on a later page → all collectivités
+    → a letter: plain links (JavaScript off), nothing wider than a 390 px screen."""
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{live_server}/?lang={lang}")
+    page.locator("main").get_by_role("link", name="Tous les pays partenaires" if lang == "fr" else "All partner countries").first.click()
+    assert page.url.endswith("/pays") and page.locator("section h2").count() >= 4  # continents
+    page.get_by_role("link", name="Allemagne" if lang == "fr" else "Germany", exact=True).click()
+    assert page.url.endswith("/pays/DE") and page.locator(".hits .hit").count() == 50
+    page.locator("nav.toc").get_by_role("link", name="Provence-Alpes-Côte d'Azur").click()
+    assert "page=" in page.url and page.url.endswith("#r-93")
+    heading = page.locator("#h-93")
+    assert -1 <= heading.bounding_box()["y"] < 844  # the page opened at the région
+    page.goto(f"{live_server}/collectivites")
+    page.locator("nav.letters").get_by_role("link", name="V", exact=True).click()
+    assert page.url.endswith("#l-V") and page.locator("#l-V a").first.inner_text()[0] == "V"
+    for url in (page.url, f"{live_server}/pays", f"{live_server}/pays/DE?page=2"):
+        page.goto(url)
+        assert page.evaluate("document.scrollingElement.scrollWidth") <= 390, url
+    page.screenshot(path=str(SHOTS / f"country-page-2-phone-{lang}.png"))
+    context.close()
