@@ -124,3 +124,33 @@ def test_the_stages_after_the_registry_pass_it_no_sql():
                     or node.func.attr == "partnerships" and node.args):
                 passed.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert not passed, f"SQL handed to the registry at: {passed}"
+
+
+# Which stage may import which: app.py wires web/, web/ shows what index/ and maps/ make of
+# repertoire/'s registry. repertoire/api.py, the Python API for notebooks, is the one module of
+# the core that reaches up to index/ and maps/ (lazily, inside its methods).
+MAY_NOT_IMPORT = {"repertoire": {"web", "app", "index", "maps"}, "index": {"web", "app"},
+                  "maps": {"web", "app"}, "web": {"app"}}
+FACADES = {"repertoire/api.py": {"index", "maps"}}
+
+
+def test_imports_point_one_way_and_app_py_holds_no_view():
+    backwards = []
+    for stage, forbidden in MAY_NOT_IMPORT.items():
+        for path in sorted((ROOT / stage).rglob("*.py")):
+            name = path.relative_to(ROOT).as_posix()
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Import):
+                    tops = {alias.name.split(".")[0] for alias in node.names}
+                elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                    tops = {node.module.split(".")[0]}
+                else:
+                    continue
+                wrong = tops & (forbidden - FACADES.get(name, set()))
+                backwards += [f"{name}:{node.lineno} imports {top}" for top in wrong]
+    assert not backwards, backwards
+    tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
+    routes = [node.lineno for node in ast.walk(tree) if isinstance(node, ast.Attribute) and node.attr == "route"]
+    commands = [node.lineno for node in ast.walk(tree)
+                if isinstance(node, ast.Attribute) and node.attr == "command" and getattr(node.value, "id", "") == "cli"]
+    assert not routes and not commands, "views belong in web/ (one blueprint each), commands in web/cli.py"

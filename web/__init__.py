@@ -1,8 +1,8 @@
 """The web layer: public pages and the JSON API as blueprints, Flask-Babel, error pages.
 
-app.py passed ~600 lines once search, pages and API joined the maps and PDF sections, so
-the search views live here as blueprints (flaskr's auth/blog, microblog's main/api), and
-app.py keeps the factory, the CLI and the table of blueprints.
+Every view is a blueprint here (flaskr's auth/blog, microblog's main/api): pages, API, maps
+(maps.py), books (books.py), staff pages; the commands are cli.py's and outreach_cli.py's.
+app.py keeps the factory, the command group and the table of blueprints.
 """
 from __future__ import annotations
 

@@ -13,9 +13,12 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import click
 from flask import Flask, current_app
 
 import index
+
+from repertoire.registry import Registry
 
 from .jobs import Jobs
 
@@ -69,3 +72,19 @@ def init_app(app: Flask) -> None:
             catch_up()
         except Exception as error:  # a request is never refused for this
             current_app.logger.warning("index catch-up check failed: %s", error)
+
+
+# --- during and after an ingest (create_app hooks them in; web/cli.py and the staff pages call them)
+
+def search_index_feed(registry: Registry) -> index.IndexFeed:
+    """during_ingest hook: a large ingest is indexed as it goes, on the other core (index/feed.py)."""
+    feed = current_app.extensions["index_feed"] = index.IndexFeed(registry, current_app.config["INDEX_DIR"])
+    return feed
+
+
+def update_search_index(registry: Registry) -> None:
+    """after_ingest hook: index what the ingestion changed (a first build if none exists)."""
+    feed = current_app.extensions.pop("index_feed", None)
+    report = (feed.finish() if feed else index.update_index(registry, current_app.config["INDEX_DIR"]))
+    click.echo(f"Index: {report.documents} partnerships indexed in {report.seconds:.1f} s.")
+

@@ -4,7 +4,7 @@ The search index finds ids, maps/ draws them (a folium.Map, maps/folium_map.py) 
 module puts them in the site's pages: `/carte` takes the query parameters of /recherche;
 without an index yet, the registry's own filters apply (Registry.matching, through the Python
 API). Pages extend the site's layout and speak the request's language (maps/web.py
-ui_strings). app.py registers the blueprint; its `repertoire map` command uses the same
+ui_strings). app.py registers the blueprint; the `repertoire map` command (web/cli.py) uses the same
 functions for a self-contained file.
 """
 from __future__ import annotations

@@ -70,7 +70,7 @@ def columns() -> ColumnMap:
 
 
 def after_change(reg: Registry) -> None:
-    """The search index (and whatever else hooks in, app.py's after_ingest) follows the registry."""
+    """The search index (and whatever else hooks in, web/catchup.py's after_ingest hook) follows the registry."""
     for hook in current_app.extensions.get("after_ingest", []):
         hook(reg)
 
