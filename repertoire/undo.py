@@ -52,6 +52,10 @@ class UndoPlan:
     file_hash: str
     removed: list[str] = field(default_factory=list)   # partnerships only this file reports
     reverted: list[str] = field(default_factory=list)  # partnerships other files report too
+    # of those, the ones this file created and later files confirmed: they keep the values they
+    # have and lose only this file's provenance (what the later files alone would have made
+    # is not known without their rows read again)
+    kept: list[str] = field(default_factory=list)
     rejects: int = 0
 
 
@@ -83,10 +87,14 @@ def plan(registry: Registry, file_hash: str) -> UndoPlan | None:
         return None
     out = UndoPlan(found[0], file_hash)
     sql = ("SELECT s.partnership_id, EXISTS (SELECT 1 FROM sources o WHERE o.partnership_id = s.partnership_id "
-           "AND o.file_hash != ?) FROM (SELECT DISTINCT partnership_id FROM sources WHERE file_hash = ?) s "
-           "ORDER BY 1")
-    for pid, reported_elsewhere in registry.iter_rows(sql, (file_hash, file_hash)):
+           "AND o.file_hash != ?), EXISTS (SELECT 1 FROM sources c JOIN partnerships p ON p.id = c.partnership_id "
+           "WHERE c.partnership_id = s.partnership_id AND c.file_hash = ? AND c.ingested_at = p.created_at "
+           "AND c.verdict IN ('accepted', 'mended')) "
+           "FROM (SELECT DISTINCT partnership_id FROM sources WHERE file_hash = ?) s ORDER BY 1")
+    for pid, reported_elsewhere, created_here in registry.iter_rows(sql, (file_hash, file_hash, file_hash)):
         (out.reverted if reported_elsewhere else out.removed).append(pid)
+        if reported_elsewhere and created_here:
+            out.kept.append(pid)
     out.rejects = registry.iter_rows("SELECT count(*) FROM rejects WHERE file_hash = ?", (file_hash,)).fetchone()[0]
     return out
 

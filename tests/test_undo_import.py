@@ -46,7 +46,7 @@ def digest_of(registry: Registry, name: str) -> str:
 def test_undoing_a_file_leaves_the_registry_as_the_other_files_alone(sample_registry, references, tmp_path, undone):
     both = copied(sample_registry, tmp_path)  # the four sample surveys, `undone` among them
     before = plan(both, digest_of(both, undone))
-    assert before.reverted, "the file confirmed or merged into partnerships of the others"
+    assert before.reverted and not before.kept, "the file confirmed or merged into partnerships of the others"
     done = undo_import(both, digest_of(both, undone), "staff@example.org")
     alone = Registry(tmp_path / "alone.sqlite3")
     ingest_files(alone, [FIXTURES / name for name in SAMPLE_SURVEYS if name != undone], references)
@@ -58,6 +58,25 @@ def test_undoing_a_file_leaves_the_registry_as_the_other_files_alone(sample_regi
     [journal] = undone_imports(both)
     assert (journal["source"], journal["undone_by"], journal["removed"]) == (undone, "staff@example.org", len(done.removed))
     assert undone not in {f.source for f in imported_files(both)}
+
+
+def test_undoing_a_file_later_ones_confirmed_keeps_their_partnerships_reachable(sample_registry, references, tmp_path):
+    """The first survey created partnerships the later ones confirmed: they stay (with the values
+    they have, as the confirmation page says), every partnership of the later files alone has
+    its page, and the rest is as the later files alone make it."""
+    undone = SAMPLE_SURVEYS[0]
+    both = copied(sample_registry, tmp_path)
+    done = undo_import(both, digest_of(both, undone), "staff@example.org")
+    assert done.kept and set(done.kept) <= set(done.reverted)
+    alone = Registry(tmp_path / "alone.sqlite3")
+    ingest_files(alone, [FIXTURES / name for name in SAMPLE_SURVEYS[1:]], references)
+    here = {p["id"]: p for p in both.partnerships()}
+    for record in alone.partnerships():
+        pid = record["id"] if record["id"] in here else both.moved_to(record["id"])
+        assert pid in here, record["id"]  # its address answers, at worst by a redirect
+        if pid != record["id"] or any(here[pid][k] != v for k, v in record.items() if k not in STAMPS):
+            assert pid in done.kept, pid
+    assert contents(both)["rejects"] == contents(alone)["rejects"]
 
 
 def test_a_file_that_is_not_a_survey_leaves_with_all_its_rejects(tmp_path, references, sample_registry):

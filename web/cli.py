@@ -267,6 +267,9 @@ def undo_import_command(source: str, yes: bool, user: str) -> None:
     plan = undo.plan(registry, files[0].file_hash)
     click.echo(f"{plan.source}: {len(plan.removed)} partnerships leave, {len(plan.reverted)} reported by other "
                f"files too get their previous values back, {plan.rejects} rejected rows leave.")
+    if plan.kept:
+        click.echo(f"{len(plan.kept)} of those it created and later files confirmed keep their values "
+                   f"(they lose only this file as a source).")
     if not yes:
         click.confirm("Undo this import?", abort=True)
     undo.undo_import(registry, files[0].file_hash, user)
