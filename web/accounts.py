@@ -10,6 +10,7 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
+from functools import cache
 
 from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -142,7 +143,7 @@ class Accounts(SmallStore):
             row = db.execute("SELECT email, role, password_hash FROM users WHERE email = ?",
                              (email.strip().lower(),)).fetchone()
             if row is None:
-                check_password_hash(_DUMMY_HASH, password)  # no timing hint that the account is missing
+                check_password_hash(_dummy_hash(), password)  # no timing hint that the account is missing
                 return None
             if not check_password_hash(row["password_hash"], password):
                 return None
@@ -154,7 +155,11 @@ class Accounts(SmallStore):
             return [dict(r) for r in db.execute("SELECT email, role, created_at, last_login FROM users ORDER BY email")]
 
 
-_DUMMY_HASH = generate_password_hash("no such account")
+@cache
+def _dummy_hash() -> str:
+    """Made at the first sign-in, not at import: a scrypt hash costs every command a fraction
+    of a second (`repertoire ingest` included)."""
+    return generate_password_hash("no such account")
 
 
 def _digest(token: str) -> str:
