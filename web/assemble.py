@@ -77,21 +77,35 @@ def collectivite(registry: Registry, french_id: str) -> dict | None:
             "partnerships": [public(r) for r in rows]}
 
 
-def country(registry: Registry, code: str, lang: str = "fr") -> dict | None:
-    """All partnerships with one country, grouped by French région."""
+# What the country page reads of each partnership to group and sort them: the page fills in
+# the full records of the few it shows (at 390,000 partnerships a big country has tens of
+# thousands; reading and filtering every full record took seconds).
+SORTED_BY = ("id", "region", "french_name", "partner_name", "kind")
+
+
+def country(registry: Registry, code: str, lang: str = "fr", full: bool = True) -> dict | None:
+    """All partnerships with one country, grouped by French région, in the locale's order;
+    with `full=False` each partnership is only its SORTED_BY fields (see `records`)."""
     code = code.upper()
-    rows = registry.matching({"country": code}, order=("region", "french_name", "partner_name"))
+    rows = registry.matching({"country": code}, columns=None if full else SORTED_BY,
+                             order=("region", "french_name", "partner_name"))
     if not rows:
         return None
     key = sort_key(lang)  # the locale's collation: Île-de-France among the I, Évry among the E
+    shown = public if full else (lambda r: r)
     groups = [{"region": region or "", "region_name": labels.region_name(region) if region else "",
-               "partnerships": [public(r) for r in sorted(members, key=lambda r: (key(r["french_name"]), key(r["partner_name"])))]}
+               "partnerships": [shown(r) for r in sorted(members, key=lambda r: (key(r["french_name"]), key(r["partner_name"])))]}
               for region, members in groupby(rows, key=lambda r: r["region"])]
     groups.sort(key=lambda g: (g["region_name"] == "", key(g["region_name"])))
     return {"code": code, "name": labels.country_name(code, lang), "total": len(rows),
             "groups_of_countries": labels.countries().groups_of(code),
             "kinds": dict(Counter(r["kind"] for r in rows if r["kind"]).most_common()),
             "regions": groups}
+
+
+def records(registry: Registry, partnerships: list[dict], role: str = "public") -> list[dict]:
+    """The full records of these partnerships (as `role` may see them), in their order."""
+    return [public(r, role) for r in registry.partnerships_by_ids([p["id"] for p in partnerships])]
 
 
 def search_ids(index: SearchIndex, params: SearchParams, page_size: int = 5000) -> Iterator[str]:

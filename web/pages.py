@@ -98,7 +98,9 @@ def collectivite(french_id: str):
 @heavy  # a big country's page takes seconds (web/throttle.py)
 def country(code: str):
     registry, _ = _context()
-    view = assemble.country(registry, code, lang()) or abort(404)
+    view = assemble.country(registry, code, lang(), full=False) or abort(404)
     page, shown, contents = directories.paged_groups(view["regions"], _page())
+    for group in shown:  # only the partnerships of this page are read in full
+        group["partnerships"] = assemble.records(registry, group["partnerships"])
     last = page.start + sum(len(g["partnerships"]) for g in shown)
     return render_template("country.html", country=view, page=page, shown=shown, contents=contents, last=last)
