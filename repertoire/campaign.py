@@ -97,8 +97,9 @@ def sent_values(record: dict) -> dict:
 def links_of(registry: Registry, french_ids: Iterable[str]) -> list[dict]:
     """The partnerships of these collectivités, in the order a workbook lists them."""
     ids = list(french_ids)
-    marks = ",".join("?" * len(ids))
-    return registry.partnerships(f"french_id IN ({marks})", ids, order="french_name, partner_country, partner_name")
+    if not ids:  # no filter would be every partnership
+        return []
+    return registry.matching({"french_id": ids}, order=("french_name", "partner_country", "partner_name"))
 
 
 def record_event(registry: Registry, french_ids: Iterable[str], event: str, channel: str, detail: str = "") -> None:

@@ -414,7 +414,7 @@ def story(partnerships: list[dict], c: Country, options: Options) -> list[Flowab
 def render(partnerships: list[dict], code: str, options: Options | None = None) -> bytes:
     """Typeset a country répertoire from its partnerships; returns the PDF.
 
-    >>> pdf = render(registry.partnerships("partner_country = ?", ["JP"]), "JP")  # doctest: +SKIP
+    >>> pdf = render(registry.matching({"country": "JP"}), "JP")  # doctest: +SKIP
     """
     options = options or Options()
     c = country(code)

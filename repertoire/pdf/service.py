@@ -20,7 +20,7 @@ LAYOUT = 3  # in the cache key: a PDF made by an older layout is made again (3: 
 
 def country_repertoire(registry: Registry, code: str, options: Options | None = None) -> bytes:
     """The PDF répertoire of one partner country, from the live registry."""
-    rows = registry.partnerships("partner_country = ?", [code.upper()])
+    rows = registry.matching({"country": code.upper()})
     stale = stale_ids(registry, "p.partner_country = ?", [code.upper()])  # « à vérifier » in the entries
     return render([r | {"to_verify": r["id"] in stale} for r in rows], code.upper(), options)
 
