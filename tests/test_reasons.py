@@ -77,3 +77,10 @@ def test_the_rejects_page_words_reasons_in_the_readers_language(app, accounts):
     assert "pays inconnu : Atlantide" in french and "unknown country: Atlantide" not in french
     assert "unknown country: Atlantide" in english and "pays inconnu" not in english
     assert "questionnaire incomplet" in french and "incomplete questionnaire" in english
+
+
+def test_every_reject_of_the_sample_surveys_is_stored_with_its_code(sample_registry):
+    rejects = sample_registry.rejects()
+    assert rejects and all(r["reason"].code in ENGLISH for r in rejects), [str(r["reason"]) for r in rejects if not r["reason"].code]
+    codes = {r["reason"].code for r in rejects}
+    assert {"incomplete_response", "unknown_country"} <= codes
