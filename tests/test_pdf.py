@@ -405,3 +405,18 @@ def test_the_themes_index_lists_selective_themes_only_and_names_the_common_ones(
         page = int(re.search(rf"Ville{i:03d} \(33\) – Partenaire{i:03d}\s+(\d+)", index).group(1))
         assert f"Partenaire{i:03d}" in pages[page - 1]
     assert "Kreis" not in "\n".join(pages)  # the keyword naming the partner: neither theme nor index entry
+
+
+def test_partner_regions_print_in_the_book_s_language_whatever_the_registry_holds():
+    """The registry keeps a French name, or an older spelling (ISO's « Turinge »), or what a
+    survey wrote (Nordrhein-Westfalen): each edition prints the division's name in its language."""
+    written = ["Bavière", "Turinge", "Nordrhein-Westfalen", "Puglia"]
+    rows = [dict(p, partner_region=written[i % 4], partner_country="DE" if i % 4 < 3 else "IT")
+            for i, p in enumerate(synthetic(12))]
+    french = " ".join(pages_of(render([r for r in rows if r["partner_country"] == "DE"], "DE")))
+    english = " ".join(pages_of(render([r for r in rows if r["partner_country"] == "DE"], "DE", Options(lang="en"))))
+    assert all(name in french for name in ("Bavière", "Thuringe", "Rhénanie-du-Nord-Westphalie"))
+    assert "Turinge" not in french and "Nordrhein" not in french
+    assert all(name in english for name in ("Bavaria", "Thuringia", "North Rhine-Westphalia"))
+    italian = " ".join(pages_of(render([r for r in rows if r["partner_country"] == "IT"], "IT")))
+    assert "Pouilles" in italian
