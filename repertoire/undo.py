@@ -109,12 +109,16 @@ def undo_import(registry: Registry, file_hash: str, user: str) -> UndoPlan:
             raise KeyError(file_hash)
         stamp = now()
         who = f"{EVENT}: {user}"
-        for pid in done.removed:
-            db.execute("DELETE FROM history WHERE partnership_id = ?", (pid,))
-            db.execute("DELETE FROM aliases WHERE partnership_id = ?", (pid,))
-            db.execute("DELETE FROM redirects WHERE new_id = ? OR old_id = ?", (pid, pid))
-            db.execute("DELETE FROM distinct_pairs WHERE a = ? OR b = ?", (pid, pid))
-            db.execute("DELETE FROM partnerships WHERE id = ?", (pid,))
+        # set-based, not one statement per partnership: a file of 100,000 rows leaves in seconds
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS undone_ids (id TEXT PRIMARY KEY)")
+        db.execute("DELETE FROM undone_ids")
+        db.executemany("INSERT OR IGNORE INTO undone_ids VALUES (?)", [(pid,) for pid in done.removed])
+        db.execute("DELETE FROM history WHERE partnership_id IN (SELECT id FROM undone_ids)")
+        db.execute("DELETE FROM aliases WHERE partnership_id IN (SELECT id FROM undone_ids)")
+        db.execute("DELETE FROM redirects WHERE new_id IN (SELECT id FROM undone_ids) OR old_id IN (SELECT id FROM undone_ids)")
+        db.execute("DELETE FROM distinct_pairs WHERE a IN (SELECT id FROM undone_ids) OR b IN (SELECT id FROM undone_ids)")
+        db.execute("DELETE FROM partnerships WHERE id IN (SELECT id FROM undone_ids)")
+        db.execute("DELETE FROM undone_ids")
         history: list[HistoryEntry] = []
         for pid in done.reverted:
             history += _revert(registry, pid, file_hash, done.source, who, stamp)
