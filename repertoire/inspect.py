@@ -20,7 +20,7 @@ from .columns import ColumnMap, Layout
 from .filecheck import SurveyError
 from .ingest import References, file_hash, place_partner, resolve_places
 from .normalize import normalize_frame
-from .reasons import Reason
+from .reasons import FIELD_PARAMS, Reason
 from .registry import Registry
 from .same_place import same_link
 from .surveys import read_tables
@@ -30,10 +30,12 @@ _REASON = re.compile(r"\s*(?::|'|\"|«|\(| in département).*$", re.S)
 
 
 def reason_kind(reason: str) -> str:
-    """A reject reason without its particulars: its code (`unknown_country`); for a reason
-    known only by its sentence, the sentence cut before them (`unknown country: Xyz` → `unknown country`)."""
+    """A reject reason without the survey's words in it: its code, with the field it names
+    (`unknown_country`, `missing_field(partner_country)`); for a reason known only by its
+    sentence, the sentence cut before them (`unknown country: Xyz` → `unknown country`)."""
     if isinstance(reason, Reason) and reason.code:
-        return reason.code
+        named = [reason.params[name] for name in FIELD_PARAMS if name in reason.params]
+        return f"{reason.code}({', '.join(named)})" if named else reason.code
     return _REASON.sub("", reason).strip() or reason
 
 
@@ -216,7 +218,7 @@ def format_inspection(result: FileInspection) -> str:
             lines.append(f"    rows: {sheet.read} read → {sheet.accepted} accepted, {sheet.merged} merged, "
                          f"{sheet.rejected} rejected" + (f", {sheet.unchanged} unchanged" if sheet.unchanged else ""))
             for reason, count in sorted(sheet.reasons.items(), key=lambda r: -r[1]):
-                lines.append(f"      {count:6} {reason.replace('_', ' ')}")
+                lines.append(f"      {count:6} {reason}")
     if c := result.campaign:
         lines.append(f"  campaign answer of {c['survey_date']} ({', '.join(c['french_ids'][:5])}"
                      + (", …" if len(c["french_ids"]) > 5 else "") + ")")
