@@ -394,8 +394,16 @@ def _code(text: str | None, vocabulary: dict[str, tuple[str, str]], rules) -> st
             return code
     found = rules.best(text)
     if found is None:
-        raise ValueError(f"unknown value {text!r}")
+        raise _Unknown(text)
     return found
+
+
+class _Unknown(ValueError):
+    """A text no drop-down label nor vocabulary rule knows (`text`)."""
+
+    def __init__(self, text: str):
+        super().__init__(f"unknown value {text!r}")
+        self.text = text
 
 
 def _theme_codes(texts: list[str], vocabulary) -> list[str]:
@@ -405,7 +413,7 @@ def _theme_codes(texts: list[str], vocabulary) -> list[str]:
         code = next((c for c, labels in THEMES.items() if folded in (fold(labels[0]), fold(labels[1]), c)), None)
         found = [code] if code else vocabulary.themes.match(text)
         if not found:
-            raise ValueError(f"unknown theme {text!r}")
+            raise _Unknown(text)
         codes += [c for c in found if c not in codes]
     return codes
 
@@ -424,8 +432,8 @@ def coded(values: dict, vocabulary) -> dict:
         for name in ("since", "until"):
             if values.get(name) is not None:
                 out[name] = int(str(values[name])) if str(values[name]).isdigit() else values[name]
-    except ValueError as error:
-        raise EditError(name, str(error)) from None
+    except _Unknown as error:
+        raise EditError(name, Reason("not_in_vocabulary", field=name, text=error.text)) from None
     return out
 
 
@@ -489,7 +497,7 @@ def apply_answer(registry: Registry, answer: Answer, source: str, digest: str, v
             if when < (record.get("survey_date") or ""):
                 checked = {}
         except EditError as error:
-            reason = Reason("invalid_value", field=error.field, detail=error.message)
+            reason = error.reason
             rejects.append((source, digest, row.sheet, row.row, reason, raw_json, stamp))
             outcome.rejected += 1
             _report_reject(report, Reject(source, row.sheet, row.row, reason, row.values))

@@ -15,6 +15,7 @@ from . import fields
 from .ingest import place_partner
 from .model import KINDS, STATUSES, THEMES, HistoryEntry
 from .normalize import FIRST_YEAR
+from .reasons import Reason
 from .registry import Registry, now
 from .text import clean, fold
 
@@ -33,12 +34,15 @@ class EditConflict(Exception):
 
 
 class EditError(ValueError):
-    """A value staff cannot record; `field` names the input."""
+    """A value staff (or a campaign answer) cannot record: `field` names the input, `reason`
+    (reasons.py) says why as a code the pages word in their language; `message` is its
+    English sentence."""
 
-    def __init__(self, field_name: str, message: str):
-        super().__init__(f"{field_name}: {message}")
+    def __init__(self, field_name: str, reason: Reason):
+        super().__init__(str(reason))
         self.field = field_name
-        self.message = message
+        self.reason = reason
+        self.message = str(reason)
 
 
 def _year(name: str, value, latest: int) -> int | None:
@@ -47,9 +51,9 @@ def _year(name: str, value, latest: int) -> int | None:
     try:
         year = int(str(value).strip())
     except ValueError:
-        raise EditError(name, f"not a year: {value!r}") from None
+        raise EditError(name, Reason("not_a_year", field=name, text=value)) from None
     if not FIRST_YEAR <= year <= latest:
-        raise EditError(name, f"year out of range {FIRST_YEAR}–{latest}: {year}")
+        raise EditError(name, Reason("year_out_of_range", field=name, first=FIRST_YEAR, last=latest, year=year))
     return year
 
 
@@ -57,7 +61,7 @@ def _code(name: str, value, vocabulary: dict) -> str | None:
     if value in (None, ""):
         return None
     if value not in vocabulary:
-        raise EditError(name, f"unknown value {value!r}")
+        raise EditError(name, Reason("not_in_vocabulary", field=name, text=value))
     return value
 
 
@@ -72,7 +76,7 @@ def _themes(value) -> str:
 def _text(name: str, value, limit: int = TEXT_LIMIT) -> str | None:
     text = clean(value) if value is not None else None
     if text and len(text) > limit:
-        raise EditError(name, f"too long: {len(text)} characters, {limit} at most")
+        raise EditError(name, Reason("too_long", field=name, length=len(text), limit=limit))
     return text
 
 
@@ -80,7 +84,7 @@ def validate(changes: dict) -> dict:
     """Staff's values checked against the vocabularies of model.py; EditError otherwise."""
     for name in changes:
         if name not in EDITABLE:
-            raise EditError(name, "not a field staff can edit")
+            raise EditError(name, Reason("not_editable", field=name))
     this_year = date.today().year
     checked = {}
     for name, value in changes.items():
@@ -97,7 +101,7 @@ def validate(changes: dict) -> dict:
         else:
             checked[name] = _text(name, value)
     if "partner_name" in checked and not checked["partner_name"]:
-        raise EditError("partner_name", "a partnership needs its partner's name")
+        raise EditError("partner_name", Reason("partner_name_needed", field="partner_name"))
     return checked
 
 
@@ -126,7 +130,7 @@ def edit(registry: Registry, pid: str, changes: dict, user: str, gazetteer=None,
             raise EditConflict(pid, since_then, record.get("updated_at"))
         since, until = checked.get("since", record["since"]), checked.get("until", record["until"])
         if since and until and until < since:
-            raise EditError("until", f"ends ({until}) before it began ({since})")
+            raise EditError("until", Reason("ends_before_start", field="until", until=until, since=since))
         stamp = now()
         who = (f"staff: {user}", "", 0, stamp)
         history = []
@@ -163,6 +167,5 @@ def _alias(registry: Registry, record: dict) -> None:
     identity = (record["french_id"], record["partner_country"], key)
     other = [r[0] for r in registry.iter_rows(sql, identity * 2) if r[0] != record["id"]]
     if other:
-        raise EditError("partner_name", f"another partnership of this collectivité has this partner: {other[0]} "
-                                        "(merge the two on the duplicates page)")
+        raise EditError("partner_name", Reason("partner_taken", field="partner_name", other=other[0]))
     registry.db.execute("INSERT OR REPLACE INTO aliases VALUES (?,?,?,?)", (*identity, record["id"]))

@@ -44,7 +44,16 @@ ENGLISH: dict[str, str] = {
     "not_a_number": "not a number in {field}: {text}",
     # a campaign answer (campaign.py)
     "partnership_gone": "partnership no longer in the registry (merged or removed since the survey was sent)",
-    "invalid_value": "{field}: {detail}",
+    # a value staff or a campaign answer gives that the registry cannot take (editing.py)
+    "not_a_year": "{field}: not a year: {text!r}",
+    "year_out_of_range": "{field}: year out of range {first}–{last}: {year}",
+    "not_in_vocabulary": "{field}: unknown value {text!r}",
+    "too_long": "{field}: too long: {length} characters, {limit} at most",
+    "not_editable": "{field}: not a field staff can edit",
+    "partner_name_needed": "{field}: a partnership needs its partner's name",
+    "ends_before_start": "{field}: ends ({until}) before it began ({since})",
+    "partner_taken": "{field}: another partnership of this collectivité has this partner: {other} "
+                     "(merge the two on the duplicates page)",
     # a mend asked for a row no longer rejected (review.py)
     "no_such_reject": "no such rejected row (mended already?)",
 }

@@ -168,7 +168,7 @@ def test_a_value_outside_the_lists_rejects_its_row_with_file_row_and_reason(regi
     before = snapshot(registry)
     report = ingest_files(registry, [path], references)[0]
     assert report.rejected == 1 and report.rejects[0].row == 3 and "peut-être bientôt" in report.rejects[0].reason
-    assert (report.rejects[0].reason.code, report.rejects[0].reason.params["field"]) == ("invalid_value", "status")
+    assert (report.rejects[0].reason.code, report.rejects[0].reason.params["field"]) == ("not_in_vocabulary", "status")
     assert report.campaign["confirmed"] == count - 1
     assert snapshot(registry) == before
 

@@ -23,7 +23,7 @@ OLD_REJECTS = """CREATE TABLE rejects (
 def sample(code: str) -> Reason:
     """A reason of this code with a value for each of its parameters (a field's name for `field`)."""
     names = {name for _, name, _, _ in string.Formatter().parse(ENGLISH[code]) if name}
-    return Reason(code, **{name: "since" if name in FIELD_PARAMS else f"Xq{name}" for name in names})
+    return Reason(code, **{name: "since" if name in FIELD_PARAMS else f"Xq{name.upper()}" for name in names})
 
 
 def test_a_registry_made_before_reason_codes_opens_and_keeps_its_sentences(tmp_path, references):

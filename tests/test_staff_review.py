@@ -323,3 +323,13 @@ def test_an_edit_with_a_stale_version_writes_nothing(registry):
         editing.edit(registry, MONTIGNY_45, {"status": "termine"}, "b@reseau.fr", version=record["updated_at"])
     assert [(c["field"], c["new"]) for c in conflict.value.changes] == [("status", "en_sommeil")]
     assert registry.partnership(MONTIGNY_45)["status"] == "en_sommeil"
+
+
+def test_an_end_before_the_start_is_refused_in_the_pages_language(staff, registry):
+    url = f"/staff/partenariats/{MONTIGNY_45}"
+    form = {"partner_name": "Johannesberg", "kind": "jumelage", "themes": ["culture"], "since": "1990", "until": "1980"}
+    french = post(staff, url, form).get_data(as_text=True)
+    assert "fin (1980) avant le début (1990)" in french
+    english = post(staff, url + "?lang=en", form).get_data(as_text=True)
+    assert "ends (1980) before it began (1990)" in english and "avant le début" not in english
+    assert registry.partnership(MONTIGNY_45)["until"] != 1980

@@ -19,6 +19,7 @@ from repertoire.normalize import FIRST_YEAR
 
 from ..labels import label
 from . import after_change, references, registry, staff
+from .rejects import reason_label
 
 
 class CheckboxesField(SelectMultipleField):
@@ -80,12 +81,12 @@ def edit(pid: str):
     form = edit_form(record)
     if form.validate_on_submit():
         changes = {name: getattr(form, name).data for name in editing.EDITABLE}
-        conflict = None
+        changed, conflict = None, None
         try:
             changed = editing.edit(reg, pid, changes, current_user.email, references().gazetteer,
                                    version=form.version.data or None)  # absent: a form without it
         except editing.EditError as error:
-            getattr(form, error.field).errors.append(_("valeur refusée (%(detail)s)", detail=error.message))
+            getattr(form, error.field).errors.append(reason_label(error.reason))
         except editing.EditConflict as error:
             conflict = error
         if conflict is not None:
@@ -97,7 +98,7 @@ def edit(pid: str):
                     "modifications ci-dessous, puis enregistrez à nouveau pour confirmer vos valeurs."), "error")
             return render_template("staff/edit.html", p=reg.partnership(pid), form=form, history=reg.history(pid),
                                    sources=reg.sources(pid), conflict=shown_changes(form, conflict.changes)), 409
-        else:
+        if not form.errors:  # an EditError marked a field: the form comes back with it (400)
             if changed:
                 current_app.logger.info("partnership %s edited by %s: %s", pid, current_user.email, changed)
                 after_change(reg)

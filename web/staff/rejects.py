@@ -43,7 +43,16 @@ REASONS: dict[str, LazyString] = {
     "unknown_value": _l("valeur inconnue pour %(field)s : %(text)s"),
     "not_a_number": _l("nombre attendu pour %(field)s : %(text)s"),
     "partnership_gone": _l("partenariat absent du registre (fusionné ou supprimé depuis l'envoi de l'enquête)"),
-    "invalid_value": _l("valeur refusée pour %(field)s : %(detail)s"),
+    # values refused on the edit form, or in a campaign answer (repertoire/editing.py)
+    "not_a_year": _l("%(field)s : « %(text)s » n'est pas une année"),
+    "year_out_of_range": _l("%(field)s : année hors de %(first)s–%(last)s (%(year)s)"),
+    "not_in_vocabulary": _l("%(field)s : valeur inconnue « %(text)s »"),
+    "too_long": _l("%(field)s : trop long (%(length)s caractères, %(limit)s au plus)"),
+    "not_editable": _l("%(field)s : champ non modifiable"),
+    "partner_name_needed": _l("%(field)s : un partenariat doit nommer son partenaire"),
+    "ends_before_start": _l("%(field)s : fin (%(until)s) avant le début (%(since)s)"),
+    "partner_taken": _l("%(field)s : un autre partenariat de cette collectivité a ce partenaire : %(other)s "
+                        "(fusionnez-les depuis la page des doublons)"),
     "no_such_reject": _l("cette ligne n'est plus rejetée (déjà corrigée ?)"),
 }
 
