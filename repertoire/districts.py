@@ -23,6 +23,9 @@ DISTRICT_WORDS = frozenset("""
     distrito barrio municipio delegacion comuna circoscrizione quartiere rione
     municipality city town freguesia concelho gu ku
 """.split())
+# The district words that say a place is a part of a city, not a city itself: those above
+# without the words for a town or a municipality, and the Chinese "qu" (`Dongcheng Qu`).
+PART_WORDS = (DISTRICT_WORDS - {"city", "town", "municipality", "municipio", "concelho", "comuna"}) | {"qu"}
 _ROMAN = re.compile(r"^(?=[ivxlc]+$)c{0,3}(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})$")
 _ROMAN_VALUES = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
 _DASH = re.compile(r"\s+[-–—]\s+|\s*[–—]\s*")
@@ -82,6 +85,14 @@ def without_district_words(key: str) -> str:
     kept = [w for i, w in enumerate(words) if w not in DISTRICT_WORDS and
             not (number_of(w) and i + 1 < len(words) and words[i + 1] in DISTRICT_WORDS)]
     return " ".join(kept)
+
+
+def part_of_city(key: str) -> str | None:
+    """A folded name that says it is a part of a city, without those words
+    (`dongcheng district` → `dongcheng`, `futian qu` → `futian`, `bezirk mitte` → `mitte`), else None."""
+    words = key.split()
+    kept = [w for w in words if w not in PART_WORDS]
+    return " ".join(kept) if kept and len(kept) < len(words) else None
 
 
 def readings(name: str) -> list[Reading]:

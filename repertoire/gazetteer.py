@@ -17,7 +17,13 @@ How one candidate is chosen among homonyms: only candidates inside their country
 against the GeoNames first-level division of each candidate, in English or the country's
 language), then a known twinning of the French side near a candidate (`repertoire/data/twinnings.csv.gz`)
 — then a place called by that very name before one that only has it as an alternate name,
-then size. A name that says it is an area (`Kent County Council`) prefers an area; otherwise
+then size. A name that says it is a district (`Dongcheng District`, `Chuo-ku`, `Bezirk Mitte`,
+or `Śródmieście`, whose every homonym lies in a larger city) designates a district whose name
+several cities share: it goes to the district of the city the row names (its region column:
+`Shenzhen`, `Hamburg`; the city itself when the gazetteer lacks that city's districts), or of the
+city the French side's known twinnings point to, else to the district of the largest of those
+cities; when no candidate is a district of a city (nothing but villages of that name) and the row
+says nothing, the partner stays unplaced rather than placed on a wrong city. A name that says it is an area (`Kent County Council`) prefers an area; otherwise
 a town of 1,000 inhabitants or more comes before an area of the same name, and an area
 before a village.
 
@@ -142,6 +148,8 @@ class Country:
         self.main = np.array(main, dtype=object)  # folded main names: each place's first name
         self._inside = np.full(len(self.places), -1, dtype=np.int8)  # -1: not checked yet
         self._numbered: dict[tuple[str, int], list[int]] | None = None
+        self._parts: dict[str, list[int]] | None = None
+        self._hosts: dict[int, int] = {}
         self.keys: list[str] | None = None  # the index's keys as a list, for close spellings
 
     def usable(self, positions) -> tuple[int, ...]:
@@ -162,6 +170,31 @@ class Country:
                     if reading:
                         self._numbered.setdefault((fold(reading.city), reading.number), []).extend(positions)
         return self._numbered
+
+
+    def parts(self) -> dict[str, list[int]]:
+        """Places one of whose names says they are a part of a city (`Dongcheng Qu`,
+        `Bezirk Hamburg-Mitte`, `Guro-gu`), by that name without its district words."""
+        if self._parts is None:
+            self._parts = {}
+            for key, positions in self.index.items():
+                bare = districts.part_of_city(key)
+                if bare:
+                    found = self._parts.setdefault(bare, [])
+                    found.extend(p for p in positions if p not in found)
+        return self._parts
+
+    def host(self, position: int) -> int | None:
+        """The largest city (a place of DISTRICT_CITY inhabitants or more, larger than this
+        one) within NEAR_KM of a place: the city it may be a district of, else None."""
+        if position not in self._hosts:
+            if not hasattr(self, "_big"):
+                self._big = np.flatnonzero(~self.is_area & (self.population >= DISTRICT_CITY))
+            big = self._big[self.population[self._big] > self.population[position]]
+            near = big[km(self.lat[position], self.lon[position], self.lat[big], self.lon[big]) <= NEAR_KM]
+            self._hosts[position] = int(near[np.argmax(self.population[near])]) if len(near) else -1
+        found = self._hosts[position]
+        return None if found < 0 else found
 
 
 def _name_index(places: pd.DataFrame) -> tuple[list[str], dict[str, list[int]]]:
@@ -233,9 +266,9 @@ class Gazetteer:
         settled = self._settled(name, country, region or None)
         if settled is None:
             return None
-        chosen, positions, prefer_area, key, region = settled
+        chosen, positions, prefer_area, key, region, parts = settled
         if french_id and len(positions) > 1 and self.twinned_points(french_id, country) is not None:
-            return self._choose(country, positions, prefer_area, key, region, french_id)
+            return self._choose(country, positions, prefer_area, key, region, french_id, parts)
         return chosen
 
     @lru_cache(maxsize=200_000)
@@ -244,37 +277,60 @@ class Gazetteer:
         name, carried = self._split_region(name, country)
         region = region or carried
         found = self._candidates(name, country)
+        if region and (found is None or found[3]):
+            # "Jung-gu" of Busan, "Bezirk Mitte" of Hamburg: a district named by the region
+            # column's city, when none of the places of that name lies in that region.
+            codes = self._region_codes(country, region)
+            if found is None or not any(self._country(country).admin1[p] in codes for p in found[0]):
+                via = self._in_region_city(country, name, region)
+                if via:
+                    return self._choose(country, via, False, None, None, None), (), False, None, region, False
         if found is None:
             known = self._from_known_pairs(name, country)
-            return (known, (), False, None, region) if known else None
-        positions, prefer_area, key = found
-        return self._choose(country, positions, prefer_area, key, region, None), positions, prefer_area, key, region
+            return (known, (), False, None, region, False) if known else None
+        positions, prefer_area, key, parts = found
+        chosen = self._choose(country, positions, prefer_area, key, region, None, parts)
+        return chosen, positions, prefer_area, key, region, parts
 
     @lru_cache(maxsize=100_000)
-    def _candidates(self, name: str, country: str) -> tuple[tuple[int, ...], bool, str | None] | None:
+    def _candidates(self, name: str, country: str) -> tuple[tuple[int, ...], bool, str | None, bool] | None:
         """Positions of the places a name may designate (inside their country), or None.
 
         The whole name first (a hyphenated town is not a district), then the shapes of a
         district of a city, then the name without its administrative words, then a close
-        spelling.
+        spelling. A name that says it is a district (`Dongcheng District`, `Bezirk Mitte`)
+        gets the places of that name and those named as a district of that name, flagged as
+        parts of a city for `_choose`.
+
+        The last element tells whether the name says it is a part of a city.
         """
         places = self._country(country)
         if places is None:
             return None
         prefer_area = bool(_AREA_WORDS.search(fold(name)))
         keys = name_keys(name)
+        part = next((bare for bare in map(districts.part_of_city, keys[:3]) if bare), None)
         found = self._usable(places, places.index.get(keys[0], ()))
-        if found:
-            return found, prefer_area, keys[0]
+        if found and part:  # "Leninskyi District": also the Leninskyi Raion of other cities
+            found = self._usable(places, dict.fromkeys(list(found) + places.index.get(part, []) +
+                                                       places.parts().get(part, [])))
+            return found, prefer_area, part, True
+        if found:  # "Śródmieście", whose every homonym lies in a larger city, is a district too
+            shared = len(found) > 1 and all(places.host(p) is not None for p in found)
+            return found, prefer_area, keys[0], shared
+        if part:  # before the city shapes: "Chuo-ku" is not a district "ku" of a city "Chuo"
+            found = self._usable(places, dict.fromkeys(places.index.get(part, []) + places.parts().get(part, [])))
+            if found:
+                return found, False, part, True
         district = self._district(places, name)
         if district:
-            return district, False, None
+            return district, False, None, False
         for key in keys[1:]:
             found = self._usable(places, places.index.get(key, ()))
             if found:
-                return found, prefer_area, key
+                return found, prefer_area, key, False
         found = self._close_spelling(places, keys[-1])
-        return (found, prefer_area, None) if found else None
+        return (found, prefer_area, None, bool(part)) if found else None
 
     def _split_region(self, name: str, country: str) -> tuple[str, str | None]:
         """`Springfield (Illinois)`, `Arlington, Texas`: the name, and the region it carries."""
@@ -356,18 +412,40 @@ class Gazetteer:
         return None
 
     def _choose(self, country: str, positions: tuple[int, ...], prefer_area: bool, key: str | None,
-                region: str | None, french_id: str | None) -> Locality:
+                region: str | None, french_id: str | None, parts: bool = False) -> Locality | None:
+        """One candidate: the row's context first (its region, or a city it names; the French
+        side's known twinnings), then the rank below.
+
+        For a name that says it is a district (`parts`), a district's name is shared by many
+        cities (Dongcheng, Futian, Mitte): only a place named as such a district, or lying
+        within NEAR_KM of a larger city, can be it; without context, the one of the largest
+        city. None when the context names no candidate and none is a part of a city: better
+        unplaced than placed on a village of the same name.
+        """
         places = self._country(country)
         pool = list(positions)
         if len(pool) > 1 and region:
             codes = self._region_codes(country, region)
-            pool = [p for p in pool if places.admin1[p] in codes] or pool
+            pool = [p for p in pool if places.admin1[p] in codes] or self._near_city(places, pool, region) or pool
         if len(pool) > 1 and french_id:
             twinned = self.twinned_points(french_id, country)
             if twinned is not None:
                 lats, lons = twinned
                 close = [p for p in pool if (km(places.lat[p], places.lon[p], lats, lons) <= NEAR_KM).any()]
                 pool = close or pool
+        if parts:
+            named = set(places.parts().get(key, ()))
+            in_city = [p for p in pool if p in named or places.host(p) is not None or places.is_area[p]]
+            if not in_city and len(pool) == len(positions) and (len(pool) > 1 or key is None):
+                return None  # homonyms or a near spelling, none a district, nothing in the row to tell
+            pool = in_city or pool
+
+            def city_size(p: int) -> tuple:
+                host = places.host(p)
+                return (places.population[host] if host is not None else places.population[p], p in named,
+                        places.population[p])
+
+            return self._locality(country, max(pool, key=city_size))
 
         def rank(p: int) -> tuple:
             area = bool(places.is_area[p])
@@ -389,6 +467,29 @@ class Gazetteer:
                         places.columns["native"][position] or None, self.admin1_name(country, admin1))
 
     # ---- context -------------------------------------------------------------------------
+
+    def _in_region_city(self, country: str, name: str, region: str) -> tuple[int, ...]:
+        """A district name read with the region column as its city (`Hamburg` + `Bezirk Mitte`
+        → Hamburg-Mitte; `Busan` + `Jung-gu` → Busan when the gazetteer lacks its districts)."""
+        places = self._country(country)
+        keys = name_keys(name)
+        bare = next((b for b in map(districts.part_of_city, keys[:3]) if b), keys[0])
+        if places is None or not bare:
+            return ()
+        for key in (fold(f"{region} {bare}"), fold(f"{bare} {region}")):
+            found = self._usable(places, places.index.get(key, ()))
+            if found:
+                return found
+        return self._district(places, f"{region} – {name}")
+
+    def _near_city(self, places: Country, pool: list[int], region: str) -> list[int]:
+        """The candidates within NEAR_KM of a town the region column names (`Shenzhen`
+        given as the region of `Futian District`), else nothing."""
+        towns = [p for p in self._exact(places, region) if not places.is_area[p]]
+        if not towns:
+            return []
+        lats, lons = places.lat[towns], places.lon[towns]
+        return [p for p in pool if p not in towns and (km(places.lat[p], places.lon[p], lats, lons) <= NEAR_KM).any()]
 
     def admin1_name(self, country: str, code: str) -> str | None:
         """The name of a GeoNames first-level division (`DE`, `02` → Bavaria)."""

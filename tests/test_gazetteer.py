@@ -246,3 +246,96 @@ def test_ingest_places_a_partner_with_its_rows_context_and_records_its_region(ga
     place_partner(record, gazetteer)
     # GeoNames says "Vienna", in English: the Land's French name reached through its ISO code
     assert record["partner_region"] == "Vienne" and record["partner_geonameid"]
+
+
+# ---- districts whose name several cities share ----------------------------------------
+
+def shared_districts(gazetteer: Gazetteer, country: str) -> list[tuple[str, int, int]]:
+    """(district name, district, its city) for every name the gazetteer gives, with a district
+    word, to districts of two cities or more of the country (`Beilin Qu` of Xi'an and of Suihua)."""
+    places = gazetteer._country(country)
+    found = []
+    for bare, positions in places.parts().items():
+        by_city = {}
+        for p in positions:
+            if len(bare) >= 5 and not places.is_area[p] and places.host(p) is not None:
+                by_city.setdefault(places.host(p), p)
+        if len(by_city) > 1:
+            found += [(bare, district, city) for city, district in by_city.items()]
+    return found
+
+
+@pytest.mark.parametrize("country", ["CN", "JP", "UA"])
+def test_a_district_several_cities_share_goes_to_the_city_the_region_column_names(gazetteer, country):
+    """Generated from the gazetteer, not chosen: each shared district written `X District`
+    with its city as the row's region lands within 30 km of that city."""
+    places = gazetteer._country(country)
+    cases = shared_districts(gazetteer, country)
+    right = sum(km(((found := gazetteer.place(f"{bare.title()} District", country, places.places["name"].iat[city]))
+                    .lat, found.lon), (places.lat[city], places.lon[city])) <= 30
+                if gazetteer.place(f"{bare.title()} District", country, places.places["name"].iat[city]) else False
+                for bare, _, city in cases)
+    print(f"\n{country}: {len(cases)} shared districts, {right} placed near the city the row names")
+    assert len(cases) >= 4 and right >= 0.9 * len(cases)
+
+
+@pytest.mark.parametrize("written, country, region, city", [
+    ("Dongcheng District", "CN", None, "Beijing"),  # the sample surveys' partners of Issy-les-Moulineaux
+    ("Futian District", "CN", None, "Shenzhen"),
+    ("Xicheng District", "CN", None, "Beijing"),
+    ("Futian District", "CN", "Shenzhen", "Shenzhen"),
+    ("Chaoyang District", "CN", "Beijing", "Beijing"),
+    ("Jung-gu", "KR", "Busan", "Busan"),  # the gazetteer lacks Korea's gu: their city
+    ("Jung-gu District", "KR", "Daegu", "Daegu"),
+    ("Chuo-ku", "JP", "Osaka", "Osaka"),
+    ("Chuo Ward", "JP", "Kobe", "Kobe"),
+    ("Kita-ku", "JP", "Sapporo", "Sapporo"),
+    ("Naka-ku", "JP", "Yokohama", "Yokohama"),
+    ("Minato-ku", "JP", None, "Tokyo"),
+    ("Bezirk Mitte", "DE", "Hamburg", "Hamburg"),
+    ("Mitte", "DE", "Hannover", "Hannover"),
+    ("Bezirk Mitte", "DE", None, "Berlin"),
+    ("Stadtbezirk Nord", "DE", "Hannover", "Hannover"),
+    ("Dzielnica Śródmieście", "PL", "Kraków", "Kraków"),
+    ("Śródmieście", "PL", "Łódź", "Łódź"),
+    ("Dzielnica Mokotów", "PL", None, "Warsaw"),
+    ("Józsefváros kerület", "HU", None, "Budapest"),
+    ("Sillery", "CA", "Quebec City", "Quebec"),
+])
+def test_a_district_goes_to_the_city_its_row_names_or_implies(gazetteer, written, country, region, city):
+    places = gazetteer._country(country)
+    town = max((p for p in gazetteer._exact(places, city) if not places.is_area[p]), key=lambda p: places.population[p])
+    found = gazetteer.place(written, country, region)
+    assert km((found.lat, found.lon), (places.lat[town], places.lon[town])) <= 30, found
+
+
+def test_a_shared_district_follows_the_french_sides_known_twinning(gazetteer):
+    """A French commune known to be twinned with a city: a district name that city shares
+    with others goes to that city's district, whichever is the largest."""
+    pairs = read("twinnings.csv.gz")
+    checked = 0
+    for country in ("CN", "JP", "UA"):
+        places = gazetteer._country(country)
+        for bare, _, city in shared_districts(gazetteer, country):
+            for row in pairs[(pairs["country"] == country) & (pairs["partner_lat"] != "")].itertuples():
+                twin = (float(row.partner_lat), float(row.partner_lon))
+                if km(twin, (places.lat[city], places.lon[city])) <= 10:
+                    found = gazetteer.place(f"{bare.title()} District", country, french_id=f"commune:{row.insee}")
+                    assert km((found.lat, found.lon), twin) <= 30, (bare, row)
+                    checked += 1
+    assert checked >= 3
+
+
+@pytest.mark.parametrize("written, country", [("Jung-gu", "KR"), ("Dzielnica Krowodrza", "PL")])
+def test_a_district_nothing_in_its_row_places_stays_unplaced(gazetteer, written, country):
+    assert gazetteer.place(written, country) is None
+
+
+def test_a_district_name_only_villages_bear_is_not_placed_on_one_of_them(gazetteer):
+    """`X District` where every place called X is a village far from any city: unplaced."""
+    places = gazetteer._country("CN")
+    names = [key for key, positions in places.index.items() if len(key) >= 6 and len(positions) > 2 and
+             key not in places.parts() and places.main[positions[0]] == key and
+             all(places.host(p) is None and places.population[p] < 10_000 for p in positions)][:20]
+    assert len(names) == 20
+    assert [n for n in names if gazetteer.place(f"{n.title()} District", "CN") is not None] == []
