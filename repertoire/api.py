@@ -90,13 +90,13 @@ class Repertoire:
     # --- tables --------------------------------------------------------------------
 
     def records(self, query: str = "", *, columns: list[str] | None = None, fallback: bool = True,
-                **filters: str | Iterable[str]) -> list[dict]:
+                limit: int | None = None, **filters: str | Iterable[str]) -> list[dict]:
         """The partnerships that match, as the registry's dicts (only `columns` when given), in
-        the registry's order, or by name when there is a `query`. A query goes through the search
-        index; without one (`repertoire index` not run) names are searched with SQL LIKE, or
-        index.IndexMissing is raised when `fallback` is False."""
+        the registry's order, or by name when there is a `query`; the first `limit` when given.
+        A query goes through the search index; without one (`repertoire index` not run) names
+        are searched with SQL LIKE, or index.IndexMissing is raised when `fallback` is False."""
         if not query:
-            return self.registry.matching(filters, columns)
+            return self.registry.matching(filters, columns, limit=limit)
         from index import IndexMissing, SearchParams
         from index.search import FILTER_NAMES, MAX_PER_PAGE
 
@@ -114,8 +114,8 @@ class Repertoire:
         except IndexMissing:
             if not fallback:
                 raise
-            return self.registry.matching(dict(filters, q=query), columns)
-        return self.by_ids(ids, columns, **rest)
+            return self.registry.matching(dict(filters, q=query), columns, limit=limit)
+        return self.by_ids(ids[:limit] if limit is not None and not rest else ids, columns, **rest)[:limit]
 
     def by_ids(self, ids: list[str], columns: list[str] | None = None, **filters: str | Iterable[str]) -> list[dict]:
         """Partnerships by id, in the order of `ids` (a search's), those that pass `filters`."""

@@ -186,9 +186,9 @@ class Registry:
 
     def matching(self, filters: Mapping[str, str | Iterable[str]] | None = None,
                  columns: Sequence[str] | None = None,
-                 order: Sequence[str] = ("french_name", "partner_name")) -> list[dict]:
+                 order: Sequence[str] = ("french_name", "partner_name"), limit: int | None = None) -> list[dict]:
         """Partnerships whose fields take the given values, the registry writing its own SQL
-        (other packages name fields and values, never SQL).
+        (other packages name fields and values, never SQL); the first `limit` when given.
 
         Filters: `country` (partner country), `theme`, `region`, `departement`, `kind`, `status`,
         `french_id`, `id`, each one value or several (any of them); `q` a text found in the names
@@ -225,6 +225,8 @@ class Registry:
         fields = ", ".join(columns) if columns else "*"
         where = " WHERE " + " AND ".join(parts) if parts else ""
         sql = f"SELECT {fields} FROM partnerships{where}" + (f" ORDER BY {', '.join(order)}" if order else "")
+        if limit is not None:
+            sql, params = sql + " LIMIT ?", [*params, int(limit)]
         return [dict(row) for row in self.db.execute(sql, params)]
 
     def _columns(self) -> set[str]:

@@ -160,6 +160,20 @@ def test_map_of_a_collectivite_and_unknown_pages(client, sample_registry):
     assert client.get("/carte/contours/monde.geojson").get_json()["type"] == "FeatureCollection"
 
 
+@pytest.mark.parametrize("url", ["/carte?country=DE", "/carte/pays/DE"])
+def test_a_map_over_its_limit_draws_the_first_links_and_says_how_many_there_are(app, sample_registry, sample_index, url):
+    total = sample_registry.count_by("country")["DE"]
+    limit, before = total // 3, app.config["MAP_LIMIT"]
+    app.config["MAP_LIMIT"] = limit
+    try:
+        page = app.test_client().get(url).get_data(as_text=True)
+    finally:
+        app.config["MAP_LIMIT"] = before
+    assert len(view_of(page)["rows"]) <= limit < total
+    shown, of = (f"{n:,}".replace(",", "\u202f") for n in (limit, total))  # 1 275: a thin space
+    assert f"Carte des {shown} premiers partenariats sur {of}" in page
+
+
 def test_map_pages_are_part_of_the_site_in_french_and_english(client):
     french = client.get("/carte/pays/JP").get_data(as_text=True)
     assert '<html lang="fr">' in french and '<header class="site">' in french and '<footer class="site">' in french

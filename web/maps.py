@@ -17,6 +17,7 @@ from flask_babel import get_locale, get_translations, gettext
 import index
 import maps
 from repertoire.api import Repertoire
+from repertoire.geodata import AREAS
 
 from . import budget
 from .throttle import heavy
@@ -49,10 +50,7 @@ def map_partnerships(params: "index.SearchParams") -> tuple[list[dict], str]:
             result = get_api().index.search(params)
             ids += [hit["id"] for hit in result.hits]
             if len(ids) >= limit:  # a map of every link at 390,000 took 46 s and showed a blot
-                note = gettext("Carte des %(shown)s premiers partenariats sur %(total)s : affinez la recherche "
-                               "(pays, thème, région) pour les voir tous.", shown=f"{limit:,}".replace(",", "\u202f"),
-                               total=f"{result.total:,}".replace(",", "\u202f"))
-                return get_api().by_ids(ids[:limit], columns), note
+                return get_api().by_ids(ids[:limit], columns), limit_note(limit, result.total)
             if params.page >= result.pages:
                 return get_api().by_ids(ids, columns), ""
             budget.check()
@@ -60,7 +58,17 @@ def map_partnerships(params: "index.SearchParams") -> tuple[list[dict], str]:
     except index.IndexMissing:
         note = gettext("Index de recherche absent : recherche simple sur les noms (SQL LIKE).")
         filters = {k: v for k, v in params.filters.items() if v}
-        return get_api().records(params.q, columns=columns, **filters), note
+        chosen = get_api().records(params.q, columns=columns, limit=limit + 1, **filters)
+        if len(chosen) > limit:
+            total = len(get_api().records(params.q, columns=["id"], **filters))
+            chosen, note = chosen[:limit], note + " " + limit_note(limit, total)
+        return chosen, note
+
+
+def limit_note(shown: int, total: int) -> str:
+    return gettext("Carte des %(shown)s premiers partenariats sur %(total)s : affinez la recherche "
+                   "(pays, thème, région) pour les voir tous.", shown=f"{shown:,}".replace(",", "\u202f"),
+                   total=f"{total:,}".replace(",", "\u202f"))
 
 
 def map_language() -> dict:
@@ -120,11 +128,16 @@ def map_search():
 @maps_blueprint.route("/carte/pays/<code>")
 @heavy  # one at a time per worker (web/throttle.py)
 def map_country(code: str):
-    """Every link with one partner country."""
-    chosen = get_api().records(columns=list(maps.MAP_COLUMNS), country=code.upper())
+    """Every link with one partner country (the first MAP_LIMIT by name, with a note, beyond)."""
+    limit = current_app.config["MAP_LIMIT"]
+    chosen = get_api().records(columns=list(maps.MAP_COLUMNS), country=code.upper(), limit=limit + 1)
     if not chosen:
         abort(404)
-    return render_map(maps.country_view(chosen, code, color_by=request.args.get("couleur", "kind"), **map_language()))
+    note = ""
+    if len(chosen) > limit:  # Germany at 390,000: 188,000 links, a 15 MB page
+        chosen, note = chosen[:limit], limit_note(limit, get_api().registry.count_by("country")[code.upper()])
+    return render_map(maps.country_view(chosen, code, color_by=request.args.get("couleur", "kind"), **map_language()),
+                      note=note)
 
 
 @maps_blueprint.route("/pays/<code>/carte")
@@ -152,7 +165,9 @@ def map_choropleth(level: str):
     if level not in MAP_LEVELS:
         abort(404)
     area_url = "/carte/pays/" if level == "pays" else ""
-    return render_map(maps.choropleth_view(get_api().records(columns=list(maps.MAP_COLUMNS)), level, area_url=area_url, **map_language()))
+    field = AREAS[level][0]  # counting needs that one field, not every link's ends (7 s at 390,000)
+    return render_map(maps.choropleth_view(get_api().records(columns=[field]), level, area_url=area_url,
+                                           **map_language()))
 
 
 @maps_blueprint.route("/carte/contours/<name>.geojson")
