@@ -202,7 +202,7 @@ def _write_documents(ix, shares: list[Callable[[], list[dict]]], countries: Coun
         with _collector_paused():
             _add_documents(own, shares[-1](), countries, vocabulary)
             # Written now, while the other processes write theirs (not after them, at commit).
-            last = [own._finalize_segment()] if own.docnum else own._close_segment() or []
+            last = [own.finish_segment()] if own.docnum else own.discard_segment() or []
         for process, receiving in workers:
             try:
                 outcome = receiving.recv()
@@ -259,7 +259,7 @@ def _write_segment(ix, share: Callable[[], list[dict]], countries: Countries, pi
             _add_documents(writer, rows, countries, vocabulary, parent)
             # Finished here, committed by the parent: as whoosh/multiproc.py's SubWriterTask
             # does with multisegment=True.
-            segment = writer._finalize_segment()
+            segment = writer.finish_segment()
         connection.send((segment, vocabulary))
     except Exception as error:
         try:

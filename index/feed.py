@@ -195,7 +195,7 @@ class IndexFeed:
                 # another version than the one committed: from the registry.
                 missing = [pid for pid in truth if pid not in kept]
                 _add_documents(own_writer, self.registry.partnerships_by_ids(missing), self.countries, vocabulary)
-                last = [own_writer._finalize_segment()] if own_writer.docnum else own_writer._close_segment() or []
+                last = [own_writer.finish_segment()] if own_writer.docnum else own_writer.discard_segment() or []
             start_of = 0  # the process's segments hold its documents in the order they were sent
             for segment in finished:
                 for docnum in range(segment.doc_count_all()):
@@ -364,12 +364,12 @@ def _index_batches(ix, countries: Countries, pipe: tuple, parent: int) -> None:
                 _add_documents(writer, [dict(zip(STORED_FIELDS, row)) for row in batch], countries,
                                vocabulary, parent)
                 if writer.docnum >= SEGMENT_DOCS:
-                    segments.append(writer._finalize_segment())
+                    segments.append(writer.finish_segment())
                     writer = BulkWriter(ix, _lk=False)
             if writer.docnum:
-                segments.append(writer._finalize_segment())
+                segments.append(writer.finish_segment())
             else:
-                writer._close_segment()
+                writer.discard_segment()
         connection.send((segments, vocabulary))
     except EOFError:  # the ingest is gone
         os._exit(1)

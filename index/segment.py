@@ -41,6 +41,15 @@ class BulkWriter(SegmentWriter):
         # field → ([docnums], [values]) not yet given to the column writers
         self._columns: dict[str, tuple[list, list]] = {}
 
+    def finish_segment(self):
+        """The segment written and closed, for a writer in another process (or thread) to
+        commit: as whoosh/multiproc.py's SubWriterTask does with multisegment=True."""
+        return self._finalize_segment()
+
+    def discard_segment(self) -> None:
+        """Close a writer that received no document, leaving no segment."""
+        self._close_segment()
+
     def add_document(self, **fields) -> None:
         """As SegmentWriter.add_document (boosts, stored values, columns, lengths)."""
         self._check_state()
