@@ -18,9 +18,10 @@ against the GeoNames first-level division of each candidate, in English or the c
 language), then a known twinning of the French side near a candidate (`repertoire/data/twinnings.csv.gz`)
 — then a place called by that very name before one that only has it as an alternate name,
 then size. A name that says it is a district (`Dongcheng District`, `Chuo-ku`, `Bezirk Mitte`,
-or `Śródmieście`, whose every homonym lies in a larger city) designates a district whose name
-several cities share: it goes to the district of the city the row names (its region column:
-`Shenzhen`, `Hamburg`; the city itself when the gazetteer lacks that city's districts), or of the
+or `Dongcheng`, which no city but districts bear) designates a district whose name several
+cities share: it goes to the district of the city the row names (its region column: `Shenzhen`,
+`Hamburg`; the city itself when the gazetteer lacks that city's districts; so does `Śródmieście`,
+whose every homonym lies in a larger city), or of the
 city the French side's known twinnings point to, else to the district of the largest of those
 cities; when no candidate is a district of a city (nothing but villages of that name) and the row
 says nothing, the partner stays unplaced rather than placed on a wrong city. A name that says it is an area (`Kent County Council`) prefers an area; otherwise
@@ -277,9 +278,10 @@ class Gazetteer:
         name, carried = self._split_region(name, country)
         region = region or carried
         found = self._candidates(name, country)
-        if region and (found is None or found[3]):
-            # "Jung-gu" of Busan, "Bezirk Mitte" of Hamburg: a district named by the region
-            # column's city, when none of the places of that name lies in that region.
+        if region and (found is None or found[3] or self._all_in_cities(country, found[0])):
+            # "Jung-gu" of Busan, "Bezirk Mitte" of Hamburg, "Śródmieście" of Łódź: a district
+            # named by the region column's city, when none of the places of that name lies in
+            # that region.
             codes = self._region_codes(country, region)
             if found is None or not any(self._country(country).admin1[p] in codes for p in found[0]):
                 via = self._in_region_city(country, name, region)
@@ -315,9 +317,13 @@ class Gazetteer:
             found = self._usable(places, dict.fromkeys(list(found) + places.index.get(part, []) +
                                                        places.parts().get(part, [])))
             return found, prefer_area, part, True
-        if found:  # "Śródmieście", whose every homonym lies in a larger city, is a district too
-            shared = len(found) > 1 and all(places.host(p) is not None for p in found)
-            return found, prefer_area, keys[0], shared
+        if found:
+            named = places.parts().get(keys[0])
+            if named and not any(places.main[p] == keys[0] and places.population[p] >= DISTRICT_CITY and
+                                 places.host(p) is None for p in found):
+                # "Dongcheng": no city of that name, but districts so named (Dongcheng Qu of Beijing)
+                return self._usable(places, dict.fromkeys(list(found) + named)), prefer_area, keys[0], True
+            return found, prefer_area, keys[0], False
         if part:  # before the city shapes: "Chuo-ku" is not a district "ku" of a city "Chuo"
             found = self._usable(places, dict.fromkeys(places.index.get(part, []) + places.parts().get(part, [])))
             if found:
@@ -467,6 +473,11 @@ class Gazetteer:
                         places.columns["native"][position] or None, self.admin1_name(country, admin1))
 
     # ---- context -------------------------------------------------------------------------
+
+    def _all_in_cities(self, country: str, positions: tuple[int, ...]) -> bool:
+        """Homonyms that all lie within a larger city (Śródmieście of Warsaw, of Wrocław…)."""
+        places = self._country(country)
+        return len(positions) > 1 and all(places.host(p) is not None for p in positions)
 
     def _in_region_city(self, country: str, name: str, region: str) -> tuple[int, ...]:
         """A district name read with the region column as its city (`Hamburg` + `Bezirk Mitte`
