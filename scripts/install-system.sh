@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Debian packages the project needs: fonts embedded in the PDF répertoires (Latin, Cyrillic,
 # Greek, Armenian, Georgian, Hebrew, Arabic, CJK), poppler and qpdf to check PDFs,
-# Chromium for the browser tests, and nginx to test the reverse proxy configuration
-# (deploy/nginx). Idempotent; run as root (or with sudo).
+# ICU's headers, pkg-config and g++ to build PyICU (the locale's collation), Chromium for the
+# browser tests, and nginx to test the reverse proxy configuration (deploy/nginx).
+# Idempotent; run as root (or with sudo).
 set -euo pipefail
-packages=(fonts-dejavu-core fonts-wqy-microhei fonts-noto-core poppler-utils qpdf chromium libicu-dev pkg-config nginx-light)
+packages=(fonts-dejavu-core fonts-wqy-microhei fonts-noto-core poppler-utils qpdf chromium libicu-dev pkg-config g++ nginx-light)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

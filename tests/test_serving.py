@@ -133,19 +133,27 @@ def wait_until_served(url: str, process: subprocess.Popen, log: Path) -> None:
 
 
 @contextmanager
-def gunicorn(instance: Path, log: Path) -> Iterator[int]:
-    """gunicorn with the repository's gunicorn.conf.py on a free port; yields the port."""
-    port = free_port()
-    with log.open("wb") as output:
-        server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"),
-                                   "--bind", f"127.0.0.1:{port}", "app:create_app()"], cwd=ROOT, stdout=output,
-                                  stderr=subprocess.STDOUT, env=dict(os.environ, REPERTOIRE_INSTANCE=str(instance)))
+def running(command: list[str], url: str, log: Path, **options) -> Iterator[None]:
+    """A server process, once `url` answers; terminated at the end."""
+    with log.open("ab") as output:
+        server = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, **options)
         try:
-            wait_until_served(f"http://127.0.0.1:{port}/healthz", server, log)
-            yield port
+            wait_until_served(url, server, log)
+            yield
         finally:
             server.terminate()
             server.wait(timeout=30)
+
+
+@contextmanager
+def gunicorn(instance: Path, log: Path) -> Iterator[int]:
+    """gunicorn with the repository's gunicorn.conf.py on a free port; yields the port."""
+    port = free_port()
+    command = [str(Path(sys.executable).parent / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"),
+               "--bind", f"127.0.0.1:{port}", "app:create_app()"]
+    with running(command, f"http://127.0.0.1:{port}/healthz", log, cwd=ROOT,
+                 env=dict(os.environ, REPERTOIRE_INSTANCE=str(instance))):
+        yield port
 
 
 @contextmanager
@@ -170,14 +178,9 @@ def nginx(app_port: int, folder: Path) -> Iterator[int]:
             server {{ listen 127.0.0.1:{port}; include {DEPLOY}/repertoire-server.conf; }}
         }}""")
     log = folder / "error.log"
-    server = subprocess.Popen([binary, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-e", str(log)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    try:
-        wait_until_served(f"http://127.0.0.1:{port}/healthz", server, log)
+    with running([binary, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-e", str(log)],
+                 f"http://127.0.0.1:{port}/healthz", log):
         yield port
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 @contextmanager
