@@ -378,6 +378,14 @@ def _zoom(ax, frame, partners: dict, places: list, dots: list, drawn: list[dict]
     ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, linewidth=0.6, edgecolor="#444", zorder=5))
 
 
+def _region_name(p: dict) -> str | None:
+    """The partner's region as the book names it (Thuringe, not the registry's older
+    « Turinge »): spellings of one division make one group."""
+    from repertoire.placenames import region_label
+
+    return region_label(p.get("partner_country") or "", p.get("partner_region"), LANG.get())
+
+
 def _flows(ax, drawn: list[dict], labels: int) -> None:
     """Many links: flows between French régions and partner regions (width by count), partner
     regions as dots sized by count, named."""
@@ -388,8 +396,8 @@ def _flows(ax, drawn: list[dict], labels: int) -> None:
     groups: dict[str, list[dict]] = {}
     unknown: list[dict] = []
     for p in drawn:
-        if p.get("partner_region"):
-            groups.setdefault(p["partner_region"], []).append(p)
+        if name := _region_name(p):
+            groups.setdefault(name, []).append(p)
         else:
             unknown.append(p)
     centre = {k: (sum(p["partner_lon"] for p in v) / len(v), sum(p["partner_lat"] for p in v) / len(v))

@@ -222,3 +222,12 @@ def english_region(country: str, region: str | None) -> str | None:
     """The English name of a first-level division written any known way (Bavière → Bavaria)."""
     found = _region_names().get((country, fold(region))) if region else None
     return found[1] if found else None
+
+
+def region_label(country: str, written: str | None, lang: str = "fr") -> str | None:
+    """A partner's region as printed: its name in `lang` when the reference knows the division
+    by the name written (Turinge, Thüringen → Thuringe), else as written; None when empty."""
+    written = (written or "").strip()
+    if not written:
+        return None
+    return (english_region if lang == "en" else french_region)(country, written) or written

@@ -422,3 +422,14 @@ def test_legend_boxes_filter_the_clusters_and_the_list_whose_links_name_both_sid
     assert offline_page.locator("#map-list-body tbody tr").count() == len(view["unplaced"])
     boxes.nth(0).check()
     assert offline_page.locator("#map-list-body caption").text_content().endswith(f"({gone + len(view['unplaced'])})")
+
+
+def test_the_print_map_names_partner_regions_as_the_book_does(sample_registry):
+    """Regions come from the reference by whatever spelling the registry holds (an older
+    ISO French form, the German name), in the map's language; one group per division."""
+    partnerships = sample_registry.partnerships("partner_country = ?", ["DE"])
+    older = {"Thüringen": "Turinge", "Nordrhein-Westfalen": "Rhénanie du Nord-Westfalie"}
+    written = [dict(p, partner_region=older.get(p["partner_region"], p["partner_region"])) for p in partnerships]
+    for lang, expected in (("fr", "Thuringe"), ("en", "Thuringia")):
+        text = PdfReader(io.BytesIO(country_map(written, "DE", lang=lang))).pages[0].extract_text()
+        assert expected in text and "Turinge" not in text and "Westfalie" not in text, lang

@@ -15,7 +15,7 @@ from ..datafiles import DATA
 from ..gazetteer import ADMIN_WORDS
 from ..model import KINDS, STATUS_LABELS, THEMES, UNSPECIFIED, status_code
 from ..text import fold
-from ..placenames import english_region, french_region, names_of, native_name
+from ..placenames import names_of, native_name, region_label
 from .language import english, label, t
 
 # One status vocabulary (model.STATUS_LABELS); a value of an earlier vocabulary is read as the
@@ -110,11 +110,7 @@ def partner_region(p: dict) -> str | None:
     """The partner's Land, province, prefecture… in the book's language when the reference knows
     the division by the name the registry holds (Thüringen, Thuringia, an older French
     spelling → Thuringe; Bavaria in the English edition), else as the registry writes it."""
-    written = (p.get("partner_region") or "").strip()
-    if not written:
-        return None
-    country = p.get("partner_country") or ""
-    return (english_region(country, written) if english() else french_region(country, written)) or written
+    return region_label(p.get("partner_country") or "", p.get("partner_region"), "en" if english() else "fr")
 
 
 def native(p: dict) -> str | None:
