@@ -35,7 +35,7 @@ from . import LANGUAGES
 from . import maps as web_maps
 from .accounts import ROLES, AccountError
 from .books import make_ahead, print_maps, repertoire_file
-from .jobs import Tracker, report_result
+from .jobs import BACKGROUND_NICENESS, Tracker, report_result, yield_cpu
 from .maps import get_api  # the Python API over this command's registry and the app's index
 from .staff import columns as survey_columns, instance_vocabulary
 
@@ -315,9 +315,12 @@ def user_remove_command(email: str) -> None:
 @with_appcontext
 @click.option("--procs", type=int, help="Indexing processes (default: 2 from 20,000 partnerships).")
 @click.option("--update", is_flag=True, help="Only what changed since the index's registry version (what follows an ingest).")
+@click.option("--nice", "niceness", type=click.IntRange(0, 19), default=BACKGROUND_NICENESS, show_default=True,
+              help="Niceness of the build: a running app's searches get the CPU first (0: no lower priority).")
 @click.option("--job", hidden=True, help="Record progress and result for the staff pages (web/jobs.py).")
-def index_command(procs: int | None, update: bool, job: str | None) -> None:
+def index_command(procs: int | None, update: bool, niceness: int, job: str | None) -> None:
     """Rebuild the search index aside, then swap it in (a running app answers throughout)."""
+    yield_cpu(niceness=niceness)  # the live index answers meanwhile: the build is background work
     if update or job:
         with Tracker(current_app.config["JOBS"], job) as tracker:
             report = index.update_index(get_registry(), current_app.config["INDEX_DIR"])
@@ -422,7 +425,7 @@ def pdf_command(countries: tuple[str, ...], all_countries: bool, output: str | N
     registry = get_registry()
     codes = [c.upper() for c in countries] or registry.countries()
     if warm:
-        os.nice(10)  # a background job: requests come first
+        yield_cpu()  # a background job: requests come first
         with Tracker(current_app.config["JOBS"], job) as tracker:
             warm_repertoires(codes, tracker)
         return
