@@ -24,6 +24,7 @@ matplotlib.use("Agg")  # no display: print maps are made on servers
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.collections import LineCollection, PolyCollection  # noqa: E402
 
+from repertoire.collector import collector_paused  # noqa: E402
 from repertoire.places import Countries  # noqa: E402
 
 from .assets import outline  # noqa: E402
@@ -234,6 +235,7 @@ def _insets(fig, ax, overseas: dict[str, list[dict]], code: str) -> None:
                         fontsize=LABEL_PT, pad=2, linespacing=1.0)
 
 
+@collector_paused()  # a map's objects come in a burst (repertoire/collector.py)
 def country_map(partnerships: Iterable[dict], country_code: str, fmt: str = "pdf", *,
                 width_mm: float = 170, height_mm: float = 110, labels: int = 60, lang: str = "fr") -> bytes:
     """The links of French collectivités with one partner country, both ends framed, as vector bytes.
@@ -448,6 +450,7 @@ def _flows(ax, drawn: list[dict], labels: int) -> None:
               borderpad=0.5, title=f"{_number(len(drawn))} {_t('partenariats, par région')}", title_fontsize=LABEL_PT)
 
 
+@collector_paused()
 def france_map(partnerships: Iterable[dict], fmt: str = "pdf", *, width_mm: float = 120,
                height_mm: float = 120, labels: int = 30, lang: str = "fr") -> bytes:
     """The French collectivités concerned by the given partnerships, on a map of France, as vector bytes.

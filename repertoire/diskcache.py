@@ -57,8 +57,9 @@ class DiskCache:
         enabled = gc.isenabled()
         gc.disable()  # millions of new containers, no cycle: each collection would walk them all
         try:
-            with open(self.folder / f"{item}.marshal", "rb") as handle:
-                return marshal.load(handle)
+            # read whole, then decoded: marshal.load on a file object reads it a few bytes at a
+            # time (a country's gazetteer index: 5 times slower)
+            return marshal.loads((self.folder / f"{item}.marshal").read_bytes())
         except (OSError, EOFError, ValueError, TypeError):
             return None
         finally:

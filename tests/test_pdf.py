@@ -244,13 +244,13 @@ def test_map_page_shows_the_links_then_the_french_collectivites(am_registry, tmp
     # French side too), the entries after it
     page = next(p for p in PdfReader(io.BytesIO(pdf)).pages if "Les liens entre" in (p.extract_text() or ""))
     assert "La coopération en chiffres" in page.extract_text()
-    assert sorted(page["/Resources"]["/XObject"]) == ["/Map0"]
+    assert sorted(page["/Resources"]["/XObject"]) == ["/FormXob.Map0"]
     full = render(rows + [dict(p, partner_country="AM", id=f"x{i}") for i, p in enumerate(synthetic(5))], "AM",
                   Options(map_image=links, france_image=france))
     page = next(p for p in PdfReader(io.BytesIO(full)).pages
                 if "Carte des partenariats" in (p.extract_text() or "") and "Sommaire" not in p.extract_text())
     assert "Les collectivités françaises concernées" in page.extract_text()  # on the same page: it fits
-    assert sorted(page["/Resources"]["/XObject"]) == ["/Map0", "/Map1"]
+    assert sorted(page["/Resources"]["/XObject"]) == ["/FormXob.Map0", "/FormXob.Map1"]
     assert len(pdf) < len(plain) + len(links) + len(france) + 40_000  # drawn in, not copied apart
     if shutil.which("qpdf"):
         (tmp_path / "am.pdf").write_bytes(pdf)

@@ -17,13 +17,14 @@ from reportlab.platypus import (ActionFlowable, BaseDocTemplate, CondPageBreak, 
 from reportlab.platypus.tableofcontents import TableOfContents
 
 from .. import fields
+from ..collector import collector_paused
 from ..places import DATA
 from .chapters import chapters
 from .entries import common_themes, entries
 from .flowables import Heading, MapSlot, Marker, Para
 from .fonts import register
 from .indexes import PageIndex
-from .passes import settle, toc_text, walk
+from .passes import settle, toc_text
 from .content import printed_once, theme_labels
 from .stats import figures, region_name, summary_flowables
 from .language import LANG, LANGUAGES, english, t
@@ -298,7 +299,7 @@ def _toc() -> list[Flowable]:
 
 
 def map_flowable(image, max_w: float, max_h: float) -> Flowable:
-    """A map at most max_w × max_h: PDF bytes (vector, drawn in after the build), SVG, PNG or JPEG
+    """A map at most max_w × max_h: PDF bytes (vector, drawn in as a form), SVG, PNG or JPEG
     bytes, a ReportLab Drawing (scaled) or any Flowable (as it is)."""
     if isinstance(image, Drawing):
         scale = min(max_w / image.width, max_h / image.height)
@@ -311,10 +312,10 @@ def map_flowable(image, max_w: float, max_h: float) -> Flowable:
     data = bytes(image)
     if data[:5] == b"%PDF-":
         from pypdf import PdfReader
-        box = PdfReader(io.BytesIO(data)).pages[0].mediabox
-        w, h = float(box.width), float(box.height)
+        page = PdfReader(io.BytesIO(data)).pages[0]
+        w, h = float(page.mediabox.width), float(page.mediabox.height)
         scale = min(max_w / w, max_h / h)
-        return MapSlot(data, w * scale, h * scale)
+        return MapSlot(page, w * scale, h * scale)
     if data.lstrip()[:5] in (b"<?xml", b"<svg ") or b"<svg" in data[:300]:
         try:
             from svglib.svglib import svg2rlg
@@ -411,6 +412,7 @@ def story(partnerships: list[dict], c: Country, options: Options) -> list[Flowab
     return flows + [CondPageBreak(6 * cm), Spacer(1, 12)] + _colophon(partnerships, options)
 
 
+@collector_paused()  # a book's flowables come in a burst (repertoire/collector.py)
 def render(partnerships: list[dict], code: str, options: Options | None = None) -> bytes:
     """Typeset a country répertoire from its partnerships; returns the PDF.
 
@@ -435,62 +437,4 @@ def render(partnerships: list[dict], code: str, options: Options | None = None) 
         settle(doc, flows)
     finally:
         LANG.reset(token)
-    pdf = buffer.getvalue()
-    slots = [f for f in walk(flows) if isinstance(f, MapSlot) and f.placed]
-    return _merge_maps(pdf, slots) if slots else pdf
-
-
-def _merge_maps(pdf: bytes, slots: list[MapSlot]) -> bytes:
-    """Draw vector maps (PDF pages) into their slots, each as a form XObject.
-
-    A map's content stream is copied still compressed, never parsed: pypdf's
-    merge_transformed_page parsed the map of France and wrote the merged page uncompressed
-    (2.5 s, and a Franco-German répertoire of 2.1 MB instead of 1.2). pypdf's incremental
-    update would be faster still, but its cross-reference stream leaves itself out (qpdf warns).
-    """
-    from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
-
-    from .pypdf_objects import add_object
-
-    writer = PdfWriter(clone_from=io.BytesIO(pdf))
-    for n, slot in enumerate(slots):
-        page_no, x, y, w, h = slot.placed
-        src = PdfReader(io.BytesIO(slot.pdf)).pages[0]
-        box = src.mediabox
-        scale = min(w / float(box.width), h / float(box.height))
-        form = _form(src, writer)
-        page = writer.pages[page_no - 1]
-        resources = DictionaryObject(page["/Resources"].get_object())
-        xobjects = DictionaryObject(resources.get("/XObject", DictionaryObject()).get_object())
-        name = NameObject(f"/Map{n}")
-        xobjects[name] = form.indirect_reference or add_object(writer, form)  # a clone is already added
-        resources[NameObject("/XObject")] = xobjects
-        page[NameObject("/Resources")] = resources
-        draw = DecodedStreamObject()
-        draw.set_data(f"q {scale:.5f} 0 0 {scale:.5f} {x - float(box.left) * scale:.3f} "
-                      f"{y - float(box.bottom) * scale:.3f} cm {name} Do Q".encode())
-        contents = page.raw_get("/Contents")
-        contents = list(contents.get_object()) if isinstance(contents.get_object(), ArrayObject) else [contents]
-        page[NameObject("/Contents")] = ArrayObject(contents + [add_object(writer, draw)])
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-def _form(page, writer):
-    """A PDF page as a form XObject of `writer`: its content stream as it is, its resources copied."""
-    from pypdf.generic import ArrayObject, DecodedStreamObject, NameObject
-
-    contents = page["/Contents"].get_object()
-    if isinstance(contents, ArrayObject):  # several streams: joined (matplotlib writes one)
-        form = DecodedStreamObject()
-        form.set_data(b"\n".join(c.get_object().get_data() for c in contents))
-        form = form.flate_encode()
-    else:
-        form = contents.clone(writer, force_duplicate=True)
-    form[NameObject("/Type")] = NameObject("/XObject")
-    form[NameObject("/Subtype")] = NameObject("/Form")
-    form[NameObject("/BBox")] = ArrayObject(page.mediabox)
-    form[NameObject("/Resources")] = page["/Resources"].get_object().clone(writer)
-    return form
+    return buffer.getvalue()

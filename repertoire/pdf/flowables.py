@@ -118,19 +118,31 @@ class Block(KeepTogether):
 
 
 class MapSlot(Flowable):
-    """Room for a vector map (PDF bytes), merged onto its page after the build (pypdf)."""
+    """A vector map (the page of a one-page PDF, read with pypdf) drawn as a form XObject of
+    the book (vector_forms.py), scaled to `width` × `height`, in a thin frame."""
 
-    def __init__(self, pdf: bytes, width: float, height: float):
+    def __init__(self, page, width: float, height: float):
         super().__init__()
-        self.pdf, self.width, self.height = pdf, width, height
-        self.placed = None
+        self.page, self.width, self.height = page, width, height
         self.hAlign = "CENTER"
 
     def wrap(self, aw, ah):
         return self.width, self.height
 
     def draw(self):
-        x, y = self.canv.absolutePosition(0, 0)
-        self.placed = (self.canv.getPageNumber(), x, y, self.width, self.height)
-        self.canv.setStrokeColor(RULE)
-        self.canv.rect(0, 0, self.width, self.height, stroke=1, fill=0)
+        canv = self.canv
+        if not getattr(canv, "measuring", False):
+            from .vector_forms import add_form
+
+            n = 0
+            while canv.hasForm(f"Map{n}"):
+                n += 1
+            add_form(canv._doc, f"Map{n}", self.page)
+            left, bottom, right, top = (float(v) for v in self.page.mediabox)
+            scale = min(self.width / (right - left), self.height / (top - bottom))
+            canv.saveState()
+            canv.transform(scale, 0, 0, scale, -left * scale, -bottom * scale)
+            canv.doForm(f"Map{n}")
+            canv.restoreState()
+        canv.setStrokeColor(RULE)
+        canv.rect(0, 0, self.width, self.height, stroke=1, fill=0)

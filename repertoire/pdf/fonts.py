@@ -17,7 +17,8 @@ from xml.sax.saxutils import escape
 
 from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
+
+from .font_cache import ttfont
 
 NOTO = "/usr/share/fonts/truetype/noto"
 
@@ -120,7 +121,7 @@ _registered = False
 def _register_face(name: str) -> None:
     if name not in pdfmetrics.getRegisteredFontNames():
         face = FACES[name]
-        pdfmetrics.registerFont(TTFont(face.name, locate(face), subfontIndex=face.index))
+        pdfmetrics.registerFont(ttfont(face.name, locate(face), face.index))
 
 
 @lru_cache(maxsize=None)
