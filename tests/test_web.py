@@ -31,6 +31,31 @@ def test_facet_links_filter_the_results(web):
     assert "Retirer le filtre" in page and "/pays/JP/repertoire.pdf" in page
 
 
+@pytest.mark.parametrize("base_url", ["http://localhost/", "http://example.org/repertoire/"])  # a site under a prefix too
+def test_search_links_are_the_addresses_url_for_builds(app, base_url):
+    """A results page builds its links to other searches without url_for (60 facet values and
+    more a page): each must be the address url_for builds, whatever the query and filters hold."""
+    from flask import url_for
+
+    from index import SearchParams
+    from web.labels import facet_links, search_url
+
+    searches = [SearchParams(), SearchParams(q="Saint-Étienne", filters={"theme": ["eau"]}),
+                SearchParams(q="eau & « assainissement » =1 +x/y?#", filters={"country": ["MA", "SN"], "decade": ["1990"]},
+                             sort="-year", page=3, per_page=50, plain=True)]
+    counts = {"MA": 3, "DE": 2, "eau": 2, "Côte d'Ivoire & x=y #1": 1, "1990": 1}
+    with app.test_request_context("/recherche", base_url=base_url):
+        for params in searches:
+            for name in ("country", "theme", "decade", "region"):
+                chosen = params.filters.get(name, [])
+                expected = [None if value in chosen else
+                            url_for("pages.search", **params.args(**{name: chosen + [value], "page": 1})) for value in counts]
+                assert [href for _, href, _ in facet_links(params, name, counts, "fr")] == expected
+                assert [n for _, _, n in facet_links(params, name, counts, "fr")] == list(counts.values())
+            for changes in ({}, {"page": 2}, {"plain": None, "page": 1}, {"q": "jumellage"}, {"sort": "name"}):
+                assert search_url(params, **changes) == url_for("pages.search", **params.args(**changes))
+
+
 def test_suggestion_is_offered(web):
     assert "Vouliez-vous dire" in web.get("/recherche?q=Nishinomya").get_data(as_text=True)
 

@@ -10,8 +10,8 @@ import os
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from flask import Flask, request
-from flask_babel import Babel
+from flask import Flask, g, request
+from flask_babel import Babel, get_translations
 from werkzeug.routing import IntegerConverter
 
 from index import SearchIndex
@@ -54,6 +54,29 @@ def relative_location(response):
     return response
 
 
+def request_translations():
+    """The request's catalogue, looked up once per request (in `g`, beside the locale Flask-Babel
+    keeps there). Flask-Babel's own template callables look it up again for each string, and a
+    results page has about fifty; outside a request or app context, Flask-Babel's answer."""
+    try:
+        found = g.get("translations")
+        if found is None:
+            found = g.translations = get_translations()
+        return found
+    except RuntimeError:  # no app context
+        return get_translations()
+
+
+def install_gettext(app: Flask) -> None:
+    """Jinja's `_`, `ngettext`… as Flask-Babel installs them, through request_translations()."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: request_translations().ugettext(s),
+        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
+        newstyle=True)
+
+
 def init_app(app: Flask, get_registry) -> None:
     """Register pages, API, translations, template helpers and error handlers.
 
@@ -72,6 +95,7 @@ def init_app(app: Flask, get_registry) -> None:
     app.extensions["registry"] = get_registry
     app.extensions["search_index"] = SearchIndex(app.config["INDEX_DIR"])
     Babel(app, locale_selector=select_locale)
+    install_gettext(app)
     auth.init_app(app)  # sessions, CSRF on every form, login rate limits
     app.register_blueprint(pages)
     app.register_blueprint(api)

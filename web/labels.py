@@ -1,11 +1,11 @@
 """Template helpers: labels of codes in the page's language, and links that keep a search."""
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 from datetime import date, datetime
 
-from flask import request, url_for
+from flask import g, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, get_locale, lazy_gettext as _l
 
 from index import labels
@@ -77,16 +77,59 @@ def quoted(text: str) -> str:
 
 
 def search_url(params, **changes) -> str:
-    """The results page of `params` with some arguments changed (page, sort, filters)."""
-    return url_for("pages.search", **params.args(**changes))
+    """The results page of `params` with some arguments changed (page, sort, filters).
+
+    The address url_for builds, the route looked up once per request and the query encoded as
+    Werkzeug encodes it (werkzeug.urls._urlencode): a results page holds 60 links and more."""
+    return _search_base() + _query(params.args(**changes).items())
+
+
+def facet_links(params, name: str, counts: dict[str, int], language: str) -> list[tuple[str, str | None, int]]:
+    """A facet's values on a results page: (label, the page filtered by it too, or None when it
+    already is, count), in the order of `counts`. The links are search_url's, their common
+    part encoded once per facet rather than once per value."""
+    chosen = params.filters.get(name, [])
+    args = list(params.args(**{name: chosen + [""], "page": 1}).items())  # "": where the value goes
+    at = next(i for i, (key, _) in enumerate(args) if key == name)
+    before, after = _encoded(args[:at] + [(name, chosen)]), _encoded(args[at + 1:])
+    start = f"{_search_base()}?{before}{'&' if before else ''}{quote_plus(name, safe=URL_SAFE)}="
+    end = "&" + after if after else ""
+    return [(labels.value_label(name, value, language) if value else "",
+             None if value in chosen else start + quote_plus(value, safe=URL_SAFE) + end, n)
+            for value, n in counts.items()]
+
+
+# What Werkzeug leaves unquoted in a query string (werkzeug.urls._urlencode).
+URL_SAFE = "!$'()*,/:;?@"
+
+
+def _search_base() -> str:
+    """The results page's path (under the site's prefix), built once per request."""
+    if "search_url" not in g:
+        g.search_url = url_for("pages.search")
+    return g.search_url
+
+
+def _query(args) -> str:
+    """`?k=v&k=w…` of (key, value or list of values) pairs, empty for none."""
+    query = _encoded(args)
+    return "?" + query if query else ""
+
+
+def _encoded(args) -> str:
+    return urlencode([(k, v) for k, vs in args for v in (vs if isinstance(vs, (list, tuple)) else (vs,))
+                      if v is not None], safe=URL_SAFE)
 
 
 def template_helpers() -> dict:
-    return {"label": label, "facet_title": lambda f: labels.facet_title(f, lang()),
-            "lang": lang(), "search_url": search_url, "country_name": lambda c: labels.country_name(c, lang()),
+    language = lang()  # one page, one language: looked up once, not per label
+    return {"label": lambda facet, value: labels.value_label(facet, value, language) if value else "",
+            "facet_title": lambda f: labels.facet_title(f, language),
+            "facet_links": lambda params, name, counts: facet_links(params, name, counts, language),
+            "lang": language, "search_url": search_url, "country_name": lambda c: labels.country_name(c, language),
             "region_name": labels.region_name, "departement_name": labels.departement_name,
             "current_url_with": current_url_with, "status_code": status_code,
-            "field_label": lambda name: fields.label(name, lang()),
+            "field_label": lambda name: fields.label(name, language),
             "verdict": verdict, "value_of": value_of, "when": when,
             "changed_by": changed_by, "coded": CODED, "quoted": quoted, "number": number}
 
