@@ -1,9 +1,9 @@
 """Facets: per-document values read once per index generation into numpy arrays.
 
 Whoosh's `groupedby` walks every matching document on every query; at 100k documents that
-alone costs tens of milliseconds. Here each facet is an array docnum → value code (or a
-docnum × value boolean matrix for several values per document), so counting a result set
-is one `bincount` and filtering is one mask.
+alone costs tens of milliseconds. Here each facet is an array docnum → value code (or, for
+several values per document, → a code of the combination, each combination a row of values),
+so counting a result set is one `bincount` and filtering is one mask.
 """
 from __future__ import annotations
 
@@ -19,27 +19,33 @@ from .schema import FACET_COLUMNS
 
 @dataclass
 class Facet:
-    """One facet: its name, its columns' values, and whether a document may hold several."""
+    """One facet: its name, its columns' values, and whether a document may hold several.
+
+    A document holding several values (themes; a country's groups) has the code of its
+    combination of values, and each combination its row of values: counting bins the
+    combinations (a few hundred) and adds their rows, instead of summing a documents × values
+    matrix (0.9 ms a facet for 30,000 matches at 30,000 documents, ten times that at 390,000)."""
 
     name: str
     values: list[str]
-    codes: np.ndarray | None = None      # docnum → index in values (single-valued)
-    matrix: np.ndarray | None = None     # docnum × values (multi-valued)
+    codes: np.ndarray | None = None      # docnum → index in values, or in rows when rows are given
+    rows: np.ndarray | None = None       # combination × values (0 or 1): several values a document
 
     def count(self, docs: np.ndarray) -> dict[str, int]:
         """Value → number of documents among `docs`, largest first, empty values left out."""
-        if self.matrix is not None:
-            counts = self.matrix[docs].sum(axis=0)
+        if self.rows is not None:
+            counts = np.bincount(self.codes[docs], minlength=len(self.rows)) @ self.rows
         else:
             counts = np.bincount(self.codes[docs], minlength=len(self.values))
-        order = np.argsort(-counts, kind="stable")
-        return {self.values[i]: int(counts[i]) for i in order if counts[i] and self.values[i]}
+        found = np.flatnonzero(counts)
+        order = found[np.argsort(-counts[found], kind="stable")]
+        return {self.values[i]: int(counts[i]) for i in order.tolist() if self.values[i]}
 
     def mask(self, wanted: list[str]) -> np.ndarray:
         """Documents holding any of the `wanted` values."""
         idx = [self.values.index(v) for v in wanted if v in self.values]
-        if self.matrix is not None:
-            return self.matrix[:, idx].any(axis=1) if idx else np.zeros(len(self.matrix), bool)
+        if self.rows is not None:
+            return self.rows[:, idx].any(axis=1)[self.codes] if idx else np.zeros(len(self.codes), bool)
         return np.isin(self.codes, idx)
 
 
@@ -162,11 +168,11 @@ def _multi_coded(name: str, codes: np.ndarray, uniques: list[str], split) -> Fac
     parts = [split(v) for v in uniques]
     labels = sorted({p for ps in parts for p in ps})
     position = {v: i for i, v in enumerate(labels)}
-    rows = np.zeros((len(uniques), len(labels)), bool)
+    rows = np.zeros((len(uniques), len(labels)), np.int64)
     for u, ps in enumerate(parts):
         for p in ps:
-            rows[u, position[p]] = True
-    return Facet(name, labels, matrix=rows[codes])
+            rows[u, position[p]] = 1
+    return Facet(name, labels, codes=codes, rows=rows)
 
 
 def _place_names(places: list[str]) -> dict[str, list[int]]:

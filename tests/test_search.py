@@ -176,6 +176,27 @@ def test_facets_count_the_whole_result_set(search_index, sample_registry):
     assert result.facets["group"]
 
 
+@pytest.mark.parametrize("query, filters", [("", {}), ("jumelage", {}), ("", {"country": "MA"}), ("culture", {"group": "Union européenne"})])
+def test_themes_and_groups_counted_as_the_registry_holds_them(search_index, sample_registry, query, filters):
+    """Facets of several values a document: each theme's count is the number of matching
+    partnerships the registry gives that theme, largest first; filtering by a group keeps
+    as many partnerships as its count said."""
+    result = find(search_index, sample_registry, query, **filters)
+    themes: dict[str, int] = {}
+    for page in range(1, result.total // 1000 + 2):
+        every = search_index.search(SearchParams(query, {k: [v] for k, v in filters.items()}, page=page, per_page=1000),
+                                    sample_registry)
+        for hit in every.hits:
+            for theme in set(hit["themes"]):
+                themes[theme] = themes.get(theme, 0) + 1
+    assert result.facets["theme"] == themes and list(result.facets["theme"].values()) == sorted(themes.values(), reverse=True)
+    if "group" in filters:
+        assert result.facets["group"][filters["group"]] == result.total
+        return
+    for group, count in list(result.facets["group"].items())[:4]:
+        assert find(search_index, sample_registry, query, **filters, group=group).total == count
+
+
 def test_facet_filters_narrow_results(search_index, sample_registry):
     result = find(search_index, sample_registry, "", kind="cooperation", status="actif")
     assert set(result.facets["kind"]) == {"cooperation"} and set(result.facets["status"]) == {"actif"}
