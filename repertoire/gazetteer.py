@@ -2,8 +2,10 @@
 
 What is searched, per country (loaded once per process, indexed per country on first use):
 places of 1,000 inhabitants and more (`repertoire/data/gazetteer.csv.gz`), villages of 500 to 999
-(`repertoire/data/gazetteer-villages.csv.gz`) and administrative areas — states, provinces, counties,
-districts, council areas, London boroughs — (`repertoire/data/admin-areas.csv.gz`); see repertoire/data/README.md.
+(`repertoire/data/gazetteer-villages.csv.gz`), administrative areas — states, provinces, counties,
+districts, council areas, London boroughs — (`repertoire/data/admin-areas.csv.gz`) and the districts
+of large cities that GeoNames' extracts lack — Seoul's gu, Tokyo's wards, Guangzhou's Tianhe —
+each with its parent city (`repertoire/data/districts.csv.gz`); see repertoire/data/README.md.
 
 How a name is matched: folded, against every name and transliteration of each place; then
 as a district of a city (districts.py: `City – District`, `District (City)`, `City 6`…):
@@ -140,6 +142,9 @@ class Country:
         self.lon = self.places["lon"].to_numpy(float)
         self.population = self.places["population"].to_numpy(float)
         self.is_area = (self.places["kind"] == "area").to_numpy()
+        # a city district's parent city (its GeoNames id; 0 for other places)
+        self.city = self.places["city"].fillna(0).to_numpy(np.int64) if "city" in self.places \
+            else np.zeros(len(self.places), dtype=np.int64)
         self.admin1 = self.places["admin1"].to_numpy(object)
         self.columns = {name: self.places[name].to_numpy(object) for name in ("geonameid", "name", "native")}
         kept = cache.get(code) if cache else None
@@ -187,7 +192,11 @@ class Country:
 
     def host(self, position: int) -> int | None:
         """The largest city (a place of DISTRICT_CITY inhabitants or more, larger than this
-        one) within NEAR_KM of a place: the city it may be a district of, else None."""
+        one) within NEAR_KM of a place: the city it may be a district of, else None. A city
+        district of districts.csv.gz has its parent city named by the data."""
+        if position not in self._hosts and self.city[position]:  # a district: the city the data names
+            parent = np.flatnonzero(self.columns["geonameid"] == self.city[position])
+            self._hosts[position] = int(parent[0]) if len(parent) else -1
         if position not in self._hosts:
             if not hasattr(self, "_big"):
                 self._big = np.flatnonzero(~self.is_area & (self.population >= DISTRICT_CITY))
@@ -216,15 +225,16 @@ class Gazetteer:
 
     def __init__(self, path: Path = DATA / "gazetteer.csv.gz", pairs: Path = DATA / "twinnings.csv.gz",
                  villages: Path = DATA / "gazetteer-villages.csv.gz", areas: Path = DATA / "admin-areas.csv.gz",
-                 admin1: Path = DATA / "admin1.csv"):
+                 admin1: Path = DATA / "admin1.csv", city_districts: Path = DATA / "districts.csv.gz"):
         self.path, self.pairs, self.villages, self.areas, self.admin1_path = path, pairs, villages, areas, admin1
+        self.city_districts = city_districts
         self._by_country: dict[str, pd.DataFrame] | None = None
         self._countries: dict[str, Country | None] = {}
         self._known: dict[tuple[str, str], tuple[float, float, str]] | None = None
         self._twinned: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] | None = None
         self._admin1_names: dict[tuple[str, str], str] | None = None
         # The name indexes, kept between processes for these files and this code (diskcache.py).
-        self._cache = DiskCache("gazetteer", [path, villages, areas, Path(__file__), Path(text.__file__)],
+        self._cache = DiskCache("gazetteer", [path, villages, areas, city_districts, Path(__file__), Path(text.__file__)],
                                 [_version("Unidecode"), _version("pandas")])
 
     # ---- loading -------------------------------------------------------------------------
@@ -239,6 +249,9 @@ class Gazetteer:
             if self.areas.exists():
                 areas = pd.read_csv(self.areas, **read)
                 parts.append(areas.assign(kind="area", geonameid=0, population=0, native=""))
+            if self.city_districts.exists():  # no population: a town of the same name comes first
+                wards = pd.read_csv(self.city_districts, **read)
+                parts.append(wards.assign(kind="district", geonameid=0, population=0, native="", names=wards["name"]))
             table = pd.concat(parts, ignore_index=True)
             table["population"] = pd.to_numeric(table["population"], errors="coerce").fillna(0)
             self._by_country = {code: group for code, group in table.groupby("country")}
@@ -433,6 +446,8 @@ class Gazetteer:
         if len(pool) > 1 and region:
             codes = self._region_codes(country, region)
             pool = [p for p in pool if places.admin1[p] in codes] or self._near_city(places, pool, region) or pool
+            if len(pool) > 1 and parts:  # a region that is a city (Ulsan, whose name also tags Busan's division)
+                pool = self._near_city(places, pool, region) or pool
         if len(pool) > 1 and french_id:
             twinned = self.twinned_points(french_id, country)
             if twinned is not None:

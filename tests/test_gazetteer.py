@@ -55,7 +55,7 @@ def test_villages_of_500_to_999_inhabitants_are_placed_on_their_own_point(gazett
 
 def test_the_reference_files_of_the_gazetteer_stay_under_5_mb():
     for name in ("gazetteer.csv.gz", "gazetteer-villages.csv.gz", "admin-areas.csv.gz", "admin1.csv",
-                 "claims.geojson"):
+                 "claims.geojson", "districts.csv.gz"):
         assert (DATA / name).stat().st_size < 5_000_000, name
 
 
@@ -293,6 +293,12 @@ def test_a_district_several_cities_share_goes_to_the_city_the_region_column_name
     ("Kita-ku", "JP", "Sapporo", "Sapporo"),
     ("Naka-ku", "JP", "Yokohama", "Yokohama"),
     ("Minato-ku", "JP", None, "Tokyo"),
+    ("Jongno-gu", "KR", None, "Seoul"),  # districts the GeoNames extracts lack (districts.csv.gz)
+    ("Gangnam-gu", "KR", None, "Seoul"),
+    ("Jung-gu", "KR", None, "Seoul"),  # six cities have a Jung-gu: without context, the largest's
+    ("Buk-gu", "KR", "Ulsan", "Ulsan"),  # "Ulsan" also tags Busan's division: the city decides
+    ("Tianhe District", "CN", None, "Guangzhou"),
+    ("Guangzhou Tianhe", "CN", None, "Guangzhou"),
     ("Bezirk Mitte", "DE", "Hamburg", "Hamburg"),
     ("Mitte", "DE", "Hannover", "Hannover"),
     ("Bezirk Mitte", "DE", None, "Berlin"),
@@ -308,6 +314,23 @@ def test_a_district_goes_to_the_city_its_row_names_or_implies(gazetteer, written
     town = max((p for p in gazetteer._exact(places, city) if not places.is_area[p]), key=lambda p: places.population[p])
     found = gazetteer.place(written, country, region)
     assert km((found.lat, found.lon), (places.lat[town], places.lon[town])) <= 30, found
+
+
+def test_every_city_district_of_the_data_lies_near_its_parent_city_and_is_placed_there(gazetteer):
+    """districts.csv.gz is a class (scripts/reference/build_districts.py): each row within 30 km
+    of the city it names, a city of 50,000+ of the gazetteer; and, written with that city as
+    the row's region, each is placed within 30 km of its own point."""
+    wards, towns = read("districts.csv.gz"), read("gazetteer.csv.gz").set_index("geonameid")
+    assert len(wards) > 1000 and "FR" not in set(wards["country"])
+    for row in wards.itertuples():
+        city = towns.loc[row.city]
+        assert int(city["population"]) >= 50_000 and city["name"] == row.city_name, row
+        assert km((float(row.lat), float(row.lon)), (float(city["lat"]), float(city["lon"]))) <= 30, row
+    sample = wards.sample(300, random_state=12)
+    placed = [gazetteer.place(row.name, row.country, row.city_name) for row in sample.itertuples()]
+    near = sum(bool(p) and km((p.lat, p.lon), (float(r.lat), float(r.lon))) <= 30
+               for p, r in zip(placed, sample.itertuples()))
+    assert near >= 0.97 * len(sample), near
 
 
 def test_a_shared_district_follows_the_french_sides_known_twinning(gazetteer):
@@ -327,7 +350,7 @@ def test_a_shared_district_follows_the_french_sides_known_twinning(gazetteer):
     assert checked >= 3
 
 
-@pytest.mark.parametrize("written, country", [("Jung-gu", "KR"), ("Dzielnica Krowodrza", "PL")])
+@pytest.mark.parametrize("written, country", [("Dzielnica Krowodrza", "PL"), ("Bezirk Sonnenschein", "DE")])
 def test_a_district_nothing_in_its_row_places_stays_unplaced(gazetteer, written, country):
     assert gazetteer.place(written, country) is None
 
