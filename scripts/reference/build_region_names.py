@@ -13,7 +13,9 @@ that it is the same division: the package's GeoNames name must read as the name
 `data/admin1.csv` gives that (country, admin1), and its English or French name as one of
 the names the reference holds for it (`admin1.csv`; the English, native and ISO names of
 `data/admin-areas.csv.gz`) — set apart type words (Prefecture, Province, Region…). Divisions without an agreeing row get no French name:
-the application then prints the official ISO name (repertoire/placenames.py).
+the application then prints the official ISO name (repertoire/placenames.py); a division
+with no ISO entry either (Puerto Rico's municipios, Hong Kong's districts) gets its name when
+the package's English title agrees with GeoNames' and it is a bare proper name (`proper_name`).
 
 Usage (from the repository root)::
 
@@ -42,6 +44,29 @@ _DISAMBIGUATION = re.compile(r"\s*\([^()]*\)$")  # "Georgia (U.S. state)", "Limb
 def title(name: str) -> str:
     """A Wikipedia title as a name: without its disambiguation bracket."""
     return _DISAMBIGUATION.sub("", name or "").strip()
+
+
+# English words of a division's type or position: a name holding one is English, not the
+# name on the ground ("South Province" for New Caledonia's Province Sud)
+_ENGLISH_WORDS = re.compile(r"\b(province|governorate|district|region|island|islands|atoll|parish|municipality|"
+                            r"county|state|territory|division|area|city|town|village|north|south|east|west|"
+                            r"northern|southern|eastern|western|central|upper|lower|capital|of|the|and)\b")
+
+
+def proper_name(geonames_name: str, english_title: str) -> str | None:
+    """A division that has neither an agreeing French title nor an ISO 3166-2 entry (Puerto
+    Rico's municipios, Hong Kong's districts, Jersey's parishes, Latvia's former
+    municipalities): its name when two sources agree on it and it is a bare proper name, the
+    same in French and English — GeoNames' name (Bayamón), or the English title without its
+    type word where GeoNames gives another form (Latvian genitives: Rucavas → Rucava)."""
+    from repertoire.gazetteer import ADMIN_WORDS
+
+    if not english_title or not agree(english_title, geonames_name):
+        return None
+    bare = " ".join(w for w in english_title.split() if not ADMIN_WORDS.fullmatch(fold(w)))
+    name = geonames_name if fold(bare) == fold(geonames_name) else bare
+    return name if name and not _ENGLISH_WORDS.search(fold(name)) and not _ENGLISH_WORDS.search(fold(geonames_name)) \
+        else None
 
 
 def build(source: Path) -> list[dict]:
@@ -94,6 +119,7 @@ def build(source: Path) -> list[dict]:
         known_names[key].update(iso_names[code])
     data = json.loads(source.read_text(encoding="utf-8"))
     rows: dict[tuple[str, str], dict | None] = {}
+    english_titles: dict[tuple[str, str], str] = {}
     refused = []
     for country, entry in sorted(data.items()):
         for region in entry.get("regions", []):
@@ -109,6 +135,10 @@ def build(source: Path) -> list[dict]:
                 rows[key] = None if key in rows else {"french": french, "english": english or known, "source": "wikipedia"}
             else:
                 refused.append((country, admin1, known, english, french))
+        for region in entry.get("regions", []):  # for a second check below: the English titles
+            names, admin1 = region.get("names", {}), region.get("admin")
+            if agree(names.get("geonames", ""), geonames.get((country, admin1), "")):
+                english_titles.setdefault((country, admin1), title(names.get("en", "")))
     print(f"{sum(1 for r in rows.values() if r)} Wikipedia names kept, {len(refused)} refused "
           "(sources disagree), e.g.:", file=sys.stderr)
     for r in refused[:: max(1, len(refused) // 25)]:
@@ -119,6 +149,8 @@ def build(source: Path) -> list[dict]:
         if row is None and key in iso_of:  # no agreeing French name: the official one
             name = official_name(next(s.name for s in subdivisions if s.code == iso_of[key]))
             row = {"french": name, "english": name, "source": "iso"}
+        elif row is None and (name := proper_name(geonames[key], english_titles.get(key, ""))):
+            row = {"french": name, "english": name, "source": "geonames"}
         if row:
             aliases = sorted({fold(n) for n in known_names[key]} - {""})
             out.append({"country": key[0], "admin1": key[1], **row, "iso": iso_of.get(key, ""),
