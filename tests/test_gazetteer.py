@@ -5,6 +5,7 @@ import math
 import random
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -377,3 +378,29 @@ def test_the_public_lists_partners_stay_placed_by_name_alone(gazetteer):
         near += bool(found) and km((found.lat, found.lon), (float(row.partner_lat), float(row.partner_lon))) <= 30
     print(f"\npublic lists: {near} of {len(pairs)} partners placed within 30 km by name alone")
     assert near >= 0.968 * len(pairs)
+
+
+# ---- the region of a point (a twinning list's partner the gazetteer lacks) ------------------
+
+@pytest.mark.parametrize("written, country, region", [
+    ("Rottenburg am Neckar", "DE", "Baden-Württemberg"), ("Eckental", "DE", "Bavaria"),
+    ("Caminha", "PT", "Viana do Castelo"), ("Bassetlaw", "GB", "England"),
+])
+def test_a_partner_placed_on_a_twinning_list_s_point_gets_the_region_of_its_neighbours(gazetteer, written,
+                                                                                      country, region):
+    found = gazetteer.place(written, country)
+    assert found.geonameid == 0 and found.region == region  # no gazetteer place of its own
+
+
+@pytest.mark.parametrize("country, answered_share", [("DE", 0.5), ("CH", 0.5), ("PT", 0.5), ("IT", 0.5), ("ML", 0)])
+def test_the_region_of_a_point_is_its_nearest_towns_one_or_none(gazetteer, country, answered_share):
+    """Generated: a point 2 km east of a town gets that town's division, or none near a
+    boundary or where towns are sparse (Mali); never another one (1 in 1,000 at most)."""
+    places = gazetteer._country(country)
+    towns = np.flatnonzero(~places.is_area & (places.admin1 != ""))
+    sample = np.random.default_rng(7).choice(towns, size=min(200, len(towns)), replace=False)
+    answers = [(places.admin1_near(places.lat[p], places.lon[p] + 2 / (111 * math.cos(math.radians(places.lat[p])))),
+                places.admin1[p]) for p in sample]
+    answered = [(got, own) for got, own in answers if got]
+    assert len(answered) >= answered_share * len(answers)
+    assert sum(got != own for got, own in answered) <= max(1, len(answered) // 1000), answered
