@@ -11,12 +11,13 @@ import os
 from pathlib import Path
 
 import click
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context
 from flask.cli import FlaskGroup
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import web
 from web import books, budget, auth, catchup, outreach_cli
+from web.registry_pool import RegistryPool
 from web import cli as commands
 from web import maps as web_maps
 from repertoire.registry import Registry
@@ -58,6 +59,7 @@ def create_app(config: dict | None = None) -> Flask:
     proxies = int(app.config.get("PROXIES") or os.environ.get("REPERTOIRE_PROXIES") or 0)
     if proxies:  # behind a reverse proxy: the client's address and scheme, not the proxy's
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    app.extensions["registry_pool"] = RegistryPool()
     app.teardown_appcontext(close_registry)
     app.register_blueprint(books.books)  # country répertoires as PDF (web/books.py)
     app.register_blueprint(web_maps.maps_blueprint)  # map pages (web/maps.py)
@@ -69,16 +71,25 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def get_registry() -> Registry:
-    """The registry of this request or command, opened once."""
+    """The registry of this request or command, opened once; a request takes the one its
+    thread's previous request left open (web/registry_pool.py)."""
     if "registry" not in g:
-        g.registry = Registry(current_app.config["REGISTRY"])
+        if has_request_context():
+            g.registry = current_app.extensions["registry_pool"].take(current_app.config["REGISTRY"])
+            g.registry_pooled = True
+        else:
+            g.registry = Registry(current_app.config["REGISTRY"])
         budget.guard(g.registry.db)  # a request's queries stop at its deadline (web/budget.py)
     return g.registry
 
 
 def close_registry(exception: BaseException | None = None) -> None:
     registry = g.pop("registry", None)
-    if registry is not None:
+    if registry is None:
+        return
+    if g.pop("registry_pooled", False):
+        current_app.extensions["registry_pool"].give_back(registry)
+    else:
         registry.close()
 
 

@@ -80,8 +80,9 @@ def check() -> None:
 def guard(db: sqlite3.Connection) -> None:
     """Interrupt this connection's statements once the request's deadline has passed.
 
-    The connection belongs to one request (app.py opens the registry per request); outside a
-    request (CLI, jobs) nothing is set.
+    The connection serves one request at a time (app.py; kept open for the thread's next
+    request by web/registry_pool.py, which removes the handler); outside a request (CLI, jobs)
+    nothing is set.
     """
     end = current()
     if end is None:
