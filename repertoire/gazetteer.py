@@ -213,7 +213,11 @@ class Country:
         list's point): the one its nearest towns all share — at least REGION_QUORUM of the
         REGION_NEIGHBOURS nearest, within NEAR_KM — else "" (near a boundary, or nothing near).
         Checked on gazetteer towns themselves: 3 wrong in 3,090 answered, 28 % left blank."""
-        towns = np.flatnonzero(~self.is_area & (self.admin1 != ""))
+        if not hasattr(self, "_towns"):
+            self._towns = np.flatnonzero(~self.is_area & (self.admin1 != ""))
+        reach = NEAR_KM / 111  # degrees of latitude; first a box, then the true distances
+        towns = self._towns[(np.abs(self.lat[self._towns] - lat) <= reach) &
+                          (np.abs(self.lon[self._towns] - lon) <= reach / max(0.1, np.cos(np.radians(lat))))]
         if not len(towns):
             return ""
         distance = km(lat, lon, self.lat[towns], self.lon[towns])
