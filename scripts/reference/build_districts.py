@@ -53,7 +53,9 @@ OUTPUT = DATA / "districts.csv.gz"
 OWN_ENTITY = re.compile(r"\b(shi|si|gun|county|shire|regierungsbezirk|region|province|prefecture|oblast|"
                         r"powiat|landkreis|kreis|municipality|council|borough of|city and county|city of|"
                         r"community development block|tehsil|taluk|urban okrug|gorod)\b")
-NAMED_REACH = (100_000, 20)  # a name that says it is a part of a city: (city size, km)
+# How far from a city's point its districts reach: (smallest city, km for a city of that size);
+# a larger city reaches further, as the square root of its size (its radius), up to NEAR_KM.
+NAMED_REACH = (100_000, 20)  # a name that says it is a part of a city
 BARE_REACH = (500_000, 15)  # any other name
 
 
@@ -86,11 +88,12 @@ def districts_of(country: str, entries: pd.DataFrame, places: pd.DataFrame, keep
         for name in names.split("|"):
             index.setdefault(fold(name), []).append(position)
     hosts = np.flatnonzero(population >= DISTRICT_CITY)
-    shared = Counter(zip(entries["lat"].round(3), entries["lon"].round(3)))
+    entries = entries.assign(lat=entries["lat"].round(GAZETTEER_DECIMALS), lon=entries["lon"].round(GAZETTEER_DECIMALS))
+    shared = Counter(zip(entries["lat"], entries["lon"]))  # distances below on the points as shipped
     found = []
     for entry in entries.itertuples(index=False):
         key = fold(entry.name)
-        if not key or OWN_ENTITY.search(key) or shared[(round(entry.lat, 3), round(entry.lon, 3))] > 1:
+        if not key or OWN_ENTITY.search(key) or shared[(entry.lat, entry.lon)] > 1:
             continue
         same = index.get(key, [])
         bare = part_of_city(key)
@@ -106,11 +109,12 @@ def districts_of(country: str, entries: pd.DataFrame, places: pd.DataFrame, keep
                km(entry.lat, entry.lon, lat[p], lon[p]) > NEAR_KM for p in same):
             continue  # a town of its parent's region, at a wrong point (El Bruc at Barcelona's)
         size, reach = NAMED_REACH if bare else BARE_REACH
-        if not ((distance <= reach) & (population[hosts] >= size)).any():
+        reaches = np.minimum(NEAR_KM, reach * np.sqrt(population[hosts] / size))  # Jimei: 22 km from Xiamen
+        if not ((distance <= reaches) & (population[hosts] >= size)).any():
             continue
         found.append({"country": country, "name": entry.name, "city": int(places["geonameid"].iat[parent]),
                       "city_name": places["name"].iat[parent], "admin1": places["admin1"].iat[parent],
-                      "lat": round(entry.lat, GAZETTEER_DECIMALS), "lon": round(entry.lon, GAZETTEER_DECIMALS)})
+                      "lat": entry.lat, "lon": entry.lon})
     return found
 
 
