@@ -15,7 +15,6 @@ a killed run left: generations neither live nor previous, temporary tables of co
 from __future__ import annotations
 
 import fcntl
-import gc
 import json
 import multiprocessing
 import os
@@ -29,6 +28,7 @@ from typing import Callable, Iterator
 
 from whoosh import index as whoosh_index
 
+from repertoire.collector import collector_paused
 from repertoire.locks import is_held
 from repertoire.places import Countries
 from repertoire.registry import Registry
@@ -228,18 +228,11 @@ def _write_documents(ix, shares: list[Callable[[], list[dict]]], countries: Coun
     return documents, vocabulary
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
+def _collector_paused():
     """No cyclic garbage collection while documents are added and written: they make
     millions of objects and no cycle, and each full collection walked them all (a sixth of
     a build)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+    return collector_paused()
 
 
 def _write_segment(ix, share: Callable[[], list[dict]], countries: Countries, pipe: tuple, parent: int) -> None:

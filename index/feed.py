@@ -159,31 +159,39 @@ class IndexFeed:
         return count >= self.large_from and 2 * count >= self.registry.count()
 
     def _complete(self, start: float) -> BuildReport:
-        # The batches not sent yet are shared: the process takes the first half, this one the rest.
+        # The batches not sent yet are shared as they go: the sending thread hands the
+        # process the oldest, this one indexes the newest, one batch at a time, until none
+        # is left; so both end about together (the process is behind when the ingest ends:
+        # indexing costs about as much as ingesting).
         with self._ready:
             if self._pending:
                 self._queue.append(self._pending)
                 self._pending = []
-            own_batches = [self._queue.pop() for _ in range(len(self._queue) // 2)][::-1]
             self._closing = True
             self._ready.notify()
-        own_rows = [row for batch in own_batches for row in batch]
         version, updated = self.registry.snapshot()
         truth = self.registry.stamps()
-        # This process's own rows: the last version handed over of each that is the registry's.
-        own = {row[ID]: row for row in own_rows if truth.get(row[ID], _GONE) == row[UPDATED]}
         writer = BulkWriter(self._ix)  # commits the segments, holding Whoosh's lock
         own_writer = BulkWriter(self._ix, _lk=False)
         vocabulary: Counter = Counter()
+        # This process's own rows: of each partnership, the first version taken that is the
+        # registry's (a later one with the same stamp is the same).
+        own: set[str] = set()
         try:
             with _collector_paused():
-                records = [dict(zip(STORED_FIELDS, row)) for row in own.values()]
-                _add_documents(own_writer, records, self.countries, vocabulary)
+                while True:
+                    with self._ready:
+                        if not self._queue:
+                            break
+                        batch = self._queue.pop()
+                    records = []
+                    for row in batch:
+                        pid = row[ID]
+                        if pid not in own and truth.get(pid, _GONE) == row[UPDATED]:
+                            own.add(pid)
+                            records.append(dict(zip(STORED_FIELDS, row)))
+                    _add_documents(own_writer, records, self.countries, vocabulary)
                 self._sender.join()
-                outcome = self._connection.recv()
-                if isinstance(outcome, str):
-                    raise RuntimeError(f"the indexing process failed: {outcome}")
-                finished, words = outcome
                 # The process's documents kept: each partnership's first whose stamp is the
                 # registry's and that this process did not index itself.
                 kept, wanted = set(own), set()
@@ -195,7 +203,12 @@ class IndexFeed:
                 # another version than the one committed: from the registry.
                 missing = [pid for pid in truth if pid not in kept]
                 _add_documents(own_writer, self.registry.partnerships_by_ids(missing), self.countries, vocabulary)
+                # Written before waiting for the process's last segment, not after it.
                 last = [own_writer.finish_segment()] if own_writer.docnum else own_writer.discard_segment() or []
+                outcome = self._connection.recv()
+                if isinstance(outcome, str):
+                    raise RuntimeError(f"the indexing process failed: {outcome}")
+                finished, words = outcome
             start_of = 0  # the process's segments hold its documents in the order they were sent
             for segment in finished:
                 for docnum in range(segment.doc_count_all()):

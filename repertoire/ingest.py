@@ -12,6 +12,7 @@ from typing import Callable, Iterable
 import pandas as pd
 
 from . import readback
+from .collector import collector_paused
 from .columns import ColumnMap
 from .gazetteer import Gazetteer
 from .model import FileReport, HistoryEntry, Reject
@@ -97,7 +98,7 @@ def _ingest_file(registry: Registry, path: Path, references: References, columns
     answer = campaign.read_answer(path) if campaign.is_campaign_workbook(path) else None
     exported = None if answer is not None else readback.file_edition(path)  # an export of this app
     try:
-        with registry.transaction():
+        with registry.transaction(), collector_paused():
             if exported:
                 _record_export(registry, path, digest, references, report, progress)
             else:
