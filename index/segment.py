@@ -13,9 +13,14 @@ of contents, locks) is SegmentWriter's.
 from __future__ import annotations
 
 import pickle
+import sys
+import warnings
 import zlib
 from array import array
+from itertools import accumulate
+from operator import itemgetter
 
+from whoosh import columns
 from whoosh.codec import whoosh3
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
@@ -40,6 +45,12 @@ class BulkWriter(SegmentWriter):
         self._postings: dict[str, dict[str | bytes, list]] = {name: {} for name, field in self._fields if field.indexed}
         # field → ([docnums], [values]) not yet given to the column writers
         self._columns: dict[str, tuple[list, list]] = {}
+        self._names = frozenset(self.schema.names())
+        # Fields whose only trace is a column value: for them add_field does nothing.
+        self._column_only = [(name, field.to_column_value) for name, field in self._fields
+                             if field.column_type and not field.indexed and not field.stored]
+        self._other_fields = [(name, field) for name, field in self._fields
+                              if field.indexed or field.stored or not field.column_type]
 
     def finish_segment(self):
         """The segment written and closed, for a writer in another process (or thread) to
@@ -52,6 +63,42 @@ class BulkWriter(SegmentWriter):
 
     def add_document(self, **fields) -> None:
         """As SegmentWriter.add_document (boosts, stored values, columns, lengths)."""
+        if any(name[0] == "_" for name in fields) or not fields.keys() <= self._names:
+            return self._add_any_document(**fields)  # boosts, stored values, an unknown field
+        self._check_state()
+        docnum = self.docnum
+        perdoc = self.perdocwriter
+        perdoc.start_doc(docnum)
+        values = []
+        try:
+            for name, field in self._other_fields:
+                value = fields.get(name)
+                if value is None:
+                    continue
+                length = self._index(name, field, value, 1.0, docnum) if field.indexed else 0
+                perdoc.add_field(name, field, value if field.stored else None, length)
+                if field.column_type:
+                    values.append((name, field.to_column_value(value)))
+            for name, to_column_value in self._column_only:
+                value = fields.get(name)
+                if value is not None:
+                    values.append((name, to_column_value(value)))
+        except Exception:
+            perdoc.cancel_doc()
+            raise
+        perdoc.finish_doc()
+        columns = self._columns
+        for name, value in values:
+            found = columns.get(name)
+            if found is None:
+                found = columns[name] = ([], [])
+            found[0].append(docnum)
+            found[1].append(value)
+        self._added = True
+        self.docnum += 1
+
+    def _add_any_document(self, **fields) -> None:
+        """add_document for any fields: boosts (`_boost`, `_<field>_boost`), `_stored_<field>`."""
         self._check_state()
         docnum = self.docnum
         perdoc = self.perdocwriter
@@ -124,9 +171,15 @@ class BulkWriter(SegmentWriter):
             column = self.schema[name].column_type
             if not perdoc._has_column(name):
                 perdoc._create_column(name, column)
-            add = perdoc._get_column(name).add
-            for docnum, value in zip(docnums, values):
-                add(docnum, value)
+            writer = perdoc._get_column(name)
+            if type(writer) is columns.RefBytesColumn.Writer:
+                _add_refs(writer, docnums, values)
+            elif type(writer) is columns.VarBytesColumn.Writer:
+                _add_var_bytes(writer, docnums, values)
+            else:
+                add = writer.add
+                for docnum, value in zip(docnums, values):
+                    add(docnum, value)
         self._columns.clear()
 
     def _flush_segment(self) -> None:
@@ -145,6 +198,67 @@ class BulkWriter(SegmentWriter):
                 perdoc.close()
         writer.close()
         self._postings.clear()
+
+
+def _add_refs(writer, docnums: list[int], values: list[bytes]) -> None:
+    """RefBytesColumn.Writer.add of each value, in one pass: each document's reference to
+    its value among the column's distinct ones; one byte each while there are at most 256
+    distinct values (the default included), else big-endian shorts, and 0 for a document
+    that has no value or whose value came past the 65,536th."""
+    uniques = writer._uniques
+    refs: list[int] = []
+    count = writer._count
+    for docnum, value in zip(docnums, values):
+        if docnum > count:
+            refs += [0] * (docnum - count)  # fill: the default's reference
+        ref = uniques.get(value)
+        if ref is None:
+            ref = uniques[value] = len(uniques)
+        refs.append(ref)
+        count = docnum + 1
+    if writer._refs is not None and len(uniques) <= 256:
+        writer._refs.fromlist(refs)
+    else:
+        if max(refs, default=0) > 65535:
+            warnings.warn("RefBytesColumn dropped unique values", UserWarning)
+            refs = [ref if ref <= 65535 else 0 for ref in refs]
+        shorts = array("H", writer._refs or ())  # switched to shorts: the references so far first
+        shorts.fromlist(refs)
+        writer._refs = None
+        if sys.byteorder == "little":
+            shorts.byteswap()
+        writer._dbfile.write(shorts.tobytes())
+    writer._count = count
+
+
+def _add_var_bytes(writer, docnums: list[int], values: list[bytes]) -> None:
+    """VarBytesColumn.Writer.add of each value: the values written as one string, their
+    lengths and offsets appended (a document without a value gets an empty one)."""
+    if docnums and docnums[0] == writer._count and docnums[-1] == writer._count + len(docnums) - 1:
+        lengths = list(map(len, values))
+        offsets = list(accumulate(lengths[:-1], initial=writer._offset_base))
+        writer._dbfile.write(b"".join(values))
+        _extend(writer._lengths, lengths)
+        _extend(writer._offsets, offsets)
+        writer._offset_base += sum(lengths)
+        writer._count = docnums[-1] + 1
+    else:
+        for docnum, value in zip(docnums, values):
+            writer.add(docnum, value)
+
+
+def _extend(growable, numbers: list[int]) -> None:
+    """GrowableArray.extend, in C when the array's type holds them all (array.extend would
+    stop halfway through, the numbers before the first too large kept)."""
+    if numbers and isinstance(growable.array, array) and min(numbers) >= 0:
+        try:
+            array(growable.array.typecode, [max(numbers)])
+        except OverflowError:  # as append does at the first number too large
+            growable._retype(max(numbers))
+        if isinstance(growable.array, array):
+            growable.array.fromlist(numbers)
+            return
+    growable.extend(numbers)
 
 
 def _lengths(perdoc, name: str) -> list | None:
@@ -180,8 +294,14 @@ def _write_block(postings, ids: list[int], weights: list[float], values: list, l
     """W3PostingsWriter._write_block of a block add_posting would have filled with these
     postings, its method calls and generators unrolled (a third of the time at 50k blocks)."""
     block_weights = array("f", weights)
-    values = [v for v in values if v]  # add_posting keeps a value only when not empty
-    known = [n for n in map(lengths.__getitem__, ids) if n] if lengths else []
+    if not all(values):
+        values = [v for v in values if v]  # add_posting keeps a value only when not empty
+    if not lengths:
+        known = ()
+    elif len(ids) == 1:
+        known = (lengths[ids[0]],) if lengths[ids[0]] else ()
+    else:
+        known = tuple(filter(None, itemgetter(*ids)(lengths)))
     minlength = min(known) if known else None
     maxlength = max(known) if known else 0
     maxweight = max(0, max(weights))
@@ -197,9 +317,9 @@ def _write_block(postings, ids: list[int], weights: list[float], values: list, l
     # _mini_ids, _mini_weights, _mini_values
     gaps = (ids[0], *[b - a for a, b in zip(ids, ids[1:])])
     first = block_weights[0]
-    if all(w == 1.0 for w in block_weights):
+    if block_weights.count(1.0) == len(block_weights):
         mini_weights = None
-    elif all(w == first for w in block_weights):
+    elif block_weights.count(first) == len(block_weights):
         mini_weights = first
     else:
         mini_weights = tuple(block_weights)

@@ -342,6 +342,29 @@ def test_the_bulk_writer_merges_segments_and_deletes_as_whoosh_does(tmp_path, sa
     assert _contents(tmp_path / "whoosh") == _contents(tmp_path / "bulk")
 
 
+
+def test_the_bulk_writer_writes_columns_with_gaps_and_many_values_as_whoosh_does(tmp_path, sample_registry):
+    """Columns written in one pass (index/segment.py): documents without a value, more than
+    256 distinct values (references switch from bytes to shorts), values longer than 255
+    bytes (lengths switch to shorts), as Whoosh's column writers write them one by one."""
+    from whoosh import index as whoosh_index
+    from whoosh.writing import SegmentWriter
+    from index.segment import BulkWriter
+    documents = [document(p, countries())[0] for p in sample_registry.partnerships(order="id")[:700]]
+    for n, fields in enumerate(documents):
+        if n % 3 == 0:
+            del fields["french"], fields["sortname"]  # gaps in a RefBytes and a VarBytes column
+        if n % 5 == 0:
+            fields["names"] = fields["names"] * 40  # past 255 bytes
+    assert len({f.get("french") for f in documents}) > 256
+    for name, writer_class in (("whoosh", SegmentWriter), ("bulk", BulkWriter)):
+        (tmp_path / name).mkdir()
+        writer = writer_class(whoosh_index.create_in(tmp_path / name, SCHEMA))
+        for fields in documents:
+            writer.add_document(**fields)
+        writer.commit()
+    assert _segment_files(tmp_path / "whoosh") == _segment_files(tmp_path / "bulk")
+
 # --- what a query names (issue 11) -----------------------------------------------------------
 
 def test_judged_queries_find_what_they_ask_first(search_index, sample_registry):
