@@ -107,6 +107,26 @@ def test_the_fixed_spaces_keep_their_width_in_justified_lines_and_never_start_a_
         assert first not in ":;»!?\u202f"  # never a line that starts with the punctuation
 
 
+def test_french_spacing_crosses_markup_and_follows_numbers_in_chapters_contents_and_headers(tmp_path):
+    import pdfplumber
+
+    (tmp_path / "JP.md").write_text(
+        "# Le Japon : villes et d'autres\n\n- **47 préfectures** : la métropole et « *to* » ;\n"
+        "- environ 1 700 : bien des communes.\n\n" + "Un texte qui remplit la page. " * 200 +  # on to the next
+        "\n\n## Provence-Alpes-Côte d'Azur\n\nTexte.\n", encoding="utf-8")
+    pdf = render(japan_book(), "JP", Options(chapters_dir=str(tmp_path)))
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        pages = [(page.extract_text() or "", "".join(c["text"] for c in page.chars)) for page in doc.pages]
+        heads = ["".join(c["text"] for c in page.chars if c["top"] < 50) for page in doc.pages]
+    body = "".join(chars for _, chars in pages)
+    for phrase in ("préfectures\u202f: la", "«\u202fto\u202f»\u202f;", "1 700\u202f: bien",
+                   "Le Japon\u202f: villes et d’autres"):  # chapter, header and contents alike
+        assert phrase in body, phrase
+    contents = next(text for text, _ in pages if "Sommaire" in text)
+    assert "Côte d’Azur" in contents and "d'" not in contents
+    assert "Répertoire franco-japonaisLe Japon\u202f: villes et d’autres" in heads
+
+
 def test_adjective_from_demonym():
     assert country("JP").adjective == "franco-japonais"
     assert country("DE").adjective == "franco-allemand"
@@ -284,6 +304,18 @@ def test_entry_text_is_what_an_editor_prints():
     assert "Mise à jour" not in text and "Jumelage entre Bordeaux" not in text
     assert "(Kreis)" not in text and "Fukuoka (福岡市)" in text
     assert "Inactif (en sommeil ou terminé)" not in text and "Jumelage · depuis le 1er juin 1982 · En sommeil" in text
+
+
+def test_a_sentence_restating_the_entry_line_keeps_only_what_it_adds():
+    # the Moroccan and Armenian sample surveys write « Jumelage entre A et B (Pays) : … »
+    p = dict(JAPAN[0], themes="culture", keywords="",
+             description="Jumelage entre Bordeaux et Fukuoka (Japon) : échanges de lycéens et festival du film. "
+                         "Projet de jardin japonais.",
+             projects="Jumelage entre Bordeaux et Fukuoka (Japon) depuis 1982 : culture.")
+    text = " ".join(text_of(render([p] + [dict(q, partner_country="JP") for q in synthetic(12)], "JP")).split())
+    assert "Jumelage entre Bordeaux" not in text
+    assert "Échanges de lycéens et festival du film. Projet de jardin japonais." in text
+    assert "Projets" not in text  # it only said the kind, the names, the date and the theme
 
 
 def test_a_probable_duplicate_is_printed_once_with_a_note_for_staff():

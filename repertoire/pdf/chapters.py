@@ -14,7 +14,7 @@ from reportlab.platypus import CondPageBreak, Flowable, ListFlowable, ListItem, 
 
 from ..places import DATA
 from .flowables import Heading, Para
-from .typography import rich, styles
+from .typography import joined_punctuation, rich, styles
 
 SAMPLES = DATA / "chapters"
 CHAPTER_ROOM = 340  # points (12 cm): a chapter starts on a new page only when less is left
@@ -44,7 +44,15 @@ INLINE_MARKUP = {
 def _inline(children, family: str = "Serif") -> str:
     """Inline tokens → ReportLab paragraph markup; survey-free text, but escaped all the same."""
     out: list[str] = []
+    after_word = False  # the last text ended on a word: French spacing carries over the markup
     for tok in children or []:
+        if tok.type == "text":
+            content = joined_punctuation(tok.content, after_word)
+            out.append(rich(content, family))
+            after_word = bool(content) and not content[-1].isspace()
+            continue
+        if tok.type in ("softbreak", "hardbreak"):
+            after_word = False
         if tok.type in INLINE_MARKUP:
             out.append(INLINE_MARKUP[tok.type])
         elif tok.type == "code_inline":

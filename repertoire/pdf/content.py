@@ -146,31 +146,58 @@ def _known_words(p: dict, country_name: str) -> set[str]:
     return words
 
 
-def _restates(sentence: str, p: dict, country_name: str) -> bool:
-    """A sentence made from the entry's own fields: « Jumelage entre Tours et Ragusa (Italie)
-    depuis 1956 : culture, jeunesse. » — both names, and at most two other words before the list."""
-    head, _, tail = sentence.partition(":")
+def _restating_head(sentence: str, p: dict, country_name: str) -> bool:
+    """Whether a sentence's head (before its colon) is made from the entry's own fields:
+    « Jumelage entre Tours et Ragusa (Italie) depuis 1956 » — both names, and at most two
+    other words."""
+    head = sentence.partition(":")[0]
     folded = f" {fold(head)} "
     names = [fold(p.get("french_name") or "")], [fold(n) for n in (p.get("partner_name"), p.get("partner_key"),
                                                                     partner_name(p)) if n]
     if not names[0][0] or f" {names[0][0]} " not in folded or not any(f" {n} " in folded for n in names[1]):
         return False
     unknown = [w for w in fold(_BRACKET.sub(" ", head)).split() if w not in _known_words(p, country_name)]
-    items = [fold(i) for i in tail.split(",") if fold(i)]
+    return len(unknown) <= 2
+
+
+_ITEMS = re.compile(r"[,;]")
+
+
+def _only_themes(tail: str, p: dict) -> bool:
+    """Whether the list after a restating head names only the entry's themes (or keywords), which
+    its « Thèmes » line prints: « culture, eau et assainissement, gouvernance locale »."""
     themes = {fold(t) for t in theme_labels(p)} | {fold(c) for c in (p.get("themes") or "").split(";") if c}
-    listed = sum(1 for i in items if any(t.startswith(i) or i.startswith(t) for t in themes))
-    # its list after the colon: the themes, or words short enough to be theme names
-    return len(unknown) <= 2 and (2 * listed >= len(items) or all(len(i.split()) <= 2 for i in items))
+
+    def listed(item: str) -> bool:
+        return any(t.startswith(item) or item.startswith(t) for t in themes)
+
+    def parts(item: str) -> list[str]:  # « culture et sport »: two themes; « eau et assainissement »: one
+        return [x.strip() for x in re.split(r"\bet\b", item) if x.strip()]
+
+    items = [fold(i) for i in _ITEMS.split(tail) if fold(i)]
+    return all(listed(i) or all(listed(x) for x in parts(i)) for i in items)
+
+
+def _unrestated(sentence: str, p: dict, country_name: str) -> str:
+    """A survey sentence without what the entry's own line says: dropped when it only restates
+    kind, names, date and themes; its list alone, as a sentence, when the list says more
+    (« Jumelage entre Sète et El Jadida (Maroc) : échanges sportifs. » → « Échanges sportifs. »)."""
+    if not _restating_head(sentence, p, country_name):
+        return sentence
+    tail = sentence.partition(":")[2].strip()
+    if not tail or _only_themes(tail.rstrip(".!?… "), p):
+        return ""
+    return capitalised(tail)
 
 
 def public_text(text: str | None, p: dict, country_name: str = "") -> str:
-    """Survey text as a book prints it: without sentences that restate the entry's own line
-    (kind, names, date, themes) and without editing notes (« Mise à jour 2025. »)."""
+    """Survey text as a book prints it: without what restates the entry's own line (kind,
+    names, date, themes) and without editing notes (« Mise à jour 2025. »)."""
     if not text:
         return ""
-    kept = [s for s in _SENTENCE.split(text.strip())
-            if s.strip() and not _EDIT_NOTE.match(fold(s)) and not _restates(s, p, country_name)]
-    return " ".join(kept).strip()
+    kept = [_unrestated(s, p, country_name) for s in _SENTENCE.split(text.strip())
+            if s.strip() and not _EDIT_NOTE.match(fold(s))]
+    return " ".join(s for s in kept if s).strip()
 
 
 def partner_key(p: dict) -> str:

@@ -28,7 +28,7 @@ from .passes import settle, toc_text
 from .content import printed_once, theme_labels
 from .stats import figures, region_name, summary_flowables
 from .language import LANG, LANGUAGES, english, t
-from .typography import ACCENT, INK, MUTED, RULE, number, rich, styles
+from .typography import ACCENT, INK, MUTED, RULE, number, plain_spaced, rich, styles
 
 PAGE_W, PAGE_H = A4
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 2.0 * cm, 2.2 * cm, 2.0 * cm
@@ -186,7 +186,7 @@ class RepertoireDoc(BaseDocTemplate):
         canv.setFillColor(MUTED)
         canv.drawString(MARGIN_X, top, f"France – {english_name(self.country.code)}" if self.options.lang == "en"
                         else f"Répertoire {self.country.adjective}")
-        canv.drawRightString(PAGE_W - MARGIN_X, top, self.page_section[:90])
+        canv.drawRightString(PAGE_W - MARGIN_X, top, plain_spaced(self.page_section[:90]))
         canv.setFont("Sans", 8.5)
         canv.setFillColor(INK)
         canv.drawCentredString(PAGE_W / 2, MARGIN_BOTTOM - 1.0 * cm, str(page))

@@ -16,11 +16,12 @@ from reportlab.platypus.tableofcontents import TableOfContents
 from .flowables import Block, Heading, Marker, MeasuringCanvas
 from .fonts import markup
 from .indexes import PageIndex
+from .typography import plain_spaced
 
 
 def toc_text(heading: Heading) -> str:
     """A heading as the contents show it: its plain text, each script in a font that has it."""
-    return markup(heading.plain, "Sans")
+    return markup(plain_spaced(heading.plain), "Sans")
 
 
 def walk(flows):

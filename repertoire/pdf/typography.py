@@ -17,7 +17,7 @@ NBSP = "\u00A0"  # between words that stay together (stretches with the justific
 FINE = "\u202F"  # before « : ; ! ? », inside « », in numbers: fixed width, never a break (fonts.py)
 
 _BEFORE_HIGH_PUNCT = re.compile(r"(?<=[^\s\u00A0\u202F:/])[ \t\u202F\u00A0]*([;!?»])|"
-                                r"(?<=[^\s\u00A0\u202F:/\d])[ \t\u202F\u00A0]*(:)(?=\s|$)")
+                                r"(?<=[^\s\u00A0\u202F:/])[ \t\u202F\u00A0]*(:)(?=\s|$)")
 APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
 _AFTER_GUILLEMET = re.compile(r"«[ \t\u202F\u00A0]*")
 
@@ -40,6 +40,22 @@ def french(text: str | None) -> str:
 def spaced(markup: str) -> str:
     """Our own text (markup, no survey text in it) with the spacing of the book's language."""
     return french(markup) if LANG.get() == "fr" else markup
+
+
+def plain_spaced(text: str) -> str:
+    """A heading's plain text where the book shows it as text (contents, running header): the
+    apostrophe of the book, and French spacing in a French book."""
+    return french(text) if LANG.get() == "fr" else APOSTROPHE.sub("’", text or "")
+
+
+_LEADING_PUNCT = re.compile(r"^[ \t\u00A0]*(?=[;!?»]|:(?:\s|$))")
+
+
+def joined_punctuation(text: str, after_word: bool) -> str:
+    """A run of text that follows markup (« **47 préfectures** : la… », « **mot** » »): the
+    space before its first high punctuation becomes the fixed one when the markup ended on a
+    word, as french() does within one run."""
+    return _LEADING_PUNCT.sub(FINE, text, count=1) if after_word and LANG.get() == "fr" else text
 
 
 def colon() -> str:
