@@ -291,6 +291,35 @@ def test_a_small_book_is_compact_with_french_plurals():
     assert "À propos de ce répertoire" in text and "Licence" in text  # the colophon
 
 
+def test_the_colophon_of_a_full_book_is_set_at_the_page_s_width_and_listed_as_a_chapter(japan_pdf):
+    import pdfplumber
+
+    reader = PdfReader(io.BytesIO(japan_pdf))
+    assert "À propos de ce répertoire" in [o.title for o in reader.outline if not isinstance(o, list)]
+    with pdfplumber.open(io.BytesIO(japan_pdf)) as doc:
+        for page in doc.pages:
+            lines = page.extract_text_lines()
+            starts = [line for line in lines if line["text"].startswith(("Sources.", "Licence.", "Corriger une fiche."))]
+            if starts:
+                break
+        width = float(page.width)
+    assert len(starts) == 3
+    assert all(line["x1"] - line["x0"] > width / 2 for line in starts)  # not a column of the indexes
+
+
+def test_a_chapter_that_follows_on_a_page_is_set_apart_from_the_text_above(japan_pdf):
+    import pdfplumber
+
+    gaps = []
+    with pdfplumber.open(io.BytesIO(japan_pdf)) as doc:
+        for page in doc.pages[1:]:
+            lines = [line for line in page.extract_text_lines() if line["top"] > 60]  # below the running header
+            for above, line in zip(lines, lines[1:]):
+                if round(line["chars"][0]["size"]) == 20 != round(above["chars"][0]["size"]):  # a chapter title
+                    gaps.append(line["top"] - above["bottom"])
+    assert gaps and min(gaps) >= 20
+
+
 def test_entry_text_is_what_an_editor_prints():
     p = dict(JAPAN[0], since=1982, since_date="1982-06-01", themes="ecsi;environnement", keywords="Humanitaire",
              description="Jumelage entre Bordeaux et Fukuoka (Japon) depuis 1982 : ecsi, environnement. "
@@ -429,7 +458,7 @@ def test_the_themes_index_lists_selective_themes_only_and_names_the_common_ones(
                  keywords=f"Partenaire{i:03d} (Kreis)" if i % 7 == 0 else "") for i, p in enumerate(synthetic(80))]
     pages = pages_of(render(rows, "DE"))
     text = "\n".join(pages)
-    index = text[text.rindex("\nThèmes\n"):text.rindex("À propos")]
+    index = text[text.rindex("\nThèmes\n"):]
     flat = " ".join(index.replace("\u202f", " ").split())
     assert "Non indexés, car présents dans plus d’un lien sur quatre : Culture et patrimoine (80 liens)" in flat
     assert "\nSport\n" in index and index.count(" – Partenaire") == 8

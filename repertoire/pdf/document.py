@@ -285,7 +285,8 @@ def _colophon(partnerships: list[dict], options: Options) -> list[Flowable]:
                                                       "Sans"),
     ]
     head = t("À propos de ce répertoire")
-    return [Heading(head, st["h3"], 1, head)] + [Para(line, st["colophon"]) for line in lines]
+    # bookmarked, not in the contents: it stands under them
+    return [Heading(head, st["h3"], 0, head, toc=False)] + [Para(line, st["colophon"]) for line in lines]
 
 
 def _toc() -> list[Flowable]:
@@ -371,14 +372,16 @@ GAP = 9 * cm  # a section starts on the same page when this much room is left
 
 
 def story(partnerships: list[dict], c: Country, options: Options) -> list[Flowable]:
-    """Everything the répertoire says, in order: cover, contents, chapters, figures, maps, entries,
-    indexes, colophon. A small book (fewer than COMPACT links) has its entries under its
+    """Everything the répertoire says, in order: cover, contents and colophon, chapters, figures,
+    maps, entries, indexes. A small book (fewer than COMPACT links) has its entries under its
     figures and maps, and no contents, chart or indexes: an index of one line helps nobody."""
     st = styles()
     compact = len(partnerships) < COMPACT
     flows: list[Flowable] = [NextPageTemplate("page")] + _cover(c, partnerships, options) + [PageBreak()]
     if not compact:
-        flows += _toc()
+        # The colophon under the contents, at the width of the page: after the indexes it stood
+        # in their third column, listed in the contents as one of them.
+        flows += _toc() + [Spacer(1, 12)] + _colophon(partnerships, options)
     # The network's own chapter on the country, small book or not: staff wrote it for it.
     chapter = chapters(c.code, options.chapters_dir) if not english() else []  # written in French
     if chapter:
@@ -409,7 +412,7 @@ def story(partnerships: list[dict], c: Country, options: Options) -> list[Flowab
                                      "Ils figurent sur chaque fiche.", themes=listed), "Sans"), st["index"]))
         if name != "themes" or selective or not common:
             flows.append(PageIndex(name, st["index"], st["index-group" if name == "themes" else "index-letter"]))
-    return flows + [CondPageBreak(6 * cm), Spacer(1, 12)] + _colophon(partnerships, options)
+    return flows
 
 
 @collector_paused()  # a book's flowables come in a burst (repertoire/collector.py)

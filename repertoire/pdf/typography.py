@@ -115,7 +115,7 @@ def _styles(lang: str) -> dict[str, ParagraphStyle]:
         "colophon": ParagraphStyle("colophon", parent=sans, fontSize=8, leading=11, textColor=MUTED, spaceAfter=3),
         "cover-small": ParagraphStyle("cover-small", parent=sans, fontSize=10, leading=14, textColor=MUTED),
         "h1": ParagraphStyle("h1", parent=sans, fontName="Sans-Bold", fontSize=20, leading=25,
-                             textColor=ACCENT, spaceBefore=0, spaceAfter=14, keepWithNext=1),
+                             textColor=ACCENT, spaceBefore=22, spaceAfter=14, keepWithNext=1),  # none at a page's top
         "h2": ParagraphStyle("h2", parent=sans, fontName="Sans-Bold", fontSize=14, leading=18,
                              textColor=ACCENT, spaceBefore=14, spaceAfter=6, keepWithNext=1),
         "h3": ParagraphStyle("h3", parent=sans, fontName="Sans-Bold", fontSize=11, leading=14,
