@@ -139,11 +139,24 @@ def _number(n: int) -> str:
     return f"{n:,}".replace(",", NBSP)
 
 
+def _text_width(text: str, size: float) -> float:
+    """A name's width in points as the map's font sets it (a guess from its length was 15 %
+    off either way: « Compiègne » came nearer Honfleur's dot than the room kept for it)."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import text_to_path
+
+    return text_to_path.get_text_width_height_descent(text, FontProperties(size=size), ismath=False)[0]
+
+
 def _labels(ax, places: list[tuple[float, float, str]], size: float = LABEL_PT,
             dots: list[tuple[float, float, float]] = (), dry: bool = False) -> int:
     """Name places, most important first, each at the first of twelve spots around its dot
-    where it overlaps no name already written and no dot (`dots`: lon, lat, radius in points);
-    a name with no free spot is left out. Returns the number of names written."""
+    where it overlaps no name already written and no dot (`dots`: lon, lat, radius in points),
+    and lies nearer its own dot than any other (a name beside another town's dot reads as that
+    town's: « Vaux-sur-Aure » over Le Mont-Saint-Michel); a name with no such spot is left out.
+    Returns the number of names written."""
+    import numpy as np
+
     fig = ax.figure
     scale = fig.dpi / 72  # points → pixels
     px = ax.transData.transform
@@ -152,12 +165,23 @@ def _labels(ax, places: list[tuple[float, float, str]], size: float = LABEL_PT,
         x, y = px((lon, lat))
         r = max(radius, 1.5) * scale
         boxes.append((x - r, y - r, x + r, y + r))
+    centres = px(np.array([(lon, lat) for lon, lat, _ in dots], dtype=float).reshape(-1, 2))
+
+    def nearest_is_own(box, x: float, y: float) -> bool:
+        own = math.hypot(max(box[0] - x, 0, x - box[2]), max(box[1] - y, 0, y - box[3]))
+        # not its own dot, nor one drawn over it (Bayeux and Vaux-sur-Aure, 3 km apart)
+        others = centres[np.hypot(centres[:, 0] - x, centres[:, 1] - y) > 3 * scale]
+        if not len(others):
+            return True
+        dx = np.maximum(np.maximum(box[0] - others[:, 0], 0), others[:, 0] - box[2])
+        dy = np.maximum(np.maximum(box[1] - others[:, 1], 0), others[:, 1] - box[3])
+        return bool(np.all(np.hypot(dx, dy) > own))
     x0, y0, x1, y1 = ax.bbox.extents
     written = 0
     for lon, lat, text in places:
         text = re.sub(r"(?<=\w)'(?=\w)", "’", text)  # one apostrophe style, as in the book (Xi’an)
         x, y = px((lon, lat))
-        w, h = len(text) * size * 0.56 * scale, size * 1.15 * scale
+        w, h = (_text_width(text, size) + size * 0.2) * scale, size * 1.15 * scale  # with its box's padding
         gap = 3 * scale
         for dx, dy, ha, va in ((gap, gap * 0.3, "left", "bottom"), (-gap, gap * 0.3, "right", "bottom"),
                                (gap, -gap * 0.3, "left", "top"), (-gap, -gap * 0.3, "right", "top"),
@@ -171,6 +195,8 @@ def _labels(ax, places: list[tuple[float, float, str]], size: float = LABEL_PT,
             if box[0] < x0 or box[2] > x1 or box[1] < y0 or box[3] > y1:
                 continue
             if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in boxes):
+                continue
+            if not nearest_is_own(box, x, y):
                 continue
             boxes.append(box)
             written += 1
@@ -329,8 +355,31 @@ def _links(ax, frame, drawn: list[dict], labels: int, corner_taken: bool = False
                for k, n in sorted(kinds.items(), key=lambda kv: -kv[1]) if k in KINDS]
     handles.append(Line2D([], [], marker="o", linestyle="", markersize=3.5, color=FRENCH_DOT,
                           label=_t("Collectivité française")))
-    ax.legend(handles=handles, loc="upper left", fontsize=LABEL_PT - 0.5, frameon=True, framealpha=0.9,
-              borderpad=0.5, handlelength=3)
+    _legend(ax, handles, [(x, y) for x, y, _ in dots], fontsize=LABEL_PT - 0.5, frameon=True, framealpha=0.9,
+            borderpad=0.5, handlelength=3)
+
+
+def _legend(ax, handles, points: list[tuple[float, float]], **style) -> None:
+    """The legend in the first corner, upper left first, where it hides no dot, no name and no
+    inset (Grenoble, the one French end of the Egyptian map, was under it); else where it hides
+    the fewest."""
+    import numpy as np
+
+    renderer = ax.figure.canvas.get_renderer()
+    at = ax.transData.transform(np.array(points, dtype=float).reshape(-1, 2))
+    names = [text.get_window_extent(renderer) for text in ax.texts]
+    insets = [other.get_window_extent(renderer) for other in ax.figure.axes if other is not ax]
+    best = None
+    for corner in ("upper left", "upper right", "lower left", "lower right"):
+        legend = ax.legend(handles=handles, loc=corner, **style)
+        box = legend.get_window_extent(renderer)
+        hidden = int(np.sum((at[:, 0] >= box.x0) & (at[:, 0] <= box.x1) & (at[:, 1] >= box.y0) & (at[:, 1] <= box.y1)))
+        hidden += sum(box.overlaps(other) for other in names + insets)
+        if best is None or hidden < best[0]:
+            best = (hidden, corner)
+        if not hidden:
+            return
+    ax.legend(handles=handles, loc=best[1], **style)
 
 
 def _zoom(ax, frame, partners: dict, places: list, dots: list, drawn: list[dict], corner_taken: bool = False) -> None:

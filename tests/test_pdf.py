@@ -413,6 +413,45 @@ def test_a_map_of_few_links_tells_kinds_apart_in_grayscale_and_names_every_partn
     assert "stroke-dasharray" in svg  # coopération dashed, jumelage solid
 
 
+def test_a_map_name_stands_nearer_its_own_dot_than_any_other(sample_registry):
+    """On the map of France of the Japanese links, a name beside another town's dot reads as
+    that town's (« Compiègne » beside Honfleur's dot): each name is nearest its own dot."""
+    import numpy as np
+
+    from maps import static
+
+    rows = sample_registry.partnerships("partner_country = 'JP'")
+    places = {(p["french_lon"], p["french_lat"]): p["french_name"] for p in rows if p["french_lat"] is not None}
+    fig, ax = static._figure(120, 120)
+    west, south, east, north = static.METROPOLE
+    static._frame(ax, [west, east], [south, north], 120, 120, margin=0.02)
+    written = static._labels(ax, [(x, y, name) for (x, y), name in places.items()], size=9.5,
+                             dots=[(x, y, 2) for x, y in places])
+    renderer = fig.canvas.get_renderer()
+    at = ax.transData.transform(np.array(list(places), dtype=float))
+    assert written >= 0.8 * len(places)
+    for note in ax.texts:
+        box = note.get_window_extent(renderer)
+        own = ax.transData.transform(note.xy)
+        distance = np.hypot(np.maximum(np.maximum(box.x0 - at[:, 0], 0), at[:, 0] - box.x1),
+                            np.maximum(np.maximum(box.y0 - at[:, 1], 0), at[:, 1] - box.y1))
+        others = np.hypot(*(at - own).T) > 3 * fig.dpi / 72  # dots 3 pt apart are drawn over each other
+        own_distance = distance[~others].min()
+        assert distance[others].min() > own_distance, note.get_text()
+
+
+def test_the_legend_of_a_map_hides_none_of_its_dots():
+    """Grenoble – Le Caire: the upper left corner, where the legend goes first, holds Grenoble."""
+    from maps import static
+
+    link = dict(JAPAN[0], french_name="Grenoble", french_lat=45.19, french_lon=5.72, partner_name="Le Caire",
+                partner_country="EG", partner_lat=30.06, partner_lon=31.25, kind="cooperation")
+    words = _words(static.country_map([link], "EG"))
+    legend = [w for w in words if w["text"].startswith("Collectivité")]
+    width = max(w["x1"] for w in words)
+    assert legend and legend[0]["x0"] > width / 2  # in the upper right corner, over the sea
+
+
 def test_overseas_collectivites_get_an_inset_instead_of_lines_leaving_the_frame(sample_registry):
     from maps import static
 
