@@ -337,7 +337,7 @@ def _links(ax, frame, drawn: list[dict], labels: int, corner_taken: bool = False
                        linewidths=0.3, edgecolors="white", zorder=4)
     count = Counter((p["partner_lon"], p["partner_lat"]) for p in drawn)
     dots = [(x, y, 2.5) for x, y in partners] + [(x, y, 2) for x, y in french]
-    places = sorted(((x, y, p["partner_name"]) for (x, y), p in partners.items()),
+    places = sorted(((x, y, _partner_name(p)) for (x, y), p in partners.items()),
                     key=lambda t: (-count[(t[0], t[1])], t[2]))[:labels]
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
     xs, ys = [x for x, _ in partners], [y for _, y in partners]
@@ -427,6 +427,13 @@ def _zoom(ax, frame, partners: dict, places: list, dots: list, drawn: list[dict]
     _labels(inset, places, dots=[(x, y, 2.5) for x, y in partners])
     (x0, x1), (y0, y1) = inset.get_xlim(), inset.get_ylim()
     ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, linewidth=0.6, edgecolor="#444", zorder=5))
+
+
+def _partner_name(p: dict) -> str:
+    """The partner's name as the book prints it (District de Dongcheng, Haßfurt)."""
+    from repertoire.placenames import printed_name
+
+    return printed_name(p.get("partner_name"), p.get("partner_country") or "", p.get("partner_geonameid"), LANG.get())
 
 
 def _region_name(p: dict) -> str | None:

@@ -21,9 +21,11 @@ from functools import lru_cache
 from pathlib import Path
 
 from .datafiles import DATA
+from .gazetteer import ADMIN_WORDS
 from .text import fold as _fold
 
 PLACENAMES = DATA / "placenames.csv.gz"
+_BRACKET = re.compile(r"\s*\(([^()]*)\)")
 
 
 # Names repeat across a registry (and an index build asks for every partnership's names).
@@ -153,6 +155,94 @@ def other_names(partner_name: str | None, partner_key: str | None, geonameid: in
             seen.add(fold(name))
             found.append(name)
     return found
+
+
+@lru_cache(maxsize=1)
+def _region_words() -> dict[str, set[str]]:
+    """Country → folded names of its first-level divisions (the gazetteer's areas with an ISO code)."""
+    found: dict[str, set[str]] = {}
+    with gzip.open(DATA / "admin-areas.csv.gz", "rt", encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row["iso"]:
+                found.setdefault(row["country"], set()).update(fold(n) for n in row["names"].split("|"))
+    return found
+
+
+@lru_cache(maxsize=None)
+def _country_words(code: str) -> set[str]:
+    """The folded names of a country in French and English (babel), and its code."""
+    from babel import Locale
+
+    return {fold(Locale(lang).territories.get(code, "")) for lang in ("fr", "en")} - {""} | {code.lower()}
+
+
+_BRACKET = re.compile(r"\s*\(([^()]*)\)")
+
+
+# A register's line for a town in its district: "Haßberge (Kreis) (Haßfurt, Stadt)" is Haßfurt.
+_REGISTER_TOWN = re.compile(r"\(([^(),]+), ([^(),]+)\)\s*$")
+# English units GeoNames (and surveys copying it) write around a name: a French book names the
+# unit in French before the name, or gives the name alone when the unit is the town itself.
+_FRENCH_UNITS = (
+    (re.compile(r"^London Borough of (.+)$"), "borough londonien de"),
+    (re.compile(r"^(.+?) County Borough$"), ""),
+    (re.compile(r"^(.+?) (?:Municipality|City|Township)$"), ""),
+    (re.compile(r"^(.+?) District$"), "district de"),
+    (re.compile(r"^(.+?) Department$"), "département de"),
+    (re.compile(r"^(.+?) County$"), "comté de"),
+)
+
+
+def _french_unit(name: str) -> str:
+    """`Dongcheng District` → `District de Dongcheng`, `Olhão Municipality` → `Olhão`,
+    `Arabkir District` → `District d’Arabkir`."""
+    for pattern, unit in _FRENCH_UNITS:
+        match = pattern.match(name)
+        if match:
+            bare = match[1].strip()
+            if not unit:
+                return bare
+            if unit.endswith(" de") and fold(bare)[:1] in set("aeiouy"):
+                unit = unit[:-3] + " d’"
+                return (unit + bare)[:1].upper() + (unit + bare)[1:]
+            return f"{unit[:1].upper()}{unit[1:]} {bare}"
+    return name
+
+
+def printed_name(written: str | None, country: str, geonameid: int | None = None, lang: str = "fr") -> str:
+    """A partner's name without the bookkeeping a gazetteer or a list added to it.
+
+    - brackets that only repeat the name and words of status: "Erding (Kreis) (Erding, Stadt)"
+      → Erding ("Frankenthal (Pfalz)" keeps its bracket: it tells homonyms apart); a
+      register's town in its district, "Haßberge (Kreis) (Haßfurt, Stadt)" → Haßfurt;
+    - a trailing ", country" or ", region" in any language: "Douma, Lebanon" → Douma,
+      "Lilienthal, Lower Saxony" → Lilienthal (the region is printed beside the name);
+    - in French, English units in French ("Dongcheng District" → District de Dongcheng) or
+      left out where the unit is the town ("Quebec City" → Québec, the place's French name).
+    """
+    name = (written or "").strip()
+    base = _BRACKET.sub("", name).strip()
+    if base and base != name:
+        own = set(fold(base).split())
+        town = _REGISTER_TOWN.search(name)
+        if all(set(ADMIN_WORDS.sub(" ", fold(inside)).split()) <= own for inside in _BRACKET.findall(name)) \
+                and any(own & set(fold(inside).split()) for inside in _BRACKET.findall(name)):
+            name = base
+        elif town and not ADMIN_WORDS.sub(" ", fold(town[2])).strip():
+            name = town[1].strip()
+    if ", " in name:
+        head, tail = name.rsplit(", ", 1)
+        if head and (fold(tail) in _country_words(country) or fold(tail) in _region_words().get(country, ())):
+            name = head
+    if lang == "fr":
+        unit = _french_unit(name)
+        if unit != name:
+            place = names_of(geonameid)
+            bare = ADMIN_WORDS.sub(" ", fold(name))
+            name = place.french if place and place.french and fold(place.french) == " ".join(bare.split()) else unit
+    return name
+
+
 
 
 REGION_NAMES = DATA / "region-names.csv"

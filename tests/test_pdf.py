@@ -347,6 +347,28 @@ def test_a_sentence_restating_the_entry_line_keeps_only_what_it_adds():
     assert "Projets" not in text  # it only said the kind, the names, the date and the theme
 
 
+def test_partner_names_print_without_register_brackets_or_english_units_and_no_region_repeats_the_name():
+    from maps import static
+
+    def book(name: str, country: str, region: str | None, lang: str = "fr") -> str:
+        row = dict(JAPAN[0], partner_name=name, partner_native=None, partner_country=country, partner_region=region)
+        return " ".join(text_of(render([row], country, Options(lang=lang))).split())
+
+    district = book("Dongcheng District", "CN", "Pékin")
+    assert "District de Dongcheng — Pékin" in district and "Dongcheng District" not in district
+    assert "District d’Arabkir — Erevan" in book("Arabkir District", "AM", "Erevan")
+    assert "Olhão — Faro" in book("Olhão Municipality", "PT", "Faro")
+    assert "Dongcheng District — Beijing" in book("Dongcheng District", "CN", "Pékin", "en")  # English as written
+    register = book("Oldenburg (Kreis) (Wildeshausen, Stadt)", "DE", "Basse-Saxe")
+    assert "Wildeshausen — Basse-Saxe" in register and "Kreis" not in register
+    cairo = book("Le Caire", "EG", "Le Caire")
+    assert "Le Caire — Le Caire" not in cairo and "Le Caire" in cairo
+    link = dict(JAPAN[0], partner_name="Futian District", partner_country="CN", french_lat=44.84, french_lon=-0.58,
+                partner_lat=22.52, partner_lon=114.05)
+    words = " ".join(w["text"] for w in _words(static.country_map([link], "CN")))
+    assert "District de Futian" in words and "Futian District" not in words  # the map names it as the book
+
+
 def test_a_probable_duplicate_is_printed_once_with_a_note_for_staff():
     twice = [dict(JAPAN[0], id="a", partner_name="Neustadt bei Coburg", partner_key="neustadt bei coburg",
                   partner_country="DE", partner_geonameid=1, since=1971, status="actif"),

@@ -6,16 +6,11 @@ Everything here works on the registry's dicts and returns plain text; typesettin
 """
 from __future__ import annotations
 
-import csv
-import gzip
 import re
-from functools import lru_cache
 
-from ..datafiles import DATA
-from ..gazetteer import ADMIN_WORDS
 from ..model import KINDS, STATUS_LABELS, THEMES, UNSPECIFIED, status_code
 from ..text import fold
-from ..placenames import names_of, native_name, region_label
+from ..placenames import names_of, native_name, printed_name, region_label
 from .language import english, label, t
 
 # One status vocabulary (model.STATUS_LABELS); a value of an earlier vocabulary is read as the
@@ -61,49 +56,14 @@ def theme_labels(p: dict) -> list[str]:
 
 # --- names -----------------------------------------------------------------------------------
 
-@lru_cache(maxsize=1)
-def _region_words() -> dict[str, set[str]]:
-    """Country → folded names of its first-level divisions (the gazetteer's areas with an ISO code)."""
-    found: dict[str, set[str]] = {}
-    with gzip.open(DATA / "admin-areas.csv.gz", "rt", encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            if row["iso"]:
-                found.setdefault(row["country"], set()).update(fold(n) for n in row["names"].split("|"))
-    return found
-
-
-@lru_cache(maxsize=None)
-def _country_words(code: str) -> set[str]:
-    """The folded names of a country in French and English (babel), and its code."""
-    from babel import Locale
-
-    return {fold(Locale(lang).territories.get(code, "")) for lang in ("fr", "en")} - {""} | {code.lower()}
-
-
 _BRACKET = re.compile(r"\s*\(([^()]*)\)")
 
 
 def partner_name(p: dict) -> str:
-    """The partner's name without the bookkeeping a gazetteer or a list added to it.
-
-    - brackets that only repeat the name and words of status: "Erding (Kreis) (Erding, Stadt)"
-      → Erding ("Frankenthal (Pfalz)" keeps its bracket: it tells homonyms apart);
-    - a trailing ", country" or ", region" in any language: "Douma, Lebanon" → Douma,
-      "Lilienthal, Lower Saxony" → Lilienthal (the region is printed beside the name).
-    """
-    name = (p.get("partner_name") or "").strip()
-    base = _BRACKET.sub("", name).strip()
-    if base and base != name:
-        own = set(fold(base).split())
-        if all(set(ADMIN_WORDS.sub(" ", fold(inside)).split()) <= own for inside in _BRACKET.findall(name)) \
-                and any(own & set(fold(inside).split()) for inside in _BRACKET.findall(name)):
-            name = base
-    if ", " in name:
-        head, tail = name.rsplit(", ", 1)
-        country = p.get("partner_country") or ""
-        if head and (fold(tail) in _country_words(country) or fold(tail) in _region_words().get(country, ())):
-            name = head
-    return name
+    """The partner's name as the book prints it (placenames.printed_name): without the
+    bookkeeping a gazetteer or a list added to it, units in the book's language."""
+    return printed_name(p.get("partner_name"), p.get("partner_country") or "", p.get("partner_geonameid"),
+                        "en" if english() else "fr")
 
 
 def partner_region(p: dict) -> str | None:

@@ -60,8 +60,9 @@ def partner_heading(p: dict) -> str:
     name = rich(partner_name(p), "Sans")
     if native(p):
         name += f' <font size="9">({rich(native(p), "Sans")})</font>'
-    if partner_region(p):
-        name += f' <font face="Sans" size="8.3" color="#5b6472">— {rich(partner_region(p), "Sans")}</font>'
+    region = partner_region(p)
+    if region and fold(region) != fold(partner_name(p)):  # not « Le Caire — Le Caire »
+        name += f' <font face="Sans" size="8.3" color="#5b6472">— {rich(region, "Sans")}</font>'
     return name
 
 
