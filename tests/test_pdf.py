@@ -345,6 +345,13 @@ def test_a_sentence_restating_the_entry_line_keeps_only_what_it_adds():
     assert "Jumelage entre Bordeaux" not in text
     assert "Échanges de lycéens et festival du film. Projet de jardin japonais." in text
     assert "Projets" not in text  # it only said the kind, the names, the date and the theme
+    # the English edition reads the survey's French list of themes as its themes too
+    q = dict(p, themes="culture;dechets", keywords="", projects=None,
+             description="Jumelage entre Bordeaux et Fukuoka (Japon) depuis 1982 : gestion des déchets, culture, "
+                         "humanitaire.")
+    english = " ".join(text_of(render([q] + [dict(r, partner_country="JP") for r in synthetic(12)], "JP",
+                                      Options(lang="en"))).split())
+    assert "Waste management" in english and "gestion des déchets" not in english.lower()
 
 
 def test_partner_names_print_without_register_brackets_or_english_units_and_no_region_repeats_the_name():

@@ -124,9 +124,13 @@ _ITEMS = re.compile(r"[,;]")
 
 
 def _only_themes(tail: str, p: dict) -> bool:
-    """Whether the list after a restating head names only the entry's themes (or keywords), which
-    its « Thèmes » line prints: « culture, eau et assainissement, gouvernance locale »."""
-    themes = {fold(t) for t in theme_labels(p)} | {fold(c) for c in (p.get("themes") or "").split(";") if c}
+    """Whether the list after a restating head is a list of themes, which the entry's « Thèmes »
+    line prints: short items (« culture, eau et assainissement, humanitaire »), half of them at
+    least among the entry's themes or keywords, in either language of the books (survey text
+    is French in the English edition too), or a single word."""
+    codes = [c for c in (p.get("themes") or "").split(";") if c]
+    themes = {fold(t) for t in theme_labels(p)} | {fold(c) for c in codes}
+    themes |= {fold(name) for c in codes if c in THEMES for name in THEMES[c]}
 
     def listed(item: str) -> bool:
         return any(t.startswith(item) or item.startswith(t) for t in themes)
@@ -135,7 +139,9 @@ def _only_themes(tail: str, p: dict) -> bool:
         return [x.strip() for x in re.split(r"\bet\b", item) if x.strip()]
 
     items = [fold(i) for i in _ITEMS.split(tail) if fold(i)]
-    return all(listed(i) or all(listed(x) for x in parts(i)) for i in items)
+    short = all(len([w for w in x.split() if w not in _GLUE]) <= 3 for i in items for x in parts(i))
+    themed = sum(1 for i in items if listed(i) or all(listed(x) for x in parts(i)))
+    return short and (2 * themed >= len(items) or items == [items[0]] and len(items[0].split()) == 1)  # « humanitaire »
 
 
 def _unrestated(sentence: str, p: dict, country_name: str) -> str:
