@@ -122,7 +122,8 @@ def _build(registry: Registry, index_dir: Path, procs: int | None, countries: Co
     except BaseException:
         shutil.rmtree(target, ignore_errors=True)
         raise
-    _publish(index_dir, target, vocabulary, version, updated)
+    with _collector_paused():  # the vocabulary's many strings, in a heap of millions of objects
+        _publish(index_dir, target, vocabulary, version, updated)
     return BuildReport(documents, time.perf_counter() - start, target.name, True)
 
 

@@ -43,7 +43,7 @@ BATCH = 1_000
 SEGMENT_DOCS = 25_000
 # The feed starts its process once this many partnerships were saved, and once they are a
 # quarter of what the registry held: an ingest small for its registry is indexed as an update.
-START_FROM = 5_000
+START_FROM = 2_000
 # At the end, the feed's generation is used if the ingest saved this many partnerships and
 # half the registry; else the usual update (build.py makes the same choice).
 LARGE_FROM = PARALLEL_FROM
@@ -145,7 +145,8 @@ class IndexFeed:
             from .build import update_index
             return update_index(self.registry, self.index_dir, self.countries)
         try:
-            report = self._complete(start)
+            with _collector_paused():  # its reading of the stamps and its publishing too
+                report = self._complete(start)
         except Exception:
             # The feed failed (its process died, a segment could not be written): the usual
             # update, under the lock still held, makes the index the registry's.

@@ -87,6 +87,7 @@ def ingest_files(registry: Registry, paths: Iterable[Path | str], references: Re
     return reports
 
 
+@collector_paused()
 def _ingest_file(registry: Registry, path: Path, references: References, columns: ColumnMap,
                  report: FileReport, progress, saved=None) -> None:
     """One file, one transaction (issue 6): until the whole file is recorded, readers see the
@@ -98,7 +99,7 @@ def _ingest_file(registry: Registry, path: Path, references: References, columns
     answer = campaign.read_answer(path) if campaign.is_campaign_workbook(path) else None
     exported = None if answer is not None else readback.file_edition(path)  # an export of this app
     try:
-        with registry.transaction(), collector_paused():
+        with registry.transaction():
             if exported:
                 _record_export(registry, path, digest, references, report, progress)
             else:

@@ -37,6 +37,9 @@ HEADER_SEARCH_ROWS = 30
 # started after half of a 100,000-row file); large enough that a block's fixed costs
 # (pandas steps, registry look-ups) stay small.
 CHUNK_ROWS = 10_000
+# The first block is smaller: the feed has its first rows to index sooner (the first block
+# also pays for loading the places its rows name, a second or more).
+FIRST_CHUNK_ROWS = 2_000
 CHUNK_CELLS = 2_000_000  # and fewer rows per block when rows are wide (10,000 columns: 200 rows)
 CHUNK_CHARS = 16_000_000  # or long: a block takes ~10 bytes a character once ingested (2 KB rows: 8,000)
 MAX_COLUMNS = 16_384  # a row wider than a spreadsheet can be is refused
@@ -346,13 +349,14 @@ def _no_header_message(workbook_sheets: list[str] | None = None, first_line: str
 def _batches(source: str, sheet: str, header: list, records: Iterable[list], first_row: int,
              mapping: dict[int, tuple[str, str | None]], checked: set[str],
              done: Callable[[int], float]) -> Iterator[SurveyChunk]:
-    """Records in chunks of at most CHUNK_ROWS rows, CHUNK_CELLS cells and CHUNK_CHARS characters
-    (at least one chunk, empty for a header alone); `done(last row)` is the share of the file read."""
+    """Records in chunks of at most CHUNK_ROWS rows (FIRST_CHUNK_ROWS the first), CHUNK_CELLS
+    cells and CHUNK_CHARS characters (at least one chunk, empty for a header alone); `done(last row)` is the share of the file read."""
     where = f"sheet {sheet!r}, " if sheet else ""
     if len(header) > MAX_COLUMNS:
         raise SurveyError(f"{where}a header of {len(header):,} columns, more than a spreadsheet's {MAX_COLUMNS:,}")
     batch: list[list] = []
     width, chars, yielded = len(header), 0, False
+    rows = min(FIRST_CHUNK_ROWS, CHUNK_ROWS)
     for record in records:
         size = sum(map(len, filter(None, record)))
         if len(record) > MAX_COLUMNS or size > MAX_CELL_CHARS:
@@ -365,10 +369,11 @@ def _batches(source: str, sheet: str, header: list, records: Iterable[list], fir
                                   "longer than any survey answer")
         batch.append(record)
         width, chars = max(width, len(record)), chars + size
-        if len(batch) >= CHUNK_ROWS or len(batch) * width >= CHUNK_CELLS or chars >= CHUNK_CHARS:
+        if len(batch) >= rows or len(batch) * width >= CHUNK_CELLS or chars >= CHUNK_CHARS:
             chunk = rows_chunk(source, sheet, header, batch, first_row, mapping, checked)
             first_row += len(batch)
             chunk.done, batch, width, chars, yielded = done(first_row - 1), [], len(header), 0, True
+            rows = CHUNK_ROWS
             yield chunk
     if batch or not yielded:
         chunk = rows_chunk(source, sheet, header, batch, first_row, mapping, checked)
