@@ -320,6 +320,16 @@ def test_a_chapter_that_follows_on_a_page_is_set_apart_from_the_text_above(japan
     assert gaps and min(gaps) >= 20
 
 
+def test_no_word_is_printed_twice_in_a_row_in_either_edition():
+    """« The entries come from from the network's surveys »: a template and its filling both said « from »."""
+    rows = JAPAN + [dict(q, partner_country="JP", id=f"j{i}", description=f"Échanges de lycéens, saison {i}.")
+                    for i, q in enumerate(synthetic(10))]  # a full book: contents, colophon, indexes
+    for lang in ("fr", "en"):
+        text = text_of(render(rows, "JP", Options(lang=lang)))
+        doubled = re.findall(r"\b([^\W\d_]{2,})\s+\1\b", text, flags=re.IGNORECASE)
+        assert not doubled, (lang, doubled)
+
+
 def test_entry_text_is_what_an_editor_prints():
     p = dict(JAPAN[0], since=1982, since_date="1982-06-01", themes="ecsi;environnement", keywords="Humanitaire",
              description="Jumelage entre Bordeaux et Fukuoka (Japon) depuis 1982 : ecsi, environnement. "

@@ -61,7 +61,7 @@ ENGLISH: dict[str, str] = {
     "Les fiches viennent {surveys}, réunies dans le registre du répertoire. Collectivités françaises : Code officiel "
     "géographique (Insee). Localités partenaires : GeoNames (CC BY 4.0) ; leurs régions : Wikipédia et ISO 3166-2. "
     "Fonds de carte : Natural Earth "
-    "(domaine public).": "The entries come from {surveys}, gathered in the directory's registry. French local "
+    "(domaine public).": "The entries come {surveys}, gathered in the directory's registry. French local "
                          "authorities: Code officiel géographique (Insee). Partner localities: GeoNames (CC BY 4.0); "
                          "their regions: Wikipedia and ISO 3166-2. "
                          "Base maps: Natural Earth (public domain).",
