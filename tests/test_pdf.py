@@ -330,6 +330,15 @@ def test_no_word_is_printed_twice_in_a_row_in_either_edition():
         assert not doubled, (lang, doubled)
 
 
+def test_the_figures_tables_have_a_total_each_and_a_facet_of_one_value_is_a_line_not_a_table(japan_pdf):
+    figures = next(page for page in pages_of(japan_pdf) if "Type de partenariat" in page)
+    assert figures.count("Total") == 4  # kinds, statuses, types of collectivité, French régions
+    same = [dict(q, partner_country="JP") for q in synthetic(12)]  # all communes, twinnings, active, in one région
+    text = " ".join(" ".join(pages_of(render(same, "JP"))).split())
+    assert "100 %" not in text and "100%" not in text
+    assert "Type de partenariat : Jumelage (12)" in text and "Statut : Actif (12)" in text
+
+
 def test_entry_text_is_what_an_editor_prints():
     p = dict(JAPAN[0], since=1982, since_date="1982-06-01", themes="ecsi;environnement", keywords="Humanitaire",
              description="Jumelage entre Bordeaux et Fukuoka (Japon) depuis 1982 : ecsi, environnement. "

@@ -13,7 +13,7 @@ from .language import english, label as label_of, t as tr
 from .content import CONTACT, kind_label, partner_key, status_label, theme_labels
 from ..reference import reference
 from .flowables import Para
-from .typography import ACCENT, FINE, INK, MUTED, RULE, number, rich, spaced as rich_markup, styles
+from .typography import ACCENT, FINE, INK, MUTED, RULE, colon, number, rich, spaced as rich_markup, styles
 
 
 def region_name(code: str | None) -> str:
@@ -79,8 +79,9 @@ def _table(title: str, counter: Counter | list, total: int, width: float, sums: 
     for name, n in (counter.most_common() if isinstance(counter, Counter) else counter):
         share = f"{100 * n / total:.0f}{'' if english() else FINE}%" if total else ""
         rows.append([Para(rich(str(name), "Sans"), st["cell"]), number(n), share])
-    if sums and isinstance(counter, Counter) and len(counter) > 1:
-        rows.append([Para(f"<b>{tr('Total')}</b>", st["cell"]), number(sum(counter.values())), ""])
+    if sums and len(counter) > 1:  # a Counter or (statuses) a list of rows: every table the same
+        values = counter.values() if isinstance(counter, Counter) else [n for _, n in counter]
+        rows.append([Para(f"<b>{tr('Total')}</b>", st["cell"]), number(sum(values)), ""])
     t = Table(rows, colWidths=[width - 3.2 * cm, 1.6 * cm, 1.6 * cm], repeatRows=1)
     t.setStyle(TableStyle([
         ("FONT", (0, 0), (-1, -1), "Sans", 8.5),
@@ -179,13 +180,20 @@ def summary_flowables(partnerships: list[dict], width: float, compact: bool = Fa
     pairs = [(tr("Type de partenariat"), c["kind"], total), (tr("Statut"), status_rows(c["status"]), total),
              (tr("Collectivités françaises, par type"), c["type"], collectivites),
              (tr("Partenariats par région française"), c["region"], total)]
-    for (t1, c1, n1), (t2, c2, n2) in zip(pairs[::2], pairs[1::2]):
-        grid = Table([[_table(t1, c1, n1, half), _table(t2, c2, n2, half)]],
-                     colWidths=[half + 0.4 * cm, half + 0.4 * cm])
+    # A facet of one value is a line above the tables, not a table of one row at 100 %.
+    themes = (tr("Thématique (un partenariat peut en avoir plusieurs)"), c["theme"], total)
+    single = [(t_, next(iter(c_.items())) if isinstance(c_, Counter) else c_[0]) for t_, c_, _ in pairs + [themes]
+              if len(c_) == 1]
+    if single:
+        said = [(f"{t_}{colon()} {name} ({number(n)})") for t_, (name, n) in single]
+        story += [Para(rich(("; " if english() else " ; ").join(said) + "."), st["body"]), Spacer(1, 4)]
+    pairs = [pair for pair in pairs if len(pair[1]) > 1]
+    for i in range(0, len(pairs), 2):
+        cells = [_table(t_, c_, n_, half) for t_, c_, n_ in pairs[i:i + 2]]
+        grid = Table([cells], colWidths=[half + 0.4 * cm] * len(cells), hAlign="LEFT")
         grid.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONT", (0, 0), (-1, -1), "Sans"),
                                   ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
         story += [grid, Spacer(1, 10)]
-    if c["theme"]:
-        story.append(KeepTogether([_table(tr("Thématique (un partenariat peut en avoir plusieurs)"),
-                                          c["theme"], total, width, sums=False)]))
+    if len(c["theme"]) > 1:
+        story.append(KeepTogether([_table(*themes, width, sums=False)]))
     return story
