@@ -29,6 +29,8 @@ from .text import fold
 UPDATED_FIELDS = ("partner_name", "partner_region", "kind", "status", "since", "since_date",
                   "until", "description", "projects", "funding", "contacts")
 REPORTED_REJECTS = 1000  # a report keeps this many in memory; memory stays bounded on huge files
+# json.dumps(value, ensure_ascii=False, default=str), its encoder made once (twice a row).
+_to_json = json.JSONEncoder(ensure_ascii=False, default=str).encode
 ROW_VALUES = ("french_id", "partner_name", "partner_country", "since", "kind", "status", "themes")
 
 
@@ -119,6 +121,7 @@ def _record_file(registry: Registry, path: Path, digest: str, references: Refere
     """Record the rows of a file (`chunks`: rows already read, as a campaign answer's new ones)."""
     seen = registry.seen_rows(digest)
     file_date = survey_date_of(path)
+    absent: set[tuple[str, str]] = set()  # partners the registry has no point for (place_from_registry)
     for chunk in read_survey(path, columns, references) if chunks is None else chunks:
         if chunk.sheet not in report.sheets:
             report.sheets.append(chunk.sheet)
@@ -144,7 +147,7 @@ def _record_file(registry: Registry, path: Path, digest: str, references: Refere
         for position, row in enumerate(_records(frame)):
             report.read += 1
             raw = {k: v for k, v in raw_records[position].items() if v not in (None, "")}
-            raw_json = json.dumps(raw, ensure_ascii=False, default=str)
+            raw_json = _to_json(raw)
             if row["reason"]:
                 report.rejected += 1
                 if len(report.rejects) < REPORTED_REJECTS:  # all of them are in the registry
@@ -164,7 +167,7 @@ def _record_file(registry: Registry, path: Path, digest: str, references: Refere
             touched[record["id"]] = record
             sources.append(source_entry(record["id"], (path.name, digest, chunk.sheet, row["row"]), survey_date,
                                         verdict, row, raw_json, stamp))
-        place_from_registry(registry, touched.values())
+        place_from_registry(registry, touched.values(), absent)
         registry.save(touched.values(), sources, rejects, history)
         if saved:
             saved(touched.values())
@@ -190,7 +193,7 @@ def _record_export(registry: Registry, path: Path, digest: str, references: Refe
         stamp = now()
         for number, found, raw in fresh:
             report.read += 1
-            raw_json = json.dumps(raw, ensure_ascii=False, default=str)
+            raw_json = _to_json(raw)
             if isinstance(found, str):
                 report.rejected += 1
                 if len(report.rejects) < REPORTED_REJECTS:
@@ -232,7 +235,7 @@ def record_row(row: dict, known: dict, survey_date: str, origin: tuple, referenc
 def source_entry(pid: str, origin: tuple[str, str, str, int], survey_date: str, verdict: str, row: dict,
                  raw_json: str, stamp: str) -> tuple:
     """The `sources` row of a survey row: (file, file hash, sheet, row) it came from, what it said."""
-    values = json.dumps({k: row.get(k) for k in ROW_VALUES}, ensure_ascii=False, default=str)
+    values = _to_json({k: row.get(k) for k in ROW_VALUES})
     return (pid, *origin, survey_date, verdict, values, raw_json, stamp)
 
 
@@ -310,17 +313,24 @@ def new_partnership(row: dict, survey_date: str, references: References, stamp: 
     return record
 
 
-def place_from_registry(registry: Registry, records: Iterable[dict]) -> None:
+def place_from_registry(registry: Registry, records: Iterable[dict], absent: set | None = None) -> None:
     """A partner the gazetteer cannot place takes the point the registry already has for it
     (placed by staff on /staff/localiser, or by an earlier survey): one click serves its
-    later links too."""
+    later links too.
+
+    `absent`, kept by the caller over one transaction's blocks of rows: the (country, key)
+    pairs the registry had no point for, not asked again; a pair leaves it once one of these
+    records has a point (the transaction's own writes are the only ones it sees)."""
+    records = list(records)
+    absent = set() if absent is None else absent
     unplaced = [r for r in records if r.get("partner_lat") is None]
-    if not unplaced:
-        return
-    points = registry.partner_points({(r["partner_country"], r["partner_key"]) for r in unplaced})
+    asked = {(r["partner_country"], r["partner_key"]) for r in unplaced} - absent
+    points = registry.partner_points(asked) if asked else {}
+    absent |= asked - points.keys()
     for record in unplaced:
         if point := points.get((record["partner_country"], record["partner_key"])):
             record["partner_lat"], record["partner_lon"] = point
+    absent -= {(r["partner_country"], r["partner_key"]) for r in records if r.get("partner_lat") is not None}
 
 
 def place_partner(record: dict, gazetteer: Gazetteer) -> None:

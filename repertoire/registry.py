@@ -623,8 +623,9 @@ class Registry:
         for country, key in partners:
             by_country.setdefault(country, []).append(key)
         for country, keys in by_country.items():  # the country's index, not a scan of the table
+            keys.sort()
             for start in range(0, len(keys), 400):  # SQLite's limit on bound parameters
-                block = sorted(keys)[start:start + 400]
+                block = keys[start:start + 400]
                 sql = (f"SELECT partner_key, partner_lat, partner_lon FROM partnerships WHERE partner_country = ? "
                        f"AND partner_lat IS NOT NULL AND partner_key IN ({','.join('?' * len(block))})")
                 for key, lat, lon in self.db.execute(sql, [country, *block]):
