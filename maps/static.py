@@ -15,6 +15,7 @@ import io
 import math
 import re
 from contextvars import ContextVar
+from functools import lru_cache
 from collections import Counter
 from typing import Iterable
 
@@ -140,12 +141,19 @@ def _number(n: int) -> str:
 
 
 def _text_width(text: str, size: float) -> float:
-    """A name's width in points as the map's font sets it (a guess from its length was 15 %
-    off either way: « Compiègne » came nearer Honfleur's dot than the room kept for it)."""
+    """A name's width in points as the map's font sets it, from its letters' advances (a guess
+    from its length was 15 % off either way: « Compiègne » came nearer Honfleur's dot than the
+    room kept for it)."""
+    return size * sum(_advance(char) for char in text)
+
+
+@lru_cache(maxsize=4096)
+def _advance(char: str) -> float:
+    """A letter's advance at 1 pt in the labels' font (kerning aside: a few hundredths)."""
     from matplotlib.font_manager import FontProperties
     from matplotlib.textpath import text_to_path
 
-    return text_to_path.get_text_width_height_descent(text, FontProperties(size=size), ismath=False)[0]
+    return text_to_path.get_text_width_height_descent(char, FontProperties(size=100), ismath=False)[0] / 100
 
 
 def _labels(ax, places: list[tuple[float, float, str]], size: float = LABEL_PT,
@@ -202,6 +210,7 @@ def _labels(ax, places: list[tuple[float, float, str]], size: float = LABEL_PT,
             written += 1
             if dry:  # only counting the names that would fit
                 break
+            ax.__dict__.setdefault("label_boxes", []).append(box)  # the legend keeps off them
             ax.annotate(text, (lon, lat), xytext=(dx / scale, dy / scale), textcoords="offset points",
                         fontsize=size, color="#222", ha=ha, va=va, zorder=5,
                         bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "alpha": 0.6, "linewidth": 0})
@@ -362,24 +371,30 @@ def _links(ax, frame, drawn: list[dict], labels: int, corner_taken: bool = False
 def _legend(ax, handles, points: list[tuple[float, float]], **style) -> None:
     """The legend in the first corner, upper left first, where it hides no dot, no name and no
     inset (Grenoble, the one French end of the Egyptian map, was under it); else where it hides
-    the fewest."""
+    the fewest. Laid out once: the other corners are its box moved."""
     import numpy as np
+    from matplotlib.transforms import Bbox
 
     renderer = ax.figure.canvas.get_renderer()
     at = ax.transData.transform(np.array(points, dtype=float).reshape(-1, 2))
-    names = [text.get_window_extent(renderer) for text in ax.texts]
+    names = [Bbox.from_extents(*box) for box in getattr(ax, "label_boxes", ())]
     insets = [other.get_window_extent(renderer) for other in ax.figure.axes if other is not ax]
+    frame = ax.get_window_extent(renderer)
+    first = ax.legend(handles=handles, loc="upper left", **style).get_window_extent(renderer)
+    pad_x, pad_y, w, h = first.x0 - frame.x0, frame.y1 - first.y1, first.width, first.height
     best = None
     for corner in ("upper left", "upper right", "lower left", "lower right"):
-        legend = ax.legend(handles=handles, loc=corner, **style)
-        box = legend.get_window_extent(renderer)
+        x0 = frame.x0 + pad_x if "left" in corner else frame.x1 - pad_x - w
+        y0 = frame.y1 - pad_y - h if "upper" in corner else frame.y0 + pad_y
+        box = Bbox.from_bounds(x0, y0, w, h)
         hidden = int(np.sum((at[:, 0] >= box.x0) & (at[:, 0] <= box.x1) & (at[:, 1] >= box.y0) & (at[:, 1] <= box.y1)))
         hidden += sum(box.overlaps(other) for other in names + insets)
         if best is None or hidden < best[0]:
             best = (hidden, corner)
         if not hidden:
-            return
-    ax.legend(handles=handles, loc=best[1], **style)
+            break
+    if best[1] != "upper left":
+        ax.legend(handles=handles, loc=best[1], **style)
 
 
 def _zoom(ax, frame, partners: dict, places: list, dots: list, drawn: list[dict], corner_taken: bool = False) -> None:
