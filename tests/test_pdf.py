@@ -412,6 +412,39 @@ def test_an_entry_cut_between_columns_says_whose_it_continues():
     assert any("Bordeaux (33) – Fukuoka (suite)" in page for page in pages)
 
 
+def test_no_column_of_entries_starts_inside_an_entry_without_saying_whose(sample_registry):
+    """A column starts with a région, a collectivité, a partner or a « (suite) » line: never with
+    the kind or themes line of an entry whose partner is at the foot of the column before."""
+    import pdfplumber
+
+    for code in ("CN", "JP", "MA", "RU"):
+        pdf = render(sample_registry.partnerships("partner_country = ?", [code]), code)
+        with pdfplumber.open(io.BytesIO(pdf)) as doc:
+            for number, page in enumerate(doc.pages, 1):
+                text = (page.extract_text() or "").replace("\u202f", " ")
+                if "Thèmes :" not in text or "Index" in text[:300]:
+                    continue
+                w, h = float(page.width), float(page.height)
+                for box in ((0, 60, w / 2, h - 60), (w / 2, 60, w, h - 60)):
+                    lines = page.crop(box).extract_text_lines()
+                    if lines:
+                        first = lines[0]
+                        assert first["chars"][0]["size"] >= 10 or "(suite)" in first["text"], (code, number, first["text"])
+
+
+def test_the_indexes_start_right_under_their_title(japan_pdf):
+    """The frame above the indexes' columns is the height of « Index »: 0.7 cm more for each
+    column (the Russian book's last index line had a page of its own)."""
+    import pdfplumber
+
+    with pdfplumber.open(io.BytesIO(japan_pdf)) as doc:
+        page = next(p for p in doc.pages if "\nIndex\n" in (p.extract_text() or ""))
+        lines = page.extract_text_lines()
+    title = next(line for line in lines if line["text"] == "Index")
+    first = min((line for line in lines if line["top"] > title["bottom"]), key=lambda line: line["top"])
+    assert first["top"] - title["bottom"] < 30
+
+
 def test_the_running_header_names_the_first_region_on_the_page():
     rows = [dict(p, region=("11" if i < 60 else "75")) for i, p in enumerate(synthetic(120))]
     seen = []

@@ -138,7 +138,7 @@ class RepertoireDoc(BaseDocTemplate):
         col = (TEXT_W - gap) / 2
         left = Frame(MARGIN_X, MARGIN_BOTTOM, col, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM, id="left")
         right = Frame(MARGIN_X + col + gap, MARGIN_BOTTOM, col, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM, id="right")
-        head_h = 2.6 * cm
+        head_h = 1.6 * cm  # a title of one line (« Index », « Les partenariats »: 25 pt) and the frame's padding
         top = Frame(MARGIN_X, PAGE_H - MARGIN_TOP - head_h, TEXT_W, head_h, id="index-head")
         left1 = Frame(MARGIN_X, MARGIN_BOTTOM, col, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM - head_h, id="left1")
         right1 = Frame(MARGIN_X + col + gap, MARGIN_BOTTOM, col, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM - head_h,

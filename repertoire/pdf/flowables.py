@@ -75,6 +75,13 @@ class Marker(Flowable):
     `terms` are (index name, term, sort key, group) tuples; group is "" in a flat index.
     """
 
+    # Zero-size, and passing the space after the flowable above it on to the one below: else the
+    # frame forgets that space, sets the next one's space before in full, and an entry that
+    # KeepTogether measured as fitting (it skips zero-size flowables) is cut, its « Thèmes »
+    # line alone at the head of the next column.
+    _ZEROSIZE = True
+    _SPACETRANSFER = True
+
     def __init__(self, terms=()):
         super().__init__()
         self.terms = list(terms)
