@@ -291,20 +291,19 @@ def test_a_small_book_is_compact_with_french_plurals():
     assert "À propos de ce répertoire" in text and "Licence" in text  # the colophon
 
 
-def test_the_colophon_of_a_full_book_is_set_at_the_page_s_width_and_listed_as_a_chapter(japan_pdf):
+def test_the_colophon_is_set_at_the_foot_of_the_cover_at_the_page_s_width(japan_pdf):
+    """Not in the indexes' third column, nor under the contents (it pushed the figures on)."""
     import pdfplumber
 
-    reader = PdfReader(io.BytesIO(japan_pdf))
-    assert "À propos de ce répertoire" in [o.title for o in reader.outline if not isinstance(o, list)]
-    with pdfplumber.open(io.BytesIO(japan_pdf)) as doc:
-        for page in doc.pages:
-            lines = page.extract_text_lines()
-            starts = [line for line in lines if line["text"].startswith(("Sources.", "Licence.", "Corriger une fiche."))]
-            if starts:
-                break
-        width = float(page.width)
-    assert len(starts) == 3
-    assert all(line["x1"] - line["x0"] > width / 2 for line in starts)  # not a column of the indexes
+    for pdf in (japan_pdf, render([JAPAN[0]], "JP")):  # a full book and a compact one
+        with pdfplumber.open(io.BytesIO(pdf)) as doc:
+            cover = doc.pages[0]
+            lines = cover.extract_text_lines()
+            width, height = float(cover.width), float(cover.height)
+        starts = [line for line in lines if line["text"].startswith(("Sources.", "Licence.", "Corriger une fiche."))]
+        assert len(starts) == 3
+        assert all(line["x1"] - line["x0"] > width / 2 for line in starts)
+        assert max(line["bottom"] for line in lines) > height - 3 * 72 / 2.54  # at the foot
 
 
 def test_a_chapter_that_follows_on_a_page_is_set_apart_from_the_text_above(japan_pdf):

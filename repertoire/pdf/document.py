@@ -21,7 +21,7 @@ from ..collector import collector_paused
 from ..places import DATA
 from .chapters import chapters
 from .entries import common_themes, entries
-from .flowables import Heading, MapSlot, Marker, Para
+from .flowables import AtFoot, Heading, MapSlot, Marker, Para
 from .fonts import register
 from .indexes import PageIndex
 from .passes import settle, toc_text
@@ -285,8 +285,7 @@ def _colophon(partnerships: list[dict], options: Options) -> list[Flowable]:
                                                       "Sans"),
     ]
     head = t("À propos de ce répertoire")
-    # bookmarked, not in the contents: it stands under them
-    return [Heading(head, st["h3"], 0, head, toc=False)] + [Para(line, st["colophon"]) for line in lines]
+    return [Para(head, st["h4"])] + [Para(line, st["colophon"]) for line in lines]
 
 
 def _toc() -> list[Flowable]:
@@ -372,16 +371,17 @@ GAP = 9 * cm  # a section starts on the same page when this much room is left
 
 
 def story(partnerships: list[dict], c: Country, options: Options) -> list[Flowable]:
-    """Everything the répertoire says, in order: cover, contents and colophon, chapters, figures,
+    """Everything the répertoire says, in order: cover and colophon, contents, chapters, figures,
     maps, entries, indexes. A small book (fewer than COMPACT links) has its entries under its
     figures and maps, and no contents, chart or indexes: an index of one line helps nobody."""
     st = styles()
     compact = len(partnerships) < COMPACT
-    flows: list[Flowable] = [NextPageTemplate("page")] + _cover(c, partnerships, options) + [PageBreak()]
+    # The colophon at the foot of the cover, at the width of the page (after the indexes it stood
+    # in their third column; under the contents it pushed the figures to the next page).
+    flows: list[Flowable] = [NextPageTemplate("page")] + _cover(c, partnerships, options) + \
+        [AtFoot(_colophon(partnerships, options)), PageBreak()]
     if not compact:
-        # The colophon under the contents, at the width of the page: after the indexes it stood
-        # in their third column, listed in the contents as one of them.
-        flows += _toc() + [Spacer(1, 12)] + _colophon(partnerships, options)
+        flows += _toc()
     # The network's own chapter on the country, small book or not: staff wrote it for it.
     chapter = chapters(c.code, options.chapters_dir) if not english() else []  # written in French
     if chapter:
@@ -393,8 +393,7 @@ def story(partnerships: list[dict], c: Country, options: Options) -> list[Flowab
     if options.map_image is not None or options.france_image is not None:
         flows += ([] if compact else [PageBreak()]) + _maps(options, c, partnerships, compact)
     if compact:
-        flows += [CondPageBreak(4 * cm)] + entries(partnerships, options.members, c.name)
-        return flows + [CondPageBreak(5 * cm), Spacer(1, 10)] + _colophon(partnerships, options)
+        return flows + [CondPageBreak(4 * cm)] + entries(partnerships, options.members, c.name)
     flows += [NextPageTemplate(["index-first", "*", "index"]), PageBreak()]
     flows += entries(partnerships, options.members, c.name, columns=True)
     # The three indexes follow one another in the columns, and the colophon closes the book.

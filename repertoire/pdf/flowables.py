@@ -153,3 +153,33 @@ class MapSlot(Flowable):
             canv.restoreState()
         canv.setStrokeColor(RULE)
         canv.rect(0, 0, self.width, self.height, stroke=1, fill=0)
+
+
+class AtFoot(Flowable):
+    """Flowables set at the foot of what is left of the frame (the colophon under the cover's
+    figures): it takes the rest of the frame, or goes to the next one when it does not fit."""
+
+    def __init__(self, flowables: list[Flowable]):
+        super().__init__()
+        self.flowables = flowables
+
+    def _heights(self, aw: float) -> list[float]:
+        return [f.wrap(aw, 10 ** 6)[1] for f in self.flowables]
+
+    def wrap(self, aw, ah):
+        heights = self._heights(aw)
+        spaces = sum(f.getSpaceAfter() for f in self.flowables[:-1]) + \
+            sum(f.getSpaceBefore() for f in self.flowables[1:])
+        self._aw, self._needed = aw, sum(heights) + spaces
+        self.width, self.height = aw, max(ah, self._needed) if ah < 10 ** 5 else self._needed
+        return self.width, self.height
+
+    def draw(self):
+        y = self._needed
+        for i, f in enumerate(self.flowables):
+            if i:
+                y -= f.getSpaceBefore()
+            _, h = f.wrap(self._aw, 10 ** 6)
+            y -= h
+            f.drawOn(self.canv, 0, y)
+            y -= f.getSpaceAfter()
