@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib.metadata import version as _version
 from pathlib import Path
 from typing import NamedTuple
 
@@ -26,7 +27,9 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from .countries import Countries  # noqa: F401  (re-exported: places are French and foreign)
+from . import french_names, text
 from .datafiles import DATA
+from .diskcache import DiskCache
 from .reasons import Reason
 # PREFIXES, TYPE_WORDS and fold_place are also read from here by other modules
 from .french_names import (PAREN, PREFIXES, TYPE_WORDS, after_title, epci_full_forms,  # noqa: F401
@@ -98,7 +101,7 @@ class FrenchPlaces:
             ("region", self.regions, ["nom", "lat", "lon"]),
             ("epci", self.epci, ["nom", "departement", "region", "lat", "lon"]))}
         self.code_to_current = dict(zip(communes["code"].tolist(), communes["current"].tolist()))
-        self._index_communes(communes)
+        self._index_communes(communes, data / "communes.csv.gz")
         self.departement_names = _index_names(self.departements["nom"])
         self.region_names = _index_names(self.regions["nom"])
         self._index_epci()
@@ -107,8 +110,25 @@ class FrenchPlaces:
         for insee, country, key, since in zip(*(pairs[c].tolist() for c in ("insee", "country", "partner_key", "since"))):
             self.known_pairs.setdefault((country, key), {})[insee] = since
 
-    def _index_communes(self, communes: pd.DataFrame) -> None:
-        """Names of communes, of today and of old (merged) ones, and the shorter forms people write."""
+    def _index_communes(self, communes: pd.DataFrame, source: Path) -> None:
+        """Names of communes, of today and of old (merged) ones, and the shorter forms people
+        write; kept between processes (diskcache.py): folding the 74,000 names was most of
+        loading the reference, before every ingest could start."""
+        cache = DiskCache("communes", [source, Path(__file__), Path(french_names.__file__), Path(text.__file__)],
+                          [_version("Unidecode"), _version("pandas")])
+        kept = cache.get("names")
+        if kept:
+            self.commune_names, self._commune_short_names = kept
+        else:
+            self._fold_communes(communes)
+            cache.put("names", (self.commune_names, self._commune_short_names))
+        self._by_departement: dict[str, list[str]] = {}
+        for name, entries in self.commune_names.items():
+            for dep in dict.fromkeys(e[1] for e in entries):
+                self._by_departement.setdefault(dep, []).append(name)
+        self._all_names = list(self.commune_names)
+
+    def _fold_communes(self, communes: pd.DataFrame) -> None:
         # folded official name → [(current code, departement, is_current)]
         self.commune_names: dict[str, list[CommuneEntry]] = {}
         columns = [communes[c].tolist() for c in ("nom", "type", "current", "departement")]
@@ -128,11 +148,6 @@ class FrenchPlaces:
             for short in shorts - {folded}:
                 listed = self._commune_short_names.setdefault(short, [])
                 listed.extend(e for e in self.commune_names[folded] if e not in listed)
-        self._by_departement: dict[str, list[str]] = {}
-        for name, entries in self.commune_names.items():
-            for dep in dict.fromkeys(e[1] for e in entries):
-                self._by_departement.setdefault(dep, []).append(name)
-        self._all_names = list(self.commune_names)
 
     def _index_epci(self) -> None:
         """EPCI names: official (also with `CC` spelt out, without a trailing acronym) and short."""
