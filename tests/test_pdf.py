@@ -338,6 +338,22 @@ def test_the_figures_tables_have_a_total_each_and_a_facet_of_one_value_is_a_line
     assert "Type de partenariat : Jumelage (12)" in text and "Statut : Actif (12)" in text
 
 
+def test_an_ended_link_was_signed_and_a_one_link_map_caption_is_singular(am_registry):
+    from maps import static
+
+    ended = dict(JAPAN[0], partner_country="EG", partner_name="Le Caire", partner_region=None, status="termine",
+                 since_date="2007-02-07")
+    rows = [ended, dict(JAPAN[1], partner_country="EG", id="p3", status="termine", since=2013)]
+    text = " ".join(text_of(render(rows, "EG")).split())
+    assert "signé le 7 février 2007 · Terminé" in text and "signé en 2013 · Terminé" in text and "depuis" not in text
+    assert "signed on 7 February 2007 · Ended" in " ".join(text_of(render(rows, "EG", Options(lang="en"))).split())
+    one = am_registry.partnerships("partner_country = 'AM'")[:1]
+    pdf = render(one, "AM", Options(map_image=static.country_map(one, "AM")))
+    text = " ".join(text_of(pdf).split())
+    assert "Le lien entre la collectivité française et son partenaire (Arménie)." in text
+    assert "Les liens entre" not in text
+
+
 def test_entry_text_is_what_an_editor_prints():
     p = dict(JAPAN[0], since=1982, since_date="1982-06-01", themes="ecsi;environnement", keywords="Humanitaire",
              description="Jumelage entre Bordeaux et Fukuoka (Japon) depuis 1982 : ecsi, environnement. "

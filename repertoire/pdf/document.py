@@ -343,9 +343,10 @@ def _maps(options: Options, c: Country, partnerships: list[dict], compact: bool 
     st = styles()
     if compact:  # the map of links at full width (its names print at 7 pt); it shows the French side too
         image = options.map_image if options.map_image is not None else options.france_image
-        return [map_flowable(image, BODY_W, 11 * cm),
-                Para(rich(t("Les liens entre les collectivités françaises et leurs partenaires ({country}).",
-                            country=country_name(c))), st["caption"]), Spacer(1, 6)]
+        caption = ("Le lien entre la collectivité française et son partenaire ({country})." if len(partnerships) == 1
+                   else "Les liens entre les collectivités françaises et leurs partenaires ({country}).")
+        return [map_flowable(image, BODY_W, 11 * cm), Para(rich(t(caption, country=country_name(c))), st["caption"]),
+                Spacer(1, 6)]
     flows: list[Flowable] = [Heading(t("Carte des partenariats"), st["h1"], 0, t("Carte des partenariats"))]
     if options.map_image is not None:
         flows += [map_flowable(options.map_image, BODY_W, BODY_H - 3 * cm),

@@ -9,7 +9,7 @@ from reportlab.lib.units import cm
 from reportlab.platypus import CondPageBreak, Flowable, FrameBreak, Spacer
 
 from .. import fields
-from ..model import FRENCH_TYPES
+from ..model import FRENCH_TYPES, status_code
 from ..text import fold
 from .content import (THEME_SEPARATOR, kind_label, native, partner_name, partner_region, public_text, status_label,
                       theme_labels)
@@ -46,12 +46,17 @@ def french_date(day: date) -> str:
 
 
 def _since(p: dict) -> str:
+    """`depuis le 1er juin 1982`; a link that has ended was `signé le 7 février 2007`."""
+    ended = status_code(p.get("status")) == "termine"
     if p.get("since_date"):
         try:
-            return t("depuis le {date}", date=french_date(date.fromisoformat(p["since_date"][:10])))
+            return t("signé le {date}" if ended else "depuis le {date}",
+                     date=french_date(date.fromisoformat(p["since_date"][:10])))
         except ValueError:
             pass
-    return t("depuis {year}", year=p["since"]) if p.get("since") else t("date non précisée")
+    if p.get("since"):
+        return t("signé en {year}" if ended else "depuis {year}", year=p["since"])
+    return t("date non précisée")
 
 
 def partner_heading(p: dict) -> str:

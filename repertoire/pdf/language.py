@@ -40,6 +40,9 @@ ENGLISH: dict[str, str] = {
         "{n} {what} ({country}): one dot per local authority, the larger the more partnerships it has.",
     "Thèmes": "Themes", "Projets": "Projects", "Financements": "Funding", "Contacts": "Contacts",
     "depuis le {date}": "since {date}", "depuis {year}": "since {year}", "date non précisée": "date not given",
+    "signé le {date}": "signed on {date}", "signé en {year}": "signed in {year}",
+    "Le lien entre la collectivité française et son partenaire ({country}).":
+        "The link between the French local authority and its partner ({country}).",
     "(suite)": "(continued)",
     "Aussi déclaré sous le nom « {name} » ({facts}) : probablement le même lien, à vérifier par l'équipe du "
     "réseau.": "Also reported as “{name}” ({facts}): probably the same link, to be checked by the network's staff.",
