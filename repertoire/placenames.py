@@ -214,7 +214,8 @@ def printed_name(written: str | None, country: str, geonameid: int | None = None
 
     - brackets that only repeat the name and words of status: "Erding (Kreis) (Erding, Stadt)"
       → Erding ("Frankenthal (Pfalz)" keeps its bracket: it tells homonyms apart); a
-      register's town in its district, "Haßberge (Kreis) (Haßfurt, Stadt)" → Haßfurt;
+      register's town in its district, "Haßberge (Kreis) (Haßfurt, Stadt)" → Haßfurt; a status
+      alone, "Kastellaun (Verbandsgemeinde)" → Kastellaun;
     - a trailing ", country" or ", region" in any language: "Douma, Lebanon" → Douma,
       "Lilienthal, Lower Saxony" → Lilienthal (the region is printed beside the name);
     - in French, English units in French ("Dongcheng District" → District de Dongcheng) or
@@ -230,6 +231,8 @@ def printed_name(written: str | None, country: str, geonameid: int | None = None
             name = base
         elif town and not ADMIN_WORDS.sub(" ", fold(town[2])).strip():
             name = town[1].strip()
+        elif all(not ADMIN_WORDS.sub(" ", fold(inside)).strip() for inside in _BRACKET.findall(name)):
+            name = base  # "Kastellaun (Verbandsgemeinde)": a status, not a place
     if ", " in name:
         head, tail = name.rsplit(", ", 1)
         if head and (fold(tail) in _country_words(country) or fold(tail) in _region_words().get(country, ())):

@@ -354,6 +354,14 @@ def test_an_ended_link_was_signed_and_a_one_link_map_caption_is_singular(am_regi
     assert "Les liens entre" not in text
 
 
+def test_a_departement_number_never_starts_a_line():
+    rows = [dict(q, partner_country="JP", french_name=f"Saint-Gengoux-le-National{i}", departement="71")
+            for i, q in enumerate(synthetic(12))]
+    lines = [line.strip() for page in pages_of(render(rows, "JP")) for line in page.splitlines()]
+    assert any(line.endswith("Saône-et-Loire (71)") for line in lines)
+    assert not any(line.startswith("(71)") for line in lines)
+
+
 def test_entry_text_is_what_an_editor_prints():
     p = dict(JAPAN[0], since=1982, since_date="1982-06-01", themes="ecsi;environnement", keywords="Humanitaire",
              description="Jumelage entre Bordeaux et Fukuoka (Japon) depuis 1982 : ecsi, environnement. "
@@ -402,6 +410,7 @@ def test_partner_names_print_without_register_brackets_or_english_units_and_no_r
     assert "Dongcheng District — Beijing" in book("Dongcheng District", "CN", "Pékin", "en")  # English as written
     register = book("Oldenburg (Kreis) (Wildeshausen, Stadt)", "DE", "Basse-Saxe")
     assert "Wildeshausen — Basse-Saxe" in register and "Kreis" not in register
+    assert "Kastellaun — Rhénanie-Palatinat" in book("Kastellaun (Verbandsgemeinde)", "DE", "Rhénanie-Palatinat")
     cairo = book("Le Caire", "EG", "Le Caire")
     assert "Le Caire — Le Caire" not in cairo and "Le Caire" in cairo
     link = dict(JAPAN[0], partner_name="Futian District", partner_country="CN", french_lat=44.84, french_lon=-0.58,

@@ -22,7 +22,7 @@ from .typography import colon, rich, styles
 def _collectivite_heading(p: dict) -> str:
     kind = p.get("french_type")
     dep = p.get("departement")
-    where = f"{departement_name(dep)} ({dep})" if dep and kind in ("commune", "epci") else ""
+    where = f"{departement_name(dep)}\u00A0({dep})" if dep and kind in ("commune", "epci") else ""  # « (71) » never alone
     label_ = "" if kind == "commune" else label(FRENCH_TYPES, kind)
     extra = " · ".join(x for x in (label_, where) if x)
     head = rich(p.get("french_name") or p["french_id"], "Sans")
