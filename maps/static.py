@@ -187,7 +187,7 @@ def _labels(ax, places: list[tuple[float, float, str]], size: float = LABEL_PT,
     x0, y0, x1, y1 = ax.bbox.extents
     written = 0
     for lon, lat, text in places:
-        text = re.sub(r"(?<=\w)'(?=\w)", "’", text)  # one apostrophe style, as in the book (Xi’an)
+        text = re.sub(r"(?<=\w)'(?=\w|[\s,.;:!?)»]|$)", "’", text)  # one apostrophe, as in the book (Xi’an, Perm’)
         x, y = px((lon, lat))
         w, h = (_text_width(text, size) + size * 0.2) * scale, size * 1.15 * scale  # with its box's padding
         gap = 3 * scale

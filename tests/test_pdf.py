@@ -83,6 +83,7 @@ def am_registry(am_instance):
 def test_french_spacing_uses_a_fixed_space_that_never_breaks():
     assert french("Thèmes: « eau » ; oui!") == "Thèmes\u202f: «\u202feau\u202f»\u202f; oui\u202f!"
     assert french("http://x.fr 10:30 l'eau") == "http://x.fr 10:30 l’eau"
+    assert french("Tverskaya oblast', Perm'.") == "Tverskaya oblast’, Perm’."  # a soft sign closes the word
     assert french("a\u00a0;") == "a\u202f;"
 
 

@@ -18,7 +18,9 @@ FINE = "\u202F"  # before « : ; ! ? », inside « », in numbers: fixed width, 
 
 _BEFORE_HIGH_PUNCT = re.compile(r"(?<=[^\s\u00A0\u202F:/])[ \t\u202F\u00A0]*([;!?»])|"
                                 r"(?<=[^\s\u00A0\u202F:/])[ \t\u202F\u00A0]*(:)(?=\s|$)")
-APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
+# An apostrophe inside a word (l'eau, Xi'an) or closing one, as a transliteration's soft sign
+# does (« Tverskaya oblast' », Perm'); a quote mark opening a word ('mot') is left alone.
+APOSTROPHE = re.compile(r"(?<=\w)'(?=\w|[\s,.;:!?)»]|$)")
 _AFTER_GUILLEMET = re.compile(r"«[ \t\u202F\u00A0]*")
 
 
