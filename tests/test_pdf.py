@@ -162,7 +162,11 @@ def test_public_edition_has_no_contacts_and_members_has(japan_pdf):
         assert p["partner_name"] in text and p["french_name"] in text
     assert "福岡市" in text
     assert "secret@bordeaux.example" not in text
-    assert "secret@bordeaux.example" in text_of(render(japan_book(), "JP", Options(members=True)))
+    members = text_of(render(japan_book(), "JP", Options(members=True)))
+    assert "secret@bordeaux.example" in members
+    # the open licence is the public data's: the colophon says the contacts are not under it
+    assert "personnelles" not in " ".join(text.split()).split("Licence.")[1][:200]
+    assert "Les contacts de cette édition sont des données personnelles" in " ".join(members.split())
 
 
 def test_chapter_typeset_from_markdown(japan_pdf, tmp_path):

@@ -280,7 +280,9 @@ def _colophon(partnerships: list[dict], options: Options) -> list[Flowable]:
             "Natural Earth (domaine public).", surveys=surveys), "Sans"),
         f"<b>{t('Édition.')}</b> " + rich(t("Composée le {date} par {network}.", date=edition,
                                              network=options.network), "Sans"),
-        f"<b>{t('Licence.')}</b> " + rich(options.licence_en if english() else options.licence, "Sans"),
+        f"<b>{t('Licence.')}</b> " + rich((options.licence_en if english() else options.licence) + (
+            " " + t("Les contacts de cette édition sont des données personnelles : ni licence ni réutilisation.")
+            if options.members else ""), "Sans"),  # the open licence is the public data's, not the contacts
         f"<b>{t('Corriger une fiche.')}</b> " + rich(options.corrections_en if english() else options.corrections,
                                                       "Sans"),
     ]
