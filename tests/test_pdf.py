@@ -167,6 +167,8 @@ def test_public_edition_has_no_contacts_and_members_has(japan_pdf):
     # the open licence is the public data's: the colophon says the contacts are not under it
     assert "personnelles" not in " ".join(text.split()).split("Licence.")[1][:200]
     assert "Les contacts de cette édition sont des données personnelles" in " ".join(members.split())
+    english = text_of(render(japan_book(), "JP", Options(members=True, lang="en")))
+    assert "Members’ edition — contains personal data" in english and "Édition réservée" not in english
 
 
 def test_chapter_typeset_from_markdown(japan_pdf, tmp_path):

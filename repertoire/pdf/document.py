@@ -194,7 +194,7 @@ class RepertoireDoc(BaseDocTemplate):
             canv.setFont("Sans", 6.5)
             canv.setFillColor(MUTED)
             canv.drawRightString(PAGE_W - MARGIN_X, MARGIN_BOTTOM - 1.0 * cm,
-                                 "Édition réservée aux membres — contient des données personnelles")
+                                 t("Édition réservée aux membres — contient des données personnelles"))
         canv.restoreState()
 
     # --- contents, bookmarks, indexes -----------------------------------------------------

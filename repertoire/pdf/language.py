@@ -41,6 +41,8 @@ ENGLISH: dict[str, str] = {
     "Thèmes": "Themes", "Projets": "Projects", "Financements": "Funding", "Contacts": "Contacts",
     "depuis le {date}": "since {date}", "depuis {year}": "since {year}", "date non précisée": "date not given",
     "signé le {date}": "signed on {date}", "signé en {year}": "signed in {year}",
+    "Édition réservée aux membres — contient des données personnelles":
+        "Members’ edition — contains personal data",
     "Les contacts de cette édition sont des données personnelles : ni licence ni réutilisation.":
         "The contacts in this edition are personal data: neither licensed nor to be reused.",
     "Le lien entre la collectivité française et son partenaire ({country}).":
