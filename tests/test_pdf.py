@@ -167,7 +167,9 @@ def test_public_edition_has_no_contacts_and_members_has(japan_pdf):
     # the open licence is the public data's: the colophon says the contacts are not under it
     assert "personnelles" not in " ".join(text.split()).split("Licence.")[1][:200]
     assert "Les contacts de cette édition sont des données personnelles" in " ".join(members.split())
-    english = text_of(render(japan_book(), "JP", Options(members=True, lang="en")))
+    english_pdf = render(japan_book(), "JP", Options(members=True, lang="en"))
+    english = text_of(english_pdf)
+    assert PdfReader(io.BytesIO(english_pdf)).metadata.subject == "Decentralised cooperation with: Japan"
     assert "Members’ edition — contains personal data" in english and "Édition réservée" not in english
 
 

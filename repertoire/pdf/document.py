@@ -126,8 +126,11 @@ class RepertoireDoc(BaseDocTemplate):
     def __init__(self, buffer, country: Country, options: Options, **kw):
         super().__init__(buffer, pagesize=A4, leftMargin=MARGIN_X, rightMargin=MARGIN_X,
                          topMargin=MARGIN_TOP, bottomMargin=MARGIN_BOTTOM, title=title(country),
-                         author=options.network, subject=f"Coopération décentralisée avec : {country.name}",
-                         keywords=["coopération décentralisée", "jumelage", country.name],
+                         author=options.network, subject=(
+                             f"Decentralised cooperation with: {english_name(country.code)}" if options.lang == "en"
+                             else f"Coopération décentralisée avec : {country.name}"),
+                         keywords=(["decentralised cooperation", "twinning", english_name(country.code)]
+                                   if options.lang == "en" else ["coopération décentralisée", "jumelage", country.name]),
                          creator="Répertoire (repertoire pdf)", lang="en-GB" if options.lang == "en" else "fr-FR",
                          initialFontName="Sans", initialFontSize=10, **kw)  # no unembedded Helvetica
         self.country, self.options = country, options
