@@ -16,7 +16,7 @@ from ..registry import Registry
 from .chapters import chapter_file
 from .document import Options, render
 
-LAYOUT = 3  # in the cache key: a PDF made by an older layout is made again (3: the editor's layout, issue 12)
+LAYOUT = 4  # in the cache key: a PDF made by an older layout is made again (4: the closing check of issue 12)
 
 def country_repertoire(registry: Registry, code: str, options: Options | None = None) -> bytes:
     """The PDF répertoire of one partner country, from the live registry."""
