@@ -369,6 +369,7 @@ def test_a_departement_number_never_starts_a_line():
     lines = [line.strip() for page in pages_of(render(rows, "JP")) for line in page.splitlines()]
     assert any(line.endswith("Saône-et-Loire (71)") for line in lines)
     assert not any(line.startswith("(71)") for line in lines)
+    assert not any(line.endswith("—") for line in lines)  # the dash starts the line of what it introduces
 
 
 def test_entry_text_is_what_an_editor_prints():

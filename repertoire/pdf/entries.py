@@ -26,7 +26,7 @@ def _collectivite_heading(p: dict) -> str:
     label_ = "" if kind == "commune" else label(FRENCH_TYPES, kind)
     extra = " · ".join(x for x in (label_, where) if x)
     head = rich(p.get("french_name") or p["french_id"], "Sans")
-    return head + (f' <font face="Sans" size="8.5" color="#5b6472">— {rich(extra, "Sans")}</font>' if extra else "")
+    return head + (f' <font face="Sans" size="8.5" color="#5b6472">—\u00A0{rich(extra, "Sans")}</font>' if extra else "")
 
 
 def collectivite_term(p: dict) -> str:
@@ -67,7 +67,7 @@ def partner_heading(p: dict) -> str:
         name += f' <font size="9">({rich(native(p), "Sans")})</font>'
     region = partner_region(p)
     if region and fold(region) != fold(partner_name(p)):  # not « Le Caire — Le Caire »
-        name += f' <font face="Sans" size="8.3" color="#5b6472">— {rich(region, "Sans")}</font>'
+        name += f' <font face="Sans" size="8.3" color="#5b6472">—\u00A0{rich(region, "Sans")}</font>'
     return name
 
 
