@@ -131,6 +131,7 @@ def _t(text: str) -> str:
     return ENGLISH.get(text, text) if LANG.get() == "en" else text
 
 
+FEW_FRENCH = 9  # a map of links with no more French collectivités than this names them (a compact book's map)
 KIND_STYLES = {"jumelage": ("-", "o"), "cooperation": ("--", "s"), "amitie": (":", "^"),
                "intention": ("-.", "D"), "contact": ((0, (1, 2.5)), "v"), "": ("-", "o")}
 
@@ -356,6 +357,9 @@ def _links(ax, frame, drawn: list[dict], labels: int, corner_taken: bool = False
         _zoom(ax, frame, partners, places, dots, drawn, corner_taken)
     else:
         _labels(ax, places, dots=dots)
+    if len(french) <= FEW_FRENCH:  # a small book's only map: its French ends named too (Grenoble – Le Caire)
+        names = {(p["french_lon"], p["french_lat"]): p.get("french_name") or "" for p in drawn}
+        _labels(ax, sorted((x, y, name) for (x, y), name in names.items() if name), dots=dots)
     handles = [Line2D([], [], color=KIND_COLOURS.get(k, KIND_COLOURS[""]), linewidth=1.2,
                       linestyle=KIND_STYLES.get(k, KIND_STYLES[""])[0], marker=KIND_STYLES.get(k, KIND_STYLES[""])[1],
                       markersize=4, markerfacecolor=PARTNER_DOT, markeredgewidth=0,

@@ -565,6 +565,7 @@ def test_the_legend_of_a_map_hides_none_of_its_dots():
     legend = [w for w in words if w["text"].startswith("Collectivité")]
     width = max(w["x1"] for w in words)
     assert legend and legend[0]["x0"] > width / 2  # in the upper right corner, over the sea
+    assert any(w["text"] == "Grenoble" for w in words)  # a one-link map names its French end too
 
 
 def test_overseas_collectivites_get_an_inset_instead_of_lines_leaving_the_frame(sample_registry):
