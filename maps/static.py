@@ -157,24 +157,43 @@ def _advance(char: str) -> float:
     return text_to_path.get_text_width_height_descent(char, FontProperties(size=100), ismath=False)[0] / 100
 
 
+def _clear_line(x: float, y: float, tx: float, ty: float, centres, boxes: list, scale: float) -> bool:
+    """Whether a leader from a dot (x, y) to its name at (tx, ty) passes clear of the other dots
+    (4 pt) and of the names already written."""
+    import numpy as np
+
+    t = np.linspace(0.15, 1.0, 24)
+    px, py = x + (tx - x) * t, y + (ty - y) * t
+    room = 4 * scale
+    # only the dots in the segment's box matter (the map of France has a thousand)
+    box = ((centres[:, 0] > min(x, tx) - room) & (centres[:, 0] < max(x, tx) + room) &
+           (centres[:, 1] > min(y, ty) - room) & (centres[:, 1] < max(y, ty) + room)) if len(centres) else []
+    others = centres[box] if len(centres) else centres
+    others = others[np.hypot(others[:, 0] - x, others[:, 1] - y) > 3 * scale] if len(others) else others
+    if len(others) and (np.hypot(px[:, None] - others[None, :, 0], py[:, None] - others[None, :, 1]) < room).any():
+        return False
+    return not any(((px > b[0]) & (px < b[2]) & (py > b[1]) & (py < b[3])).any() for b in boxes)
+
+
 def _labels(ax, places: list[tuple[float, float, str]], size: float = LABEL_PT,
             dots: list[tuple[float, float, float]] = (), dry: bool = False) -> int:
     """Name places, most important first, each at the first of twelve spots around its dot
     where it overlaps no name already written and no dot (`dots`: lon, lat, radius in points),
     and lies nearer its own dot than any other (a name beside another town's dot reads as that
-    town's: « Vaux-sur-Aure » over Le Mont-Saint-Michel); a name with no such spot is left out.
+    town's: « Vaux-sur-Aure » over Le Mont-Saint-Michel); else at one of sixteen spots further
+    off, tied to its dot by a thin line that passes clear of the other dots and names (Japan's
+    zoom: 15 of 17 partners named, 11 without); a name with no such spot is left out.
     Returns the number of names written."""
     import numpy as np
 
     fig = ax.figure
     scale = fig.dpi / 72  # points → pixels
     px = ax.transData.transform
-    boxes: list[tuple[float, float, float, float]] = []
-    for lon, lat, radius in dots:
-        x, y = px((lon, lat))
-        r = max(radius, 1.5) * scale
-        boxes.append((x - r, y - r, x + r, y + r))
+    boxes: list[tuple[float, float, float, float]] = []  # the names written
     centres = px(np.array([(lon, lat) for lon, lat, _ in dots], dtype=float).reshape(-1, 2))
+    radii = np.array([max(radius, 1.5) * scale for _, _, radius in dots], dtype=float)
+    dot_boxes = np.column_stack([centres[:, 0] - radii, centres[:, 1] - radii, centres[:, 0] + radii,
+                                 centres[:, 1] + radii]) if len(dots) else np.zeros((0, 4))
 
     def nearest_is_own(box, x: float, y: float) -> bool:
         own = math.hypot(max(box[0] - x, 0, x - box[2]), max(box[1] - y, 0, y - box[3]))
@@ -192,12 +211,18 @@ def _labels(ax, places: list[tuple[float, float, str]], size: float = LABEL_PT,
         x, y = px((lon, lat))
         w, h = (_text_width(text, size) + size * 0.2) * scale, size * 1.15 * scale  # with its box's padding
         gap = 3 * scale
+        far = 7 * gap  # beyond the twelve spots beside the dot: sixteen further off, tied to it by a line
+        spots = [spot for d in (far, far * 1.8) for spot in (
+            (d, 0, "left", "center"), (-d, 0, "right", "center"), (0, d, "center", "bottom"),
+            (0, -d, "center", "top"), (d * 0.7, d * 0.7, "left", "bottom"), (-d * 0.7, d * 0.7, "right", "bottom"),
+            (d * 0.7, -d * 0.7, "left", "top"), (-d * 0.7, -d * 0.7, "right", "top"))]
         for dx, dy, ha, va in ((gap, gap * 0.3, "left", "bottom"), (-gap, gap * 0.3, "right", "bottom"),
                                (gap, -gap * 0.3, "left", "top"), (-gap, -gap * 0.3, "right", "top"),
                                (0, gap * 1.3, "center", "bottom"), (0, -gap * 1.3, "center", "top"),
                                (gap * 2, 0, "left", "center"), (-gap * 2, 0, "right", "center"),
                                (gap * 2, gap * 2.5, "left", "bottom"), (-gap * 2, gap * 2.5, "right", "bottom"),
-                               (gap * 2, -gap * 2.5, "left", "top"), (-gap * 2, -gap * 2.5, "right", "top")):
+                               (gap * 2, -gap * 2.5, "left", "top"), (-gap * 2, -gap * 2.5, "right", "top"),
+                               *spots):
             left = x + dx - (w if ha == "right" else w / 2 if ha == "center" else 0)
             bottom = y + dy - (h if va == "top" else h / 2 if va == "center" else 0)
             box = (left, bottom, left + w, bottom + h)
@@ -205,7 +230,13 @@ def _labels(ax, places: list[tuple[float, float, str]], size: float = LABEL_PT,
                 continue
             if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in boxes):
                 continue
-            if not nearest_is_own(box, x, y):
+            if ((box[0] < dot_boxes[:, 2]) & (dot_boxes[:, 0] < box[2]) & (box[1] < dot_boxes[:, 3]) &
+                    (dot_boxes[:, 1] < box[3])).any():
+                continue
+            leader = abs(dx) >= far * 0.7 or abs(dy) >= far * 0.7
+            if leader and not _clear_line(x, y, x + dx, y + dy, centres, boxes, scale):
+                continue
+            if not leader and not nearest_is_own(box, x, y):
                 continue
             boxes.append(box)
             written += 1
@@ -215,6 +246,10 @@ def _labels(ax, places: list[tuple[float, float, str]], size: float = LABEL_PT,
             ax.annotate(text, (lon, lat), xytext=(dx / scale, dy / scale), textcoords="offset points",
                         fontsize=size, color="#222", ha=ha, va=va, zorder=5,
                         bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "alpha": 0.6, "linewidth": 0})
+            if leader:  # a plain line (an annotation's arrow patch costs a tenth of a map)
+                to_data = ax.transData.inverted().transform
+                ax.plot(*zip(to_data((x + dx * 0.1, y + dy * 0.1)), to_data((x + dx, y + dy))),
+                        color="#555", linewidth=0.4, zorder=4.5, scalex=False, scaley=False)
             break
     return written
 

@@ -522,7 +522,7 @@ def test_a_map_of_few_links_tells_kinds_apart_in_grayscale_and_names_every_partn
     words = _words(static.country_map(rows, "JP"))
     text = " ".join(w["text"] for w in words)
     named = {p["partner_name"] for p in rows if p["partner_name"] in text}
-    assert len(named) >= 0.6 * len({p["partner_name"] for p in rows})  # in a zoom on Japan
+    assert len(named) >= 0.8 * len({p["partner_name"] for p in rows})  # in a zoom on Japan, some by a line
     assert min(w["size"] for w in words) >= 7
     svg = static.country_map(rows, "JP", fmt="svg").decode()
     assert "stroke-dasharray" in svg  # coopération dashed, jumelage solid
