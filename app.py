@@ -12,11 +12,11 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app, g, has_request_context
-from flask.cli import FlaskGroup
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import web
 from web import books, budget, auth, catchup, outreach_cli
+from web.process_end import CommandGroup
 from web.registry_pool import RegistryPool
 from web import cli as commands
 from web import maps as web_maps
@@ -95,7 +95,7 @@ def close_registry(exception: BaseException | None = None) -> None:
 
 # --- CLI -------------------------------------------------------------------------------
 
-@click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=True)
+@click.group(cls=CommandGroup, create_app=create_app, add_default_commands=True)
 def cli() -> None:
     """Répertoire des partenariats de coopération décentralisée."""
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -38,6 +41,28 @@ def test_ingest_reports_an_unreadable_file_and_keeps_the_others(empty_app, tmp_p
     assert "notes.csv: ERROR — no header row recognised" in result.output
     assert "Traceback" not in result.output
     assert Registry(empty_app.config["REGISTRY"]).count() == 40
+
+
+def test_the_repertoire_process_ends_with_the_commands_status_and_all_its_output(tmp_path):
+    # The process ends without freeing its objects (web/process_end.py): nothing of what the
+    # command printed or wrote may be lost, and its status is the command's.
+    bad = tmp_path / "notes.csv"
+    bad.write_text("rien à voir ici\n", encoding="utf-8")
+    instance = tmp_path / "instance"
+    env = {"REPERTOIRE_INSTANCE": str(instance), "REPERTOIRE_MAKE_BOOKS_AHEAD": "0", "PATH": "/usr/bin:/bin",
+           "PYTHONPATH": str(Path(__file__).parent.parent)}
+    binary = Path(sys.executable).parent / "repertoire"
+    update = str(FIXTURES / SAMPLE_SURVEYS[3])
+    failed = subprocess.run([str(binary), "ingest", str(bad), update], env=env, capture_output=True, text=True,
+                            timeout=300)
+    assert failed.returncode == 1, failed.stderr
+    assert "notes.csv: ERROR — no header row recognised" in failed.stderr
+    assert failed.stdout.rstrip().splitlines()[-1].startswith("Index: 40 partnerships indexed")
+    assert not (instance / "registry.sqlite3-wal").exists()  # closed, not left to the next opener
+    assert Registry(instance / "registry.sqlite3").count() == 40
+    again = subprocess.run([str(binary), "ingest", update], env=env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert "mise-a-jour-2025.csv: 40 rows read" in again.stdout and "Registry: 40 partnerships." in again.stdout
 
 
 def test_export_csv_follows_the_contract(runner, tmp_path, sample_registry):
