@@ -225,11 +225,27 @@ def test_route_caches_until_registry_changes(am_instance):
     assert client.get("/pays/AM/repertoire-membres.pdf").status_code == 302  # members only: to the login page
 
 
-def test_cli_all(am_instance, tmp_path):
+def test_cli_all(am_instance, am_registry, tmp_path):
     app = create_app({"TESTING": True, "INSTANCE": str(am_instance)})
     result = app.test_cli_runner().invoke(cli, ["pdf", "--all", "-o", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["repertoire-am.pdf", "repertoire-ma.pdf"]
+    said = sorted(line.split(" → ")[0] for line in result.output.splitlines() if " → " in line)
+    assert said == [f"AM: {len(am_registry.matching({'country': 'AM'}))} partnerships",
+                    f"MA: {len(am_registry.matching({'country': 'MA'}))} partnerships"]
+
+
+def test_cli_says_one_partnership_in_the_singular(references, tmp_path):
+    """A one-link country is « 1 partnership », not « 1 partnerships »."""
+    survey = tmp_path / "one.csv"
+    survey.write_text("\n".join((FIXTURES / "partenaires-armenie-maroc.csv").read_text().splitlines()[:2]) + "\n")
+    registry = Registry(tmp_path / "registry.sqlite3")
+    ingest_files(registry, [survey], references)
+    registry.close()
+    app = create_app({"TESTING": True, "INSTANCE": str(tmp_path)})
+    result = app.test_cli_runner().invoke(cli, ["pdf", "AM", "--no-map", "-o", str(tmp_path / "am.pdf")])
+    assert result.exit_code == 0, result.output
+    assert "AM: 1 partnership →" in result.output
 
 
 def test_an_entry_is_never_cut_between_pages_nor_its_heading_left_at_a_page_foot():

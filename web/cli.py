@@ -446,7 +446,7 @@ def pdf_command(countries: tuple[str, ...], all_countries: bool, output: str | N
         except (RepertoireError, FontError) as exc:
             raise click.ClickException(str(exc)) from exc
         path.write_bytes(data)
-        click.echo(f"{code}: {len(rows)} partnerships → {path} ({len(data) // 1024} KB)", err=True)
+        click.echo(f"{code}: {len(rows)} partnership{'' if len(rows) == 1 else 's'} → {path} ({len(data) // 1024} KB)", err=True)
 
 
 def warm_repertoires(codes: list[str], tracker: Tracker) -> None:

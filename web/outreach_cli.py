@@ -48,7 +48,7 @@ def campaign_command(french_id: str | None, everyone: bool, grouping: str, outpu
         path = Path(output or f"enquete-{_slug(french_id)}.xlsx")
         count = campaign.write_workbook(registry, [french_id], path, name, names)
         campaign.record_event(registry, [french_id], "sent", "xlsx", path.name)
-        click.echo(f"{french_id}: {count} partnerships → {path}", err=True)
+        click.echo(f"{french_id}: {count} partnership{'' if count == 1 else 's'} → {path}", err=True)
         return
     if not output:
         raise click.UsageError("--all needs -o FOLDER")
