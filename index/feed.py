@@ -44,6 +44,9 @@ SEGMENT_DOCS = 25_000
 # The feed starts its process once this many partnerships were saved, and once they are a
 # quarter of what the registry held: an ingest small for its registry is indexed as an update.
 START_FROM = 2_000
+# Writing a document into a segment, as a part of indexing it (making, adding and writing
+# it): about half (100,000 rows, in the process: 7 s to make and add, 6 s to write).
+WRITING = 0.5
 # At the end, the feed's generation is used if the ingest saved this many partnerships and
 # half the registry; else the usual update (build.py makes the same choice).
 LARGE_FROM = PARALLEL_FROM
@@ -155,15 +158,26 @@ class IndexFeed:
         self.close()
         return report
 
+    def _enough(self, taken: int) -> bool:
+        """Whether this process took its share of the batches left at the end (the queue's lock
+        held): it still has to write the documents it took, while the process has to index
+        and write those left in the queue and to write those it indexed since its last
+        segment. Taking all until none is left, this one ended last by a segment's writing
+        (0.7 to 2 s of 100,000 rows)."""
+        left = sum(map(len, self._queue))
+        unwritten = len(self._sent) % SEGMENT_DOCS  # the process writes a segment every SEGMENT_DOCS
+        return taken * WRITING >= left + unwritten * WRITING
+
     def _large(self) -> bool:
         count = self._count
         return count >= self.large_from and 2 * count >= self.registry.count()
 
     def _complete(self, start: float) -> BuildReport:
         # The batches not sent yet are shared as they go: the sending thread hands the
-        # process the oldest, this one indexes the newest, one batch at a time, until none
-        # is left; so both end about together (the process is behind when the ingest ends:
-        # indexing costs about as much as ingesting).
+        # process the oldest, this one indexes the newest, one batch at a time (the process
+        # is behind when the ingest ends: indexing costs about as much as ingesting); this
+        # one stops once writing what it took will take as long as what the process has
+        # left (`_enough`), so both end about together.
         with self._ready:
             if self._pending:
                 self._queue.append(self._pending)
@@ -178,13 +192,17 @@ class IndexFeed:
         # This process's own rows: of each partnership, the first version taken that is the
         # registry's (a later one with the same stamp is the same).
         own: set[str] = set()
+        taken = 0  # rows this process took from the queue
         try:
             with _collector_paused():
                 while True:
                     with self._ready:
-                        if not self._queue:
+                        if not self._queue or self._enough(taken):
+                            # What is left goes to the process, in this order, after what it got.
+                            handed = self._sent + [(row[ID], row[UPDATED]) for b in self._queue for row in b]
                             break
                         batch = self._queue.pop()
+                        taken += len(batch)
                     records = []
                     for row in batch:
                         pid = row[ID]
@@ -192,11 +210,10 @@ class IndexFeed:
                             own.add(pid)
                             records.append(dict(zip(STORED_FIELDS, row)))
                     _add_documents(own_writer, records, self.countries, vocabulary)
-                self._sender.join()
                 # The process's documents kept: each partnership's first whose stamp is the
                 # registry's and that this process did not index itself.
                 kept, wanted = set(own), set()
-                for docnum, (pid, stamp) in enumerate(self._sent):
+                for docnum, (pid, stamp) in enumerate(handed):
                     if pid not in kept and truth.get(pid, _GONE) == stamp:
                         kept.add(pid)
                         wanted.add(docnum)
@@ -206,6 +223,7 @@ class IndexFeed:
                 _add_documents(own_writer, self.registry.partnerships_by_ids(missing), self.countries, vocabulary)
                 # Written before waiting for the process's last segment, not after it.
                 last = [own_writer.finish_segment()] if own_writer.docnum else own_writer.discard_segment() or []
+                self._sender.join()
                 outcome = self._connection.recv()
                 if isinstance(outcome, str):
                     raise RuntimeError(f"the indexing process failed: {outcome}")

@@ -1,6 +1,8 @@
 """The index fed while an ingest records its rows (index/feed.py) is the registry's full build."""
 from __future__ import annotations
 
+import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -64,6 +66,30 @@ def test_a_feed_that_wrote_several_segments_is_the_full_build(tmp_path, referenc
         feed.finish()
     ix = whoosh_index.open_dir(current_generation(tmp_path / "fed"))
     assert len(ix._segments()) > 3
+    build_index(registry, tmp_path / "built")
+    assert postings(tmp_path / "fed") == postings(tmp_path / "built")
+
+
+def test_rows_left_at_the_end_are_shared_between_the_processes_into_the_full_build(tmp_path, references,
+                                                                                   monkeypatch):
+    monkeypatch.setattr(index.feed, "SEGMENT_DOCS", 100)  # few rows indexed and not yet written
+    monkeypatch.setattr(index.feed, "BATCH", 50)
+    registry = Registry(tmp_path / "registry.sqlite3")
+    feed = IndexFeed(registry, tmp_path / "fed", start_from=1, large_from=1)
+    stops = []  # rows left to the process when this one stopped taking them
+    enough = feed._enough
+    feed._enough = lambda taken: enough(taken) and not stops.append(sum(map(len, feed._queue)))
+
+    def saved(rows):
+        feed.add(rows)
+        os.kill(feed._process.pid, signal.SIGSTOP)  # held still: far behind when the ingest ends
+
+    with feed:
+        ingest_files(registry, [FIXTURES / SAMPLE_SURVEYS[0]], references, saved=saved)
+        os.kill(feed._process.pid, signal.SIGCONT)
+        report = feed.finish()
+    assert stops and stops[0] > 0  # this one left rows to the process (it has less to write)
+    assert report.full and report.documents == registry.count()
     build_index(registry, tmp_path / "built")
     assert postings(tmp_path / "fed") == postings(tmp_path / "built")
 
