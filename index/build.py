@@ -310,7 +310,8 @@ def _update(registry: Registry, index_dir: Path, countries: Countries | None) ->
     # Merged-away partnerships (`repertoire merge`) are gone from the registry: from here too.
     ids = {p["id"].encode() for p in changed}
     with writer.reader() as reader:
-        for docnum, pid in enumerate(reader.column_reader("id")):
+        # An index of no document (built from an empty registry) has no column to read.
+        for docnum, pid in enumerate(reader.column_reader("id") if reader.doc_count_all() else ()):
             if pid in ids or pid not in live:
                 writer.delete_document(docnum)
     with _collector_paused():

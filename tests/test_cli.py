@@ -43,6 +43,17 @@ def test_ingest_reports_an_unreadable_file_and_keeps_the_others(empty_app, tmp_p
     assert Registry(empty_app.config["REGISTRY"]).count() == 40
 
 
+def test_an_ingest_after_one_that_recorded_nothing_updates_the_index(empty_app, tmp_path):
+    # The first ingest built an index of no document; the second updates it.
+    bad = tmp_path / "notes.csv"
+    bad.write_text("rien à voir ici\n", encoding="utf-8")
+    runner = empty_app.test_cli_runner()
+    assert runner.invoke(cli, ["ingest", str(bad)]).exit_code == 1
+    result = runner.invoke(cli, ["ingest", str(FIXTURES / SAMPLE_SURVEYS[3])])
+    assert result.exit_code == 0, result.output
+    assert "Index: 40 partnerships indexed" in result.output and "Index update failed" not in result.output
+
+
 def test_the_repertoire_process_ends_with_the_commands_status_and_all_its_output(tmp_path):
     # The process ends without freeing its objects (web/process_end.py): nothing of what the
     # command printed or wrote may be lost, and its status is the command's.
