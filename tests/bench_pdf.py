@@ -57,6 +57,9 @@ def main() -> None:
     args = parser.parse_args()
     instance = Path(os.environ.get("REPERTOIRE_INSTANCE", "instance"))
     registry = instance / "registry.sqlite3"
+    if not registry.is_file():
+        sys.exit(f"{registry}: no registry here; set REPERTOIRE_INSTANCE to an instance folder "
+                 "made with `repertoire ingest` (for example the demo surveys: make demo)")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     import sqlite3
