@@ -57,14 +57,17 @@ def main() -> None:
     args = parser.parse_args()
     instance = Path(os.environ.get("REPERTOIRE_INSTANCE", "instance"))
     registry = instance / "registry.sqlite3"
-    if not registry.is_file():
-        sys.exit(f"{registry}: no registry here; set REPERTOIRE_INSTANCE to an instance folder "
-                 "made with `repertoire ingest` (for example the demo surveys: make demo)")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     import sqlite3
-    sizes = sqlite3.connect(registry).execute(
-        "SELECT partner_country, count(*) FROM partnerships GROUP BY 1 ORDER BY 2 DESC").fetchall()
+    try:  # read-only: never leaves an empty registry behind
+        sizes = sqlite3.connect(f"file:{registry}?mode=ro", uri=True).execute(
+            "SELECT partner_country, count(*) FROM partnerships GROUP BY 1 ORDER BY 2 DESC").fetchall()
+    except sqlite3.DatabaseError:
+        sizes = []
+    if not sizes:
+        sys.exit(f"{registry}: no partnerships here; set REPERTOIRE_INSTANCE to an instance folder "
+                 "made with `repertoire ingest` (for example the demo surveys: make demo)")
     big = sizes[0][0]
     runs = [(code, 10 ** 9) for code in args.countries.split(",")] + [(big, 200), (big, 10 ** 9)]
     missed = 0
