@@ -1,6 +1,8 @@
 """Search behaviour on the sample registry: French analysis, queries, facets, sorting."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from whoosh.fields import TEXT
 
@@ -302,19 +304,24 @@ def _contents(folder) -> tuple:
     return postings, columns, lengths, reader.field_length("text"), sorted(reader.all_doc_ids())
 
 
-def test_the_bulk_writer_writes_the_files_whoosh_writes(tmp_path, sample_registry):
+def _written_by_both(tmp_path: Path, documents: list[dict]) -> tuple[dict, dict]:
+    """The segment files Whoosh's writer and index/segment.py's BulkWriter write for the same documents."""
     from whoosh import index as whoosh_index
     from whoosh.writing import SegmentWriter
     from index.segment import BulkWriter
-    documents = [document(p, countries())[0] for p in sample_registry.partnerships(order="id")]
     for name, writer_class in (("whoosh", SegmentWriter), ("bulk", BulkWriter)):
         (tmp_path / name).mkdir()
         writer = writer_class(whoosh_index.create_in(tmp_path / name, SCHEMA))
         for fields in documents:
             writer.add_document(**fields)
         writer.commit()
-    files = _segment_files(tmp_path / "whoosh")
-    assert len(files) > 10 and files == _segment_files(tmp_path / "bulk")
+    return _segment_files(tmp_path / "whoosh"), _segment_files(tmp_path / "bulk")
+
+
+def test_the_bulk_writer_writes_the_files_whoosh_writes(tmp_path, sample_registry):
+    documents = [document(p, countries())[0] for p in sample_registry.partnerships(order="id")]
+    whoosh_files, bulk_files = _written_by_both(tmp_path, documents)
+    assert len(whoosh_files) > 10 and whoosh_files == bulk_files
 
 
 def test_the_bulk_writer_merges_segments_and_deletes_as_whoosh_does(tmp_path, sample_registry):
@@ -342,14 +349,10 @@ def test_the_bulk_writer_merges_segments_and_deletes_as_whoosh_does(tmp_path, sa
     assert _contents(tmp_path / "whoosh") == _contents(tmp_path / "bulk")
 
 
-
 def test_the_bulk_writer_writes_columns_with_gaps_and_many_values_as_whoosh_does(tmp_path, sample_registry):
     """Columns written in one pass (index/segment.py): documents without a value, more than
     256 distinct values (references switch from bytes to shorts), values longer than 255
     bytes (lengths switch to shorts), as Whoosh's column writers write them one by one."""
-    from whoosh import index as whoosh_index
-    from whoosh.writing import SegmentWriter
-    from index.segment import BulkWriter
     documents = [document(p, countries())[0] for p in sample_registry.partnerships(order="id")[:700]]
     for n, fields in enumerate(documents):
         if n % 3 == 0:
@@ -357,13 +360,8 @@ def test_the_bulk_writer_writes_columns_with_gaps_and_many_values_as_whoosh_does
         if n % 5 == 0:
             fields["names"] = fields["names"] * 40  # past 255 bytes
     assert len({f.get("french") for f in documents}) > 256
-    for name, writer_class in (("whoosh", SegmentWriter), ("bulk", BulkWriter)):
-        (tmp_path / name).mkdir()
-        writer = writer_class(whoosh_index.create_in(tmp_path / name, SCHEMA))
-        for fields in documents:
-            writer.add_document(**fields)
-        writer.commit()
-    assert _segment_files(tmp_path / "whoosh") == _segment_files(tmp_path / "bulk")
+    whoosh_files, bulk_files = _written_by_both(tmp_path, documents)
+    assert whoosh_files == bulk_files
 
 # --- what a query names (issue 11) -----------------------------------------------------------
 
