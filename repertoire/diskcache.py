@@ -10,7 +10,6 @@ runs code). A cache that cannot be read or written is only slower, never wrong.
 """
 from __future__ import annotations
 
-import gc
 import hashlib
 import marshal
 import os
@@ -18,6 +17,8 @@ import shutil
 import tempfile
 from pathlib import Path
 from typing import Iterable
+
+from .collector import collector_paused
 
 # Folders kept per name: the checkouts and versions in use on one machine at a time.
 KEPT = 3
@@ -54,17 +55,14 @@ class DiskCache:
 
     def get(self, item: str):
         """The value kept for `item`, or None (none kept, or unreadable)."""
-        enabled = gc.isenabled()
-        gc.disable()  # millions of new containers, no cycle: each collection would walk them all
-        try:
-            # read whole, then decoded: marshal.load on a file object reads it a few bytes at a
-            # time (a country's gazetteer index: 5 times slower)
-            return marshal.loads((self.folder / f"{item}.marshal").read_bytes())
-        except (OSError, EOFError, ValueError, TypeError):
-            return None
-        finally:
-            if enabled:
-                gc.enable()
+        # millions of new containers, no cycle: each collection would walk them all
+        with collector_paused():
+            try:
+                # read whole, then decoded: marshal.load on a file object reads it a few bytes at a
+                # time (a country's gazetteer index: 5 times slower)
+                return marshal.loads((self.folder / f"{item}.marshal").read_bytes())
+            except (OSError, EOFError, ValueError, TypeError):
+                return None
 
     def put(self, item: str, value):
         """Keep `value` (written aside and renamed: a reader never sees half a file); return it."""

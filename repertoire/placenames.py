@@ -246,8 +246,6 @@ def printed_name(written: str | None, country: str, geonameid: int | None = None
     return name
 
 
-
-
 REGION_NAMES = DATA / "region-names.csv"
 _INVERTED = re.compile(r"^(?P<name>[^,]+), (?P<kind>[^,]+ (?:de|de la|del|di|du|des|do|da|d'|d’))$")
 
