@@ -122,7 +122,7 @@ def _build(registry: Registry, index_dir: Path, procs: int | None, countries: Co
     except BaseException:
         shutil.rmtree(target, ignore_errors=True)
         raise
-    with _collector_paused():  # the vocabulary's many strings, in a heap of millions of objects
+    with collector_paused():  # the vocabulary's many strings, in a heap of millions of objects
         _publish(index_dir, target, vocabulary, version, updated)
     return BuildReport(documents, time.perf_counter() - start, target.name, True)
 
@@ -200,7 +200,7 @@ def _write_documents(ix, shares: list[Callable[[], list[dict]]], countries: Coun
     vocabulary: Counter = Counter()
     segments = []
     try:
-        with _collector_paused():
+        with collector_paused():  # documents: millions of objects, no cycle (repertoire/collector.py)
             _add_documents(own, shares[-1](), countries, vocabulary)
             # Written now, while the other processes write theirs (not after them, at commit).
             last = [own.finish_segment()] if own.docnum else own.discard_segment() or []
@@ -229,13 +229,6 @@ def _write_documents(ix, shares: list[Callable[[], list[dict]]], countries: Coun
     return documents, vocabulary
 
 
-def _collector_paused():
-    """No cyclic garbage collection while documents are added and written: they make
-    millions of objects and no cycle, and each full collection walked them all (a sixth of
-    a build)."""
-    return collector_paused()
-
-
 def _write_segment(ix, share: Callable[[], list[dict]], countries: Countries, pipe: tuple, parent: int) -> None:
     """In a forked process: index a share of the rows into a new segment; send back it and
     the words.
@@ -249,7 +242,7 @@ def _write_segment(ix, share: Callable[[], list[dict]], countries: Countries, pi
         writer = BulkWriter(ix, _lk=False)
         vocabulary: Counter = Counter()
         rows = share()
-        with _collector_paused():
+        with collector_paused():
             _add_documents(writer, rows, countries, vocabulary, parent)
             # Finished here, committed by the parent: as whoosh/multiproc.py's SubWriterTask
             # does with multisegment=True.
@@ -314,11 +307,11 @@ def _update(registry: Registry, index_dir: Path, countries: Countries | None) ->
         for docnum, pid in enumerate(reader.column_reader("id") if reader.doc_count_all() else ()):
             if pid in ids or pid not in live:
                 writer.delete_document(docnum)
-    with _collector_paused():
+    with collector_paused():
         _add_documents(writer, changed, countries, vocabulary)
     # Saved before the commit: a search that sees the new documents sees their words.
     Vocabulary(dict(vocabulary)).save(generation)
-    with _collector_paused():
+    with collector_paused():
         writer.commit()
     _write_state(generation, version, max([state.get("updated", "")] + [p.get("updated_at") or "" for p in changed]))
     return BuildReport(len(changed), time.perf_counter() - start, generation.name, False)

@@ -29,10 +29,11 @@ from typing import Iterable
 
 from whoosh import index as whoosh_index
 
+from repertoire.collector import collector_paused
 from repertoire.places import Countries
 from repertoire.registry import STORED_FIELDS, Registry
 
-from .build import (PARALLEL_FROM, BuildReport, _add_documents, _collector_paused, _lock, _new_generation,
+from .build import (PARALLEL_FROM, BuildReport, _add_documents, _lock, _new_generation,
                     _publish, _unlock, _update)
 from .schema import SCHEMA
 from .segment import BulkWriter
@@ -148,7 +149,7 @@ class IndexFeed:
             from .build import update_index
             return update_index(self.registry, self.index_dir, self.countries)
         try:
-            with _collector_paused():  # its reading of the stamps and its publishing too
+            with collector_paused():  # its reading of the stamps and its publishing too
                 report = self._complete(start)
         except Exception:
             # The feed failed (its process died, a segment could not be written): the usual
@@ -194,7 +195,7 @@ class IndexFeed:
         own: set[str] = set()
         taken = 0  # rows this process took from the queue
         try:
-            with _collector_paused():
+            with collector_paused():
                 while True:
                     with self._ready:
                         if not self._queue or self._enough(taken):
@@ -388,7 +389,7 @@ def _index_batches(ix, countries: Countries, pipe: tuple, parent: int) -> None:
     try:
         writer = BulkWriter(ix, _lk=False)
         segments, vocabulary = [], Counter()
-        with _collector_paused():
+        with collector_paused():
             while True:
                 batch = connection.recv()
                 if batch is None:
