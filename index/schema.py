@@ -102,15 +102,23 @@ def text_parts(p: dict, countries) -> tuple[list[str], list[str], list[str], lis
     kind) repeat across the registry; keywords, description and projects are its own. The
     unstemmed words of names and places make the vocabulary (typos, suggestions: query.py).
     """
-    names = [v for v in (p.get("french_name"), p.get("partner_name"), p.get("partner_native"),
-                         analysis.romanized(p.get("partner_native")),
-                         analysis.romanized(p.get("partner_name")),
-                         *other_names(p.get("partner_name"), p.get("partner_key"), p.get("partner_geonameid"))) if v]
+    names = ([p["french_name"]] if p.get("french_name") else []) + list(_partner_names(
+        p.get("partner_name"), p.get("partner_native"), p.get("partner_key"), p.get("partner_geonameid")))
     places = [p.get("partner_region") or "", _country_names(countries, p.get("partner_country") or "")]
-    labels = [" ".join(THEMES[t]) for t in (p.get("themes") or "").split(";") if t in THEMES]
-    labels.append(" ".join(KINDS.get(p.get("kind") or "", ("", ""))))
-    own = [(p.get("keywords") or "").replace(";", " "), p.get("description") or "", p.get("projects") or ""]
-    return names, places, labels, own
+    labels = _label_texts(p.get("themes") or "", p.get("kind") or "")
+    return names, places, labels, _own_texts(p)
+
+
+def _label_texts(themes: str, kind: str) -> list[str]:
+    """The labels of a partnership's themes (`;`-separated codes) and of its kind."""
+    labels = [" ".join(THEMES[t]) for t in themes.split(";") if t in THEMES]
+    labels.append(" ".join(KINDS.get(kind, ("", ""))))
+    return labels
+
+
+def _own_texts(p: dict) -> list[str]:
+    """A partnership's own text: its keywords, description and projects."""
+    return [(p.get("keywords") or "").replace(";", " "), p.get("description") or "", p.get("projects") or ""]
 
 
 # What document() takes from each part of a partnership, kept per distinct value: the same
@@ -119,7 +127,7 @@ def text_parts(p: dict, countries) -> tuple[list[str], list[str], list[str], lis
 
 @lru_cache(maxsize=50_000)
 def _partner_names(name: str | None, native: str | None, key: str | None, geonameid) -> tuple[str, ...]:
-    """The partner's names in text_parts' order: as shown, native, both romanized, its others."""
+    """The partner's names: as shown, native, both romanized, its others."""
     return tuple(v for v in (name, native, analysis.romanized(native), analysis.romanized(name),
                              *other_names(name, key, geonameid)) if v)
 
@@ -142,9 +150,7 @@ def _places_analysed(region: str, country_names: str) -> tuple[tuple[str, ...], 
 @lru_cache(maxsize=20_000)
 def _labels_analysed(themes: str, kind: str) -> tuple[str, ...]:
     """The stemmed terms of the labels of a partnership's themes and kind."""
-    labels = [" ".join(THEMES[t]) for t in themes.split(";") if t in THEMES]
-    labels.append(" ".join(KINDS.get(kind, ("", ""))))
-    return tuple(t for value in labels for t in analysis.analyze_value(value))
+    return tuple(t for value in _label_texts(themes, kind) for t in analysis.analyze_value(value))
 
 
 def text(p: dict, countries) -> str:
@@ -170,7 +176,7 @@ def document(p: dict, countries) -> tuple[dict, set[str]]:
                                                 _country_names(countries, p.get("partner_country") or ""))
     name_terms = french_terms + partner_terms
     terms = [*name_terms, *name_terms, *place_terms, *_labels_analysed(p.get("themes") or "", p.get("kind") or "")]
-    for value in ((p.get("keywords") or "").replace(";", " "), p.get("description") or "", p.get("projects") or ""):
+    for value in _own_texts(p):
         terms.extend(analysis.analyze(value))
     words = set().union(french_words, partner_words, place_words)
     folded_names = "|".join(dict.fromkeys(french_folded + partner_folded))
