@@ -17,9 +17,9 @@ def lang() -> str:
     return str(get_locale() or "fr")
 
 
-def label(facet: str, value: str) -> str:
-    """A facet value's label in the page's language."""
-    return labels.value_label(facet, value, lang()) if value else ""
+def label(facet: str, value: str, language: str | None = None) -> str:
+    """A facet value's label in the page's language (`language` when the caller has it)."""
+    return labels.value_label(facet, value, language or lang()) if value else ""
 
 
 # What became of a survey row (sources.verdict), in words.
@@ -94,7 +94,7 @@ def facet_links(params, name: str, counts: dict[str, int], language: str) -> lis
     before, after = _encoded(args[:at] + [(name, chosen)]), _encoded(args[at + 1:])
     start = f"{_search_base()}?{before}{'&' if before else ''}{quote_plus(name, safe=URL_SAFE)}="
     end = "&" + after if after else ""
-    return [(labels.value_label(name, value, language) if value else "",
+    return [(label(name, value, language),
              None if value in chosen else start + quote_plus(value, safe=URL_SAFE) + end, n)
             for value, n in counts.items()]
 
@@ -123,7 +123,7 @@ def _encoded(args) -> str:
 
 def template_helpers() -> dict:
     language = lang()  # one page, one language: looked up once, not per label
-    return {"label": lambda facet, value: labels.value_label(facet, value, language) if value else "",
+    return {"label": lambda facet, value: label(facet, value, language),
             "facet_title": lambda f: labels.facet_title(f, language),
             "facet_links": lambda params, name, counts: facet_links(params, name, counts, language),
             "lang": language, "search_url": search_url, "country_name": lambda c: labels.country_name(c, language),
