@@ -205,24 +205,26 @@ def _labels(ax, places: list[tuple[float, float, str]], size: float = LABEL_PT,
         dy = np.maximum(np.maximum(box[1] - others[:, 1], 0), others[:, 1] - box[3])
         return bool(np.all(np.hypot(dx, dy) > own))
     x0, y0, x1, y1 = ax.bbox.extents
+    # The spots, in the order tried: twelve beside the dot, then sixteen further off (from `far`
+    # on), tied to it by a line. The same for every name.
+    gap = 3 * scale
+    far = 7 * gap
+    spots = ((gap, gap * 0.3, "left", "bottom"), (-gap, gap * 0.3, "right", "bottom"),
+             (gap, -gap * 0.3, "left", "top"), (-gap, -gap * 0.3, "right", "top"),
+             (0, gap * 1.3, "center", "bottom"), (0, -gap * 1.3, "center", "top"),
+             (gap * 2, 0, "left", "center"), (-gap * 2, 0, "right", "center"),
+             (gap * 2, gap * 2.5, "left", "bottom"), (-gap * 2, gap * 2.5, "right", "bottom"),
+             (gap * 2, -gap * 2.5, "left", "top"), (-gap * 2, -gap * 2.5, "right", "top"),
+             *(spot for d in (far, far * 1.8) for spot in (
+                 (d, 0, "left", "center"), (-d, 0, "right", "center"), (0, d, "center", "bottom"),
+                 (0, -d, "center", "top"), (d * 0.7, d * 0.7, "left", "bottom"), (-d * 0.7, d * 0.7, "right", "bottom"),
+                 (d * 0.7, -d * 0.7, "left", "top"), (-d * 0.7, -d * 0.7, "right", "top"))))
     written = 0
     for lon, lat, text in places:
         text = re.sub(r"(?<=\w)'(?=\w|[\s,.;:!?)»]|$)", "’", text)  # one apostrophe, as in the book (Xi’an, Perm’)
         x, y = px((lon, lat))
         w, h = (_text_width(text, size) + size * 0.2) * scale, size * 1.15 * scale  # with its box's padding
-        gap = 3 * scale
-        far = 7 * gap  # beyond the twelve spots beside the dot: sixteen further off, tied to it by a line
-        spots = [spot for d in (far, far * 1.8) for spot in (
-            (d, 0, "left", "center"), (-d, 0, "right", "center"), (0, d, "center", "bottom"),
-            (0, -d, "center", "top"), (d * 0.7, d * 0.7, "left", "bottom"), (-d * 0.7, d * 0.7, "right", "bottom"),
-            (d * 0.7, -d * 0.7, "left", "top"), (-d * 0.7, -d * 0.7, "right", "top"))]
-        for dx, dy, ha, va in ((gap, gap * 0.3, "left", "bottom"), (-gap, gap * 0.3, "right", "bottom"),
-                               (gap, -gap * 0.3, "left", "top"), (-gap, -gap * 0.3, "right", "top"),
-                               (0, gap * 1.3, "center", "bottom"), (0, -gap * 1.3, "center", "top"),
-                               (gap * 2, 0, "left", "center"), (-gap * 2, 0, "right", "center"),
-                               (gap * 2, gap * 2.5, "left", "bottom"), (-gap * 2, gap * 2.5, "right", "bottom"),
-                               (gap * 2, -gap * 2.5, "left", "top"), (-gap * 2, -gap * 2.5, "right", "top"),
-                               *spots):
+        for dx, dy, ha, va in spots:
             left = x + dx - (w if ha == "right" else w / 2 if ha == "center" else 0)
             bottom = y + dy - (h if va == "top" else h / 2 if va == "center" else 0)
             box = (left, bottom, left + w, bottom + h)
