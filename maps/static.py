@@ -165,12 +165,12 @@ def _clear_line(x: float, y: float, tx: float, ty: float, centres, boxes: list, 
     t = np.linspace(0.15, 1.0, 24)
     px, py = x + (tx - x) * t, y + (ty - y) * t
     room = 4 * scale
-    # only the dots in the segment's box matter (the map of France has a thousand)
-    box = ((centres[:, 0] > min(x, tx) - room) & (centres[:, 0] < max(x, tx) + room) &
-           (centres[:, 1] > min(y, ty) - room) & (centres[:, 1] < max(y, ty) + room)) if len(centres) else []
-    others = centres[box] if len(centres) else centres
-    others = others[np.hypot(others[:, 0] - x, others[:, 1] - y) > 3 * scale] if len(others) else others
-    if len(others) and (np.hypot(px[:, None] - others[None, :, 0], py[:, None] - others[None, :, 1]) < room).any():
+    # only the dots in the segment's box matter (the map of France has a thousand); `centres`
+    # is an n × 2 array, empty ones included
+    others = centres[(centres[:, 0] > min(x, tx) - room) & (centres[:, 0] < max(x, tx) + room) &
+                     (centres[:, 1] > min(y, ty) - room) & (centres[:, 1] < max(y, ty) + room)]
+    others = others[np.hypot(others[:, 0] - x, others[:, 1] - y) > 3 * scale]
+    if (np.hypot(px[:, None] - others[None, :, 0], py[:, None] - others[None, :, 1]) < room).any():
         return False
     return not any(((px > b[0]) & (px < b[2]) & (py > b[1]) & (py < b[3])).any() for b in boxes)
 
