@@ -62,11 +62,12 @@ def _since(p: dict) -> str:
 def partner_heading(p: dict) -> str:
     """« Partner (native) — Region » as markup: the name a French reader writes, then the
     region that tells homonyms apart."""
-    name = rich(partner_name(p), "Sans")
-    if native(p):
-        name += f' <font size="9">({rich(native(p), "Sans")})</font>'
+    printed, own = partner_name(p), native(p)
+    name = rich(printed, "Sans")
+    if own:
+        name += f' <font size="9">({rich(own, "Sans")})</font>'
     region = partner_region(p)
-    if region and fold(region) != fold(partner_name(p)):  # not « Le Caire — Le Caire »
+    if region and fold(region) != fold(printed):  # not « Le Caire — Le Caire »
         name += f' <font face="Sans" size="8.3" color="#5b6472">—\u00A0{rich(region, "Sans")}</font>'
     return name
 
@@ -75,7 +76,8 @@ def entry(p: dict, members: bool, country_name: str = "") -> list[Flowable]:
     """One partnership's flowables: partner (native name, region), kind, date, status, themes, texts."""
     st = styles()
     title = partner_heading(p)
-    cont = f"{collectivite_term(p)} – {partner_name(p)} {t('(suite)')}"
+    printed = partner_name(p)  # placenames.printed_name: read once per entry, not at each use
+    cont = f"{collectivite_term(p)} – {printed} {t('(suite)')}"
     meta = " · ".join([kind_label(p.get("kind")), _since(p), status_label(p.get("status"))]
                       + ([t("à vérifier (non confirmé depuis 3 ans)")] if p.get("to_verify") else []))  # campaign.py
     flows: list[Flowable] = [Para(title, st["entry-title"]), Para(rich(meta, "Sans"), st["entry-meta"])]
@@ -93,9 +95,10 @@ def entry(p: dict, members: bool, country_name: str = "") -> list[Flowable]:
     for other in p.get("_also") or ():  # a probable duplicate, printed once: staff settle it
         flows.append(EntryPara(rich(duplicate_note(other)), st["entry-note"], cont))
     # The thematic index lists partnerships, « Collectivité – Partenaire », under each theme.
-    pair = f"{collectivite_term(p)} – {partner_name(p)}"
-    shown = partner_name(p) + (f" ({native(p)})" if native(p) else "")
-    terms = [("localites", shown, fold(partner_name(p)), "")]
+    pair = f"{collectivite_term(p)} – {printed}"
+    own = native(p)
+    shown = printed + (f" ({own})" if own else "")
+    terms = [("localites", shown, fold(printed), "")]
     terms += [("themes", pair, fold(pair), t) for t in themes]
     return [Marker(terms)] + flows + [Spacer(1, 3)]
 
