@@ -176,9 +176,6 @@ def _country_words(code: str) -> set[str]:
     return {fold(Locale(lang).territories.get(code, "")) for lang in ("fr", "en")} - {""} | {code.lower()}
 
 
-_BRACKET = re.compile(r"\s*\(([^()]*)\)")
-
-
 # A register's line for a town in its district: "Haßberge (Kreis) (Haßfurt, Stadt)" is Haßfurt.
 _REGISTER_TOWN = re.compile(r"\(([^(),]+), ([^(),]+)\)\s*$")
 # English units GeoNames (and surveys copying it) write around a name: a French book names the
@@ -295,8 +292,6 @@ def same_division(a: str, b: str) -> bool:
     """Whether two names read as one division's: spelling variants, a type word more or less
     (`Aomori Prefecture` and `Aomori`, `Zaporizhia Oblast` and `Zaporizhzhya`)."""
     from rapidfuzz import fuzz
-
-    from .gazetteer import ADMIN_WORDS
 
     x, y = (" ".join(_TYPE_WORDS.sub(" ", ADMIN_WORDS.sub(" ", fold(n))).split()) for n in (a, b))
     return bool(x and y) and (x == y or fuzz.ratio(x, y) >= 75)
