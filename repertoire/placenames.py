@@ -222,13 +222,14 @@ def printed_name(written: str | None, country: str, geonameid: int | None = None
     base = _BRACKET.sub("", name).strip()
     if base and base != name:
         own = set(fold(base).split())
+        insides = _BRACKET.findall(name)
         town = _REGISTER_TOWN.search(name)
-        if all(set(ADMIN_WORDS.sub(" ", fold(inside)).split()) <= own for inside in _BRACKET.findall(name)) \
-                and any(own & set(fold(inside).split()) for inside in _BRACKET.findall(name)):
+        if all(set(ADMIN_WORDS.sub(" ", fold(inside)).split()) <= own for inside in insides) \
+                and any(own & set(fold(inside).split()) for inside in insides):
             name = base
         elif town and not ADMIN_WORDS.sub(" ", fold(town[2])).strip():
             name = town[1].strip()
-        elif all(not ADMIN_WORDS.sub(" ", fold(inside)).strip() for inside in _BRACKET.findall(name)):
+        elif all(not ADMIN_WORDS.sub(" ", fold(inside)).strip() for inside in insides):
             name = base  # "Kastellaun (Verbandsgemeinde)": a status, not a place
     if ", " in name:
         head, tail = name.rsplit(", ", 1)
