@@ -117,6 +117,12 @@ def name_keys(name: str) -> list[str]:
     return keys
 
 
+def _part_of_city(keys: list[str]) -> str | None:
+    """What a name that says it is a part of a city (`Dongcheng District`, `Chuo-ku`) names,
+    without its district words, read from its first keys (name_keys); else None."""
+    return next((bare for bare in map(districts.part_of_city, keys[:3]) if bare), None)
+
+
 def km(lat1: float, lon1: float, lat2, lon2):
     """Great-circle distance in kilometres (numpy arrays welcome on the second point)."""
     p1, p2 = np.radians(lat1), np.radians(lat2)
@@ -344,7 +350,7 @@ class Gazetteer:
             return None
         prefer_area = bool(_AREA_WORDS.search(fold(name)))
         keys = name_keys(name)
-        part = next((bare for bare in map(districts.part_of_city, keys[:3]) if bare), None)
+        part = _part_of_city(keys)
         found = self._usable(places, places.index.get(keys[0], ()))
         if found and part:  # "Leninskyi District": also the Leninskyi Raion of other cities
             found = self._usable(places, dict.fromkeys(list(found) + places.index.get(part, []) +
@@ -519,7 +525,7 @@ class Gazetteer:
         → Hamburg-Mitte; `Busan` + `Jung-gu` → Busan when the gazetteer lacks its districts)."""
         places = self._country(country)
         keys = name_keys(name)
-        bare = next((b for b in map(districts.part_of_city, keys[:3]) if b), keys[0])
+        bare = _part_of_city(keys) or keys[0]
         if places is None or not bare:
             return ()
         for key in (fold(f"{region} {bare}"), fold(f"{bare} {region}")):
