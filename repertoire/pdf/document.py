@@ -120,6 +120,12 @@ class Options:
                         "ce qui change) : la correction paraît dans l'édition suivante.")
 
 
+def _columns(gap: float, height: float, ids: list[str]) -> list[Frame]:
+    """Side-by-side columns across the text width, as many as `ids`, from the bottom margin up."""
+    width = (TEXT_W - (len(ids) - 1) * gap) / len(ids)
+    return [Frame(MARGIN_X + i * (width + gap), MARGIN_BOTTOM, width, height, id=name) for i, name in enumerate(ids)]
+
+
 class RepertoireDoc(BaseDocTemplate):
     """A4 pages: the cover, body pages with running header and footer, two-column indexes."""
 
@@ -137,22 +143,14 @@ class RepertoireDoc(BaseDocTemplate):
         self.section, self.unnamed = "", 0
         self.page_section, self.page_started = "", False  # the running header: the first région on the page
         body = Frame(MARGIN_X, MARGIN_BOTTOM, TEXT_W, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM, id="body")
-        gap = 0.8 * cm
-        col = (TEXT_W - gap) / 2
-        left = Frame(MARGIN_X, MARGIN_BOTTOM, col, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM, id="left")
-        right = Frame(MARGIN_X + col + gap, MARGIN_BOTTOM, col, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM, id="right")
+        full = PAGE_H - MARGIN_TOP - MARGIN_BOTTOM
         head_h = 1.6 * cm  # a title of one line (« Index », « Les partenariats »: 25 pt) and the frame's padding
         top = Frame(MARGIN_X, PAGE_H - MARGIN_TOP - head_h, TEXT_W, head_h, id="index-head")
-        left1 = Frame(MARGIN_X, MARGIN_BOTTOM, col, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM - head_h, id="left1")
-        right1 = Frame(MARGIN_X + col + gap, MARGIN_BOTTOM, col, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM - head_h,
-                       id="right1")
+        left, right = _columns(0.8 * cm, full, ["left", "right"])
+        left1, right1 = _columns(0.8 * cm, full - head_h, ["left1", "right1"])
         # indexes in three columns: their lines are short (a name, a département, pages)
-        gap3 = 0.6 * cm
-        col3 = (TEXT_W - 2 * gap3) / 3
-        thirds = [Frame(MARGIN_X + i * (col3 + gap3), MARGIN_BOTTOM, col3, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM,
-                        id=f"third{i}") for i in range(3)]
-        thirds1 = [Frame(MARGIN_X + i * (col3 + gap3), MARGIN_BOTTOM, col3,
-                         PAGE_H - MARGIN_TOP - MARGIN_BOTTOM - head_h, id=f"third1-{i}") for i in range(3)]
+        thirds = _columns(0.6 * cm, full, [f"third{i}" for i in range(3)])
+        thirds1 = _columns(0.6 * cm, full - head_h, [f"third1-{i}" for i in range(3)])
         cover = Frame(0, 0, PAGE_W, PAGE_H, leftPadding=MARGIN_X, rightPadding=MARGIN_X,
                       topPadding=3 * cm, bottomPadding=2 * cm, id="cover")
         self.addPageTemplates([
