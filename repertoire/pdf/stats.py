@@ -73,15 +73,15 @@ def plural(n: int, singular: str, plural_form: str | None = None) -> str:
     return f"{number(n)}\u00A0{tr(singular) if one else tr(many)}"
 
 
-def _table(title: str, counter: Counter | list, total: int, width: float, sums: bool = True) -> Flowable:
+def _table(title: str, values: list[tuple[str, int]], total: int, width: float, sums: bool = True) -> Flowable:
+    """A facet's (value, count) rows as a table, with shares of `total`, and their sum when `sums`."""
     st = styles()
     rows = [[Para(f"<b>{rich(title, 'Sans')}</b>", st["cell"]), tr("Nombre"), ""]]
-    for name, n in (counter.most_common() if isinstance(counter, Counter) else counter):
+    for name, n in values:
         share = f"{100 * n / total:.0f}{'' if english() else FINE}%" if total else ""
         rows.append([Para(rich(str(name), "Sans"), st["cell"]), number(n), share])
-    if sums and len(counter) > 1:  # a Counter or (statuses) a list of rows: every table the same
-        values = counter.values() if isinstance(counter, Counter) else [n for _, n in counter]
-        rows.append([Para(f"<b>{tr('Total')}</b>", st["cell"]), number(sum(values)), ""])
+    if sums and len(values) > 1:
+        rows.append([Para(f"<b>{tr('Total')}</b>", st["cell"]), number(sum(n for _, n in values)), ""])
     t = Table(rows, colWidths=[width - 3.2 * cm, 1.6 * cm, 1.6 * cm], repeatRows=1)
     t.setStyle(TableStyle([
         ("FONT", (0, 0), (-1, -1), "Sans", 8.5),
@@ -177,13 +177,14 @@ def summary_flowables(partnerships: list[dict], width: float, compact: bool = Fa
         story += [decade_chart(c["decade"], width), Spacer(1, 10)]
     half = (width - 0.8 * cm) / 2
     collectivites = sum(c["type"].values())
-    pairs = [(tr("Type de partenariat"), c["kind"], total), (tr("Statut"), status_rows(c["status"]), total),
-             (tr("Collectivités françaises, par type"), c["type"], collectivites),
-             (tr("Partenariats par région française"), c["region"], total)]
+    # Each facet as (value, count) rows: most common first, statuses in their vocabulary's order.
+    pairs = [(tr("Type de partenariat"), c["kind"].most_common(), total),
+             (tr("Statut"), status_rows(c["status"]), total),
+             (tr("Collectivités françaises, par type"), c["type"].most_common(), collectivites),
+             (tr("Partenariats par région française"), c["region"].most_common(), total)]
     # A facet of one value is a line above the tables, not a table of one row at 100 %.
-    themes = (tr("Thématique (un partenariat peut en avoir plusieurs)"), c["theme"], total)
-    single = [(t_, next(iter(c_.items())) if isinstance(c_, Counter) else c_[0]) for t_, c_, _ in pairs + [themes]
-              if len(c_) == 1]
+    themes = (tr("Thématique (un partenariat peut en avoir plusieurs)"), c["theme"].most_common(), total)
+    single = [(t_, rows[0]) for t_, rows, _ in pairs + [themes] if len(rows) == 1]
     if single:
         said = [(f"{t_}{colon()} {name} ({number(n)})") for t_, (name, n) in single]
         story += [Para(rich(("; " if english() else " ; ").join(said) + "."), st["body"]), Spacer(1, 4)]
