@@ -22,8 +22,16 @@ from operator import itemgetter
 
 from whoosh import columns
 from whoosh.codec import whoosh3
+from whoosh.codec.whoosh3 import W3Codec
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
+
+
+# Postings blocks are written uncompressed. Whoosh's default (zlib level 3 on every block)
+# was a third of writing a segment (100,000 partnerships: 1.8 s of 5.5), for an index about
+# 1.8 times smaller (47 MB against 84); a reader decompresses a block only when its header
+# says it is compressed, so segments of either kind read and merge together.
+CODEC = W3Codec(compression=0)
 
 
 class BulkWriter(SegmentWriter):
@@ -35,7 +43,7 @@ class BulkWriter(SegmentWriter):
     """
 
     def __init__(self, ix, **kwargs):
-        super().__init__(ix, **kwargs)
+        super().__init__(ix, **{"codec": CODEC, **kwargs})
         self._fields = sorted(self.schema.items())
         for name, field in self._fields:
             if field.vector or field.separate_spelling():

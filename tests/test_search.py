@@ -308,10 +308,10 @@ def _written_by_both(tmp_path: Path, documents: list[dict]) -> tuple[dict, dict]
     """The segment files Whoosh's writer and index/segment.py's BulkWriter write for the same documents."""
     from whoosh import index as whoosh_index
     from whoosh.writing import SegmentWriter
-    from index.segment import BulkWriter
+    from index.segment import CODEC, BulkWriter
     for name, writer_class in (("whoosh", SegmentWriter), ("bulk", BulkWriter)):
         (tmp_path / name).mkdir()
-        writer = writer_class(whoosh_index.create_in(tmp_path / name, SCHEMA))
+        writer = writer_class(whoosh_index.create_in(tmp_path / name, SCHEMA), codec=CODEC)
         for fields in documents:
             writer.add_document(**fields)
         writer.commit()
@@ -322,6 +322,27 @@ def test_the_bulk_writer_writes_the_files_whoosh_writes(tmp_path, sample_registr
     documents = [document(p, countries())[0] for p in sample_registry.partnerships(order="id")]
     whoosh_files, bulk_files = _written_by_both(tmp_path, documents)
     assert len(whoosh_files) > 10 and whoosh_files == bulk_files
+
+
+def test_compressed_and_uncompressed_segments_merge_into_the_same_index(tmp_path, sample_registry):
+    """BulkWriter writes its postings blocks uncompressed (segment.CODEC); an index whose older
+    segments Whoosh wrote compressed still reads and merges them."""
+    from whoosh import index as whoosh_index
+    from whoosh.writing import SegmentWriter
+    from index.segment import BulkWriter
+    documents = [document(p, countries())[0] for p in sample_registry.partnerships(order="id")[:400]]
+    for name, second in (("whoosh", SegmentWriter), ("mixed", BulkWriter)):
+        (tmp_path / name).mkdir()
+        ix = whoosh_index.create_in(tmp_path / name, SCHEMA)
+        writer = SegmentWriter(ix)  # Whoosh's default codec: zlib-compressed blocks
+        for fields in documents[:200]:
+            writer.add_document(**fields)
+        writer.commit(merge=False)
+        writer = second(ix)
+        for fields in documents[200:]:
+            writer.add_document(**fields)
+        writer.commit(optimize=True)
+    assert _contents(tmp_path / "whoosh") == _contents(tmp_path / "mixed")
 
 
 def test_the_bulk_writer_merges_segments_and_deletes_as_whoosh_does(tmp_path, sample_registry):
