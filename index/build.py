@@ -33,6 +33,7 @@ from repertoire.locks import is_held
 from repertoire.places import Countries
 from repertoire.registry import Registry
 
+from . import analysis
 from .query import VOCABULARY, Vocabulary
 from .schema import SCHEMA, document
 from .segment import BulkWriter
@@ -279,8 +280,9 @@ def _update(registry: Registry, index_dir: Path, countries: Countries | None) ->
     start = time.perf_counter()
     generation = current_generation(index_dir)
     state = _read_state(generation)
-    if generation is None or state is None or not (generation / VOCABULARY).exists() or not _same_schema(generation):
-        return _build(registry, index_dir, None, countries)  # none, or of a schema before
+    if generation is None or state is None or not (generation / VOCABULARY).exists() or not _same_schema(generation) \
+            or state.get("stemmer") != analysis.STEMMER:
+        return _build(registry, index_dir, None, countries)  # none, or of a schema or stemmer before
     version = registry.version()
     if state.get("version") == version:
         return BuildReport(0, time.perf_counter() - start, generation.name, False)
@@ -318,9 +320,10 @@ def _update(registry: Registry, index_dir: Path, countries: Countries | None) ->
 
 
 def indexed_version(index_dir: Path | str) -> str | None:
-    """The registry version the live generation reflects (its `state.json`); None without one."""
+    """The registry version the live generation reflects (its `state.json`); None without one,
+    or for one whose terms another stemmer made (the app's catch-up rebuilds it)."""
     state = _read_state(current_generation(index_dir))
-    return state.get("version") if state else None
+    return state.get("version") if state and state.get("stemmer") == analysis.STEMMER else None
 
 
 def updating(index_dir: Path | str) -> bool:
@@ -346,10 +349,10 @@ def _read_state(generation: Path | None) -> dict | None:
 
 
 def _write_state(generation: Path, version: str, updated: str) -> None:
-    """What registry a generation holds (its version, its latest stamp). Written aside then
+    """What registry a generation holds (its version, its latest stamp), and with what stemmer. Written aside then
     renamed: a process killed while writing leaves the one before."""
     tmp = generation / (STATE + ".tmp")
-    tmp.write_text(json.dumps({"version": version, "updated": updated}))
+    tmp.write_text(json.dumps({"version": version, "updated": updated, "stemmer": analysis.STEMMER}))
     os.replace(tmp, generation / STATE)
 
 

@@ -81,3 +81,23 @@ def test_an_app_starting_on_a_registry_ahead_of_its_index_catches_up(instance, r
     assert result.total > 0
     assert client.get("/healthz").get_json()["status"] == "ok"
     registry.close()
+
+
+def test_an_index_another_stemmer_made_is_rebuilt_on_start(instance):
+    """Terms made by another stemmer (Whoosh's older Snowball port stemmed `cailloux` whole)
+    would not meet the words of queries stemmed now: the app rebuilds such an index."""
+    import json
+    from index import current_generation
+    from index.analysis import stem
+    state_file = current_generation(instance / "index") / "state.json"
+    state = json.loads(state_file.read_text())
+    assert indexed_version(instance / "index") == state["version"]
+    state_file.write_text(json.dumps({**state, "stemmer": "whoosh-snowball-french"}))
+    assert indexed_version(instance / "index") is None  # behind: /healthz and the catch-up say so
+    app = create_app({"TESTING": True, "INSTANCE": str(instance), "INDEX_CATCH_UP": True})
+    client = app.test_client()
+    client.get("/recherche?q=Erevan")  # the first request starts the catch-up
+    assert wait_for_job(app, "index")["status"] == "done"
+    assert indexed_version(instance / "index") == state["version"]
+    assert client.get("/healthz").get_json()["status"] == "ok"
+    assert (stem("cailloux"), stem("caillou"), stem("jumelages")) == ("caillou", "caillou", "jumelag")
