@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Callable, Iterable
 
+import orjson
 import pandas as pd
 
 from . import readback
@@ -29,8 +29,10 @@ from .text import fold
 UPDATED_FIELDS = ("partner_name", "partner_region", "kind", "status", "since", "since_date",
                   "until", "description", "projects", "funding", "contacts")
 REPORTED_REJECTS = 1000  # a report keeps this many in memory; memory stays bounded on huge files
-# json.dumps(value, ensure_ascii=False, default=str), its encoder made once (twice a row).
-_to_json = json.JSONEncoder(ensure_ascii=False, default=str).encode
+def _to_json(value) -> str:
+    """A row's cells as JSON text (twice a row: its values, its raw cells): orjson, eight times
+    the standard encoder's speed; a value JSON has no type for is written as its text."""
+    return orjson.dumps(value, default=str).decode()
 ROW_VALUES = ("french_id", "partner_name", "partner_country", "since", "kind", "status", "themes")
 
 
