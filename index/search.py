@@ -121,9 +121,15 @@ class SearchIndex:
         self._state = None
         self._warming: threading.Thread | None = None
         self._warmed: tuple | None = None  # (key, state) ready to take over
-        # the names queries are read with (countries, places, vocabularies): seconds to load,
-        # loaded now rather than by the first visitor
-        threading.Thread(target=understand.lexicon, daemon=True, name="search-lexicon").start()
+        self._lexicon: threading.Thread | None = None
+
+    def load_lexicon(self) -> None:
+        """Start loading the names queries are read with (countries, places, vocabularies) in a
+        thread: seconds to load, paid by a server's first request rather than its first search,
+        and never by a command that searches nothing (an ingest: 0.65 s of its start-up)."""
+        if self._lexicon is None:
+            self._lexicon = threading.Thread(target=understand.lexicon, daemon=True, name="search-lexicon")
+            self._lexicon.start()
 
     def _open(self):
         generation = current_generation(self.index_dir)

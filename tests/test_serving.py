@@ -50,6 +50,17 @@ def test_healthz_is_degraded_but_up_without_an_index(empty_app):
     assert health["index"] == {"ok": False, "present": False, "current": False}
 
 
+def test_the_search_lexicon_loads_behind_a_servers_first_request_not_in_a_command(tmp_path):
+    """Making the app (every `repertoire` command does) starts no loading: an ingest has no use
+    for what queries are read with. The first request starts it, in a thread."""
+    app = create_app({"TESTING": True, "INSTANCE": str(tmp_path / "instance")})
+    search_index = app.extensions["search_index"]
+    assert search_index._lexicon is None
+    assert app.test_client().get("/healthz").status_code in (200, 503)
+    assert search_index._lexicon is not None and search_index._lexicon.name == "search-lexicon"
+    search_index._lexicon.join(60)
+
+
 def test_healthz_answers_503_when_the_registry_cannot_be_opened(tmp_path):
     # A directory where the SQLite file should be: sqlite3 cannot open it.
     app = create_app({"TESTING": True, "INSTANCE": str(tmp_path / "instance"), "REGISTRY": str(tmp_path)})

@@ -93,7 +93,9 @@ def init_app(app: Flask, get_registry) -> None:
     budget.init_app(app)  # each request's deadline (REQUEST_BUDGET)
     catchup.init_app(app)  # the index follows the registry, even after a killed update
     app.extensions["registry"] = get_registry
-    app.extensions["search_index"] = SearchIndex(app.config["INDEX_DIR"])
+    app.extensions["search_index"] = search_index = SearchIndex(app.config["INDEX_DIR"])
+    # A server's first request starts loading what searches read queries with; a command never does.
+    app.before_request(search_index.load_lexicon)
     Babel(app, locale_selector=select_locale)
     install_gettext(app)
     auth.init_app(app)  # sessions, CSRF on every form, login rate limits
