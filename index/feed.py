@@ -42,9 +42,10 @@ from .segment import BulkWriter
 BATCH = 1_000
 # The process writes a segment of this many documents at a time, while the ingest goes on.
 SEGMENT_DOCS = 25_000
-# The feed starts its process once this many partnerships were saved, and once they are a
-# quarter of what the registry held: an ingest small for its registry is indexed as an update.
-START_FROM = 2_000
+# The feed starts its process once this many partnerships were saved (the survey reader's
+# first block, surveys.FIRST_CHUNK_ROWS), and once they are a quarter of what the registry
+# held: an ingest small for its registry is indexed as an update.
+START_FROM = 500
 # Writing a document into a segment, as a part of indexing it (making, adding and writing
 # it): about half (100,000 rows, in the process: 7 s to make and add, 6 s to write).
 WRITING = 0.5

@@ -39,9 +39,9 @@ HEADER_SEARCH_ROWS = 30
 CHUNK_ROWS = 10_000
 # The first blocks are smaller, each twice the one before up to CHUNK_ROWS: the feed has its
 # first rows to index sooner (the first block also pays for loading the places its rows
-# name, a second or more), and the other core does not wait a whole CHUNK_ROWS block for
-# its second (100,000 rows: it waited 1.1 s).
-FIRST_CHUNK_ROWS = 2_000
+# name, most of a second: until then the other core has nothing to do), and that core does
+# not wait a whole CHUNK_ROWS block for its second (100,000 rows: it waited 1.1 s).
+FIRST_CHUNK_ROWS = 500
 CHUNK_CELLS = 2_000_000  # and fewer rows per block when rows are wide (10,000 columns: 200 rows)
 CHUNK_CHARS = 16_000_000  # or long: a block takes ~10 bytes a character once ingested (2 KB rows: 8,000)
 MAX_COLUMNS = 16_384  # a row wider than a spreadsheet can be is refused
