@@ -37,10 +37,10 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import lap
 import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz
-from scipy.optimize import linear_sum_assignment
 from unidecode import unidecode
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -164,7 +164,8 @@ def pair(exp: pd.DataFrame, export: pd.DataFrame, filename: str) -> dict[int, pd
     links = [(lid, grp) for lid, grp in valid.groupby("link") if lid not in paired]
     if rest and links:
         matrix = np.array([[score(grp, out) for out in rest] for _, grp in links])
-        for i, j in zip(*linear_sum_assignment(-matrix)):
+        _, columns, _ = lap.lapjv(-matrix, extend_cost=True)
+        for i, j in ((i, j) for i, j in enumerate(columns) if j >= 0):
             if matrix[i, j] >= MATCH_MIN:
                 paired[links[i][0]] = rest[j]
     return paired
