@@ -89,6 +89,7 @@ def post_worker_init(worker):
     app = getattr(worker, "wsgi", None)
     if not hasattr(app, "test_client"):
         return
+    import maps.folium_map  # noqa: F401  (folium, imported by the first map otherwise: maps/__init__.py)
     client = app.test_client()
     for path in ("/healthz", "/recherche?q=jumelage"):
         try:  # logged with request_id "warm-up"
