@@ -404,3 +404,16 @@ def test_the_region_of_a_point_is_its_nearest_towns_one_or_none(gazetteer, count
     answered = [(got, own) for got, own in answers if got]
     assert len(answered) >= answered_share * len(answers)
     assert sum(got != own for got, own in answered) <= max(1, len(answered) // 1000), answered
+
+
+def test_a_warm_cache_says_which_places_lie_inside_their_country(tmp_path, monkeypatch):
+    """The inside-the-outline flags of a country's places are computed once, all together, and
+    kept with its name index: a later process places partners without testing outlines again."""
+    import repertoire.gazetteer as gazetteer_module
+    monkeypatch.setenv("REPERTOIRE_CACHE", str(tmp_path))
+    cold = gazetteer_module.Gazetteer()
+    expected = [cold.place(name, country) for name, country in (("Erevan", "AM"), ("Neustadt an der Weinstraße", "DE"))]
+    assert all(expected)
+    monkeypatch.setattr(gazetteer_module, "inside_many", lambda *_: pytest.fail("an outline tested again"))
+    warm = gazetteer_module.Gazetteer()
+    assert [warm.place(name, country) for name, country in (("Erevan", "AM"), ("Neustadt an der Weinstraße", "DE"))] == expected
