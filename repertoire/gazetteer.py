@@ -154,21 +154,23 @@ class Country:
             else np.zeros(len(self.places), dtype=np.int64)
         self.admin1 = self.places["admin1"].to_numpy(object)
         self.columns = {name: self.places[name].to_numpy(object) for name in ("geonameid", "name", "native")}
+        self._numbered: dict[tuple[str, int], list[int]] | None = None
+        self._parts: dict[str, list[int]] | None = None
         kept = cache.get(code) if cache else None
-        if kept and len(kept) == 3:
-            main, self.index, inside = kept
+        if kept and len(kept) == 5:
+            main, self.index, inside, self._parts, self._numbered = kept
             self._inside = np.frombuffer(inside, dtype=np.int8).copy()
         else:
             main, self.index = _name_index(self.places)
             self._inside = np.full(len(self.places), -1, dtype=np.int8)  # -1: not checked yet (usable)
             if cache:
-                # Every point checked at once and kept with the names: checking them one look-up
-                # at a time was a third of placing a large survey's partners (0.6 s of 100,000 rows).
+                # What the first look-ups would work out from the whole index, worked out once and
+                # kept with it: which points lie inside the country (checked one look-up at a time,
+                # a third of placing a large survey's partners) and the district readings of every
+                # name (half a second of an ingest's first block, for 50 countries).
                 self._inside[:] = inside_many([code] * len(self.places), self.lat, self.lon)
-                cache.put(code, (main, self.index, self._inside.tobytes()))
+                cache.put(code, (main, self.index, self._inside.tobytes(), self.parts(), self.numbered()))
         self.main = np.array(main, dtype=object)  # folded main names: each place's first name
-        self._numbered: dict[tuple[str, int], list[int]] | None = None
-        self._parts: dict[str, list[int]] | None = None
         self._hosts: dict[int, int] = {}
         self.keys: list[str] | None = None  # the index's keys as a list, for close spellings
 
@@ -270,10 +272,10 @@ class Gazetteer:
         self._known: dict[tuple[str, str], tuple[float, float, str]] | None = None
         self._twinned: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] | None = None
         self._admin1_names: dict[tuple[str, str], str] | None = None
-        # The name indexes and which points lie inside their country, kept between processes
-        # for these files and this code (diskcache.py).
+        # The name indexes, which points lie inside their country and the district readings of
+        # the names, kept between processes for these files and this code (diskcache.py).
         self._cache = DiskCache("gazetteer", [path, villages, areas, city_districts, Path(__file__), Path(text.__file__),
-                                              OUTLINES, CLAIMS, Path(outlines.__file__)],
+                                              OUTLINES, CLAIMS, Path(outlines.__file__), Path(districts.__file__)],
                                 [_version("Unidecode"), _version("pandas")])
 
     # ---- loading -------------------------------------------------------------------------

@@ -407,8 +407,9 @@ def test_the_region_of_a_point_is_its_nearest_towns_one_or_none(gazetteer, count
 
 
 def test_a_warm_cache_says_which_places_lie_inside_their_country(tmp_path, monkeypatch):
-    """The inside-the-outline flags of a country's places are computed once, all together, and
-    kept with its name index: a later process places partners without testing outlines again."""
+    """The inside-the-outline flags and the district readings of a country's places are worked
+    out once, all together, and kept with its name index: a later process places partners
+    without testing outlines or reading names again."""
     import repertoire.gazetteer as gazetteer_module
     monkeypatch.setenv("REPERTOIRE_CACHE", str(tmp_path))
     cold = gazetteer_module.Gazetteer()
@@ -416,4 +417,6 @@ def test_a_warm_cache_says_which_places_lie_inside_their_country(tmp_path, monke
     assert all(expected)
     monkeypatch.setattr(gazetteer_module, "inside_many", lambda *_: pytest.fail("an outline tested again"))
     warm = gazetteer_module.Gazetteer()
+    germany = warm._country("DE")
+    assert germany._parts and germany._numbered is not None  # read from the cache, not from the names
     assert [warm.place(name, country) for name, country in (("Erevan", "AM"), ("Neustadt an der Weinstraße", "DE"))] == expected
