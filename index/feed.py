@@ -96,7 +96,9 @@ class IndexFeed:
         """Partnerships just saved (in the ingest's transaction), as the registry stores them."""
         batches = []
         for p in partnerships:
-            self._pending.append(stored_row(p))
+            # Their values as saved: made into what the registry gives back (as_stored) by
+            # whoever indexes them, mostly the other process (this core is the busier one).
+            self._pending.append(tuple(map(p.get, STORED_FIELDS)))
             self._count += 1
             if len(self._pending) >= BATCH:
                 batches.append(self._pending)
@@ -210,7 +212,7 @@ class IndexFeed:
                         pid = row[ID]
                         if pid not in own and truth.get(pid, _GONE) == row[UPDATED]:
                             own.add(pid)
-                            records.append(dict(zip(STORED_FIELDS, row)))
+                            records.append(dict(zip(STORED_FIELDS, as_stored(row))))
                     _add_documents(own_writer, records, self.countries, vocabulary)
                 # The process's documents kept: each partnership's first whose stamp is the
                 # registry's and that this process did not index itself.
@@ -291,9 +293,13 @@ _GONE = object()
 def stored_row(p: dict) -> tuple:
     """A partnership as the registry gives it back: its stored fields, in order, each with
     the type SQLite's column affinity gives it (an INTEGER column returns 1982 for "1982")."""
+    return as_stored(tuple(map(p.get, STORED_FIELDS)))
+
+
+def as_stored(values: tuple) -> tuple:
+    """Values of the stored fields, in order, as the registry gives them back (stored_row)."""
     # Most values already have their column's type: only the others are converted.
-    return tuple([value if type(value) in same else convert(value)
-                  for value, (same, convert) in zip(map(p.get, STORED_FIELDS), _RULES)])
+    return tuple([value if type(value) in same else convert(value) for value, (same, convert) in zip(values, _RULES)])
 
 
 def _as_integer(value):
@@ -395,7 +401,7 @@ def _index_batches(ix, countries: Countries, pipe: tuple, parent: int) -> None:
                 batch = connection.recv()
                 if batch is None:
                     break
-                _add_documents(writer, [dict(zip(STORED_FIELDS, row)) for row in batch], countries,
+                _add_documents(writer, [dict(zip(STORED_FIELDS, as_stored(row))) for row in batch], countries,
                                vocabulary, parent)
                 if writer.docnum >= SEGMENT_DOCS:
                     segments.append(writer.finish_segment())
