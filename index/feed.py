@@ -118,7 +118,8 @@ class IndexFeed:
         context = multiprocessing.get_context("fork")
         parent_end, child_end = context.Pipe(duplex=True)
         self._process = context.Process(target=_index_batches, daemon=True,
-                                        args=(self._ix, self.countries, (parent_end, child_end), os.getpid()))
+                                        args=(self._ix, self.countries, (parent_end, child_end), os.getpid(),
+                                              self.registry.path))
         self._process.start()
         child_end.close()
         self._connection = parent_end
@@ -190,6 +191,11 @@ class IndexFeed:
             self._ready.notify()
         version, updated = self.registry.snapshot()
         truth = self.registry.stamps()
+        # The partnerships the process indexed first, as the registry held them before this
+        # ingest (it sent their ids and stamps as soon as it had read them).
+        before = self._connection.recv()
+        if isinstance(before, str):
+            raise RuntimeError(f"the indexing process failed: {before}")
         writer = BulkWriter(self._ix)  # commits the segments, holding Whoosh's lock
         own_writer = BulkWriter(self._ix, _lk=False)
         vocabulary: Counter = Counter()
@@ -203,7 +209,7 @@ class IndexFeed:
                     with self._ready:
                         if not self._queue or self._enough(taken):
                             # What is left goes to the process, in this order, after what it got.
-                            handed = self._sent + [(row[ID], row[UPDATED]) for b in self._queue for row in b]
+                            handed = before + self._sent + [(row[ID], row[UPDATED]) for b in self._queue for row in b]
                             break
                         batch = self._queue.pop()
                         taken += len(batch)
@@ -221,8 +227,8 @@ class IndexFeed:
                     if pid not in kept and truth.get(pid, _GONE) == stamp:
                         kept.add(pid)
                         wanted.add(docnum)
-                # Partnerships the feed never saw (those the ingest did not touch) or saw in
-                # another version than the one committed: from the registry.
+                # Partnerships neither side indexed in the version committed (written meanwhile
+                # by another process, or seen by the feed in another version): from the registry.
                 missing = [pid for pid in truth if pid not in kept]
                 _add_documents(own_writer, self.registry.partnerships_by_ids(missing), self.countries, vocabulary)
                 # Written before waiting for the process's last segment, not after it.
@@ -283,6 +289,20 @@ class IndexFeed:
         if self._lock_fd is not None:
             _unlock(self._lock_fd)
             self._lock_fd = None
+
+
+def _registry_rows(path: Path | None) -> list[tuple]:
+    """The stored fields of the registry's partnerships as committed (an ingest's rows are not
+    yet), read on a connection of this process's own: a connection must not cross a fork, and a
+    read-only one takes no lock the ingest's transaction holds. None for a registry in memory."""
+    if path is None:
+        return []
+    quoted = ",".join(f'"{name}"' for name in STORED_FIELDS)
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return db.execute(f"SELECT {quoted} FROM partnerships ORDER BY id").fetchall()
+    finally:
+        db.close()
 
 
 ID = STORED_FIELDS.index("id")
@@ -386,19 +406,25 @@ _UNCHANGED = {_as_integer: {int, type(None)}, _as_text: {str, type(None)}, _as_r
 _RULES = list(_affinities().values())  # in STORED_FIELDS order
 
 
-def _index_batches(ix, countries: Countries, pipe: tuple, parent: int) -> None:
-    """In the forked process: index each batch as it comes, writing a segment every
-    SEGMENT_DOCS documents (its writing is a third of the work: done while the ingest goes
-    on, not after it); at None, finish the last and send them all back with the words of the
-    names (as build._write_segment)."""
+def _index_batches(ix, countries: Countries, pipe: tuple, parent: int, registry_path: Path | None) -> None:
+    """In the forked process: first the partnerships the registry held before the ingest
+    (their ids and stamps sent back at once), while the ingest's first blocks are slow to come
+    (their places are new to the gazetteer) and this core would wait; those the ingest did not
+    touch were otherwise indexed after its last commit, on one core. Then each batch as it comes,
+    writing a segment every SEGMENT_DOCS documents (its writing is a third of the work: done
+    while the ingest goes on, not after it); at None, finish the last and send them all back
+    with the words of the names (as build._write_segment)."""
     parent_end, connection = pipe
     parent_end.close()  # so that a parent killed meanwhile ends the recv below (EOFError)
     try:
         writer = BulkWriter(ix, _lk=False)
         segments, vocabulary = [], Counter()
         with collector_paused():
+            held = _registry_rows(registry_path)
+            connection.send([(row[ID], row[UPDATED]) for row in held])
+            batches = (held[start:start + BATCH] for start in range(0, len(held), BATCH))
             while True:
-                batch = connection.recv()
+                batch = next(batches, None) or connection.recv()
                 if batch is None:
                     break
                 _add_documents(writer, [dict(zip(STORED_FIELDS, as_stored(row))) for row in batch], countries,

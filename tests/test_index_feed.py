@@ -58,6 +58,24 @@ def test_an_index_fed_during_the_ingest_is_the_full_build_of_the_registry(tmp_pa
     assert postings(tmp_path / "fed") == postings(tmp_path / "built")
 
 
+def test_partnerships_held_before_the_ingest_are_indexed_by_the_process_first(tmp_path, references, monkeypatch):
+    """An instance in use: what the registry held is indexed on the other core while the
+    ingest's first blocks come, not read back and indexed after the last commit."""
+    registry = Registry(tmp_path / "registry.sqlite3")
+    ingest_files(registry, [FIXTURES / "partenaires-armenie-maroc.csv", FIXTURES / "mise-a-jour-2025.csv"], references)
+    held = registry.stamps()
+    read_back: list[str] = []
+    by_ids = registry.partnerships_by_ids
+    monkeypatch.setattr(registry, "partnerships_by_ids", lambda ids: read_back.extend(ids) or by_ids(ids))
+    with fed_ingest(registry, tmp_path / "fed", references, [FIXTURES / n for n in SAMPLE_SURVEYS]) as feed:
+        report = feed.finish()
+    assert len(held) > 30 and report.full and report.documents == registry.count()
+    untouched = {pid for pid, stamp in registry.stamps().items() if held.get(pid) == stamp}
+    assert len(untouched) > 10 and not untouched & set(read_back)  # none left for after the commit
+    build_index(registry, tmp_path / "built")
+    assert postings(tmp_path / "fed") == postings(tmp_path / "built")
+
+
 def test_a_feed_that_wrote_several_segments_is_the_full_build(tmp_path, references, monkeypatch):
     monkeypatch.setattr(index.feed, "SEGMENT_DOCS", 100)  # the forked process sees it too
     monkeypatch.setattr(index.feed, "BATCH", 50)
