@@ -34,7 +34,9 @@ A partner that cannot be placed stays without a point, never placed at random.
 """
 from __future__ import annotations
 
+import math
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from importlib.metadata import version as _version
 from functools import cached_property, lru_cache
@@ -172,7 +174,8 @@ class Country:
                 cache.put(code, (main, self.index, self._inside.tobytes(), self.parts(), self.numbered()))
         self.main = np.array(main, dtype=object)  # folded main names: each place's first name
         self._hosts: dict[int, int] = {}
-        self.keys: list[str] | None = None  # the index's keys as a list, for close spellings
+        self.keys: list[str] | None = None  # the index's keys by length, for close spellings
+        self.key_lengths: list[int] = []
 
     @cached_property
     def _big(self) -> np.ndarray:
@@ -463,9 +466,14 @@ class Gazetteer:
         """A close spelling ("Kanazwa"), only when one candidate stands clearly first."""
         if len(key) < 5:
             return None
-        if places.keys is None:
-            places.keys = list(places.index)
-        found = process.extract(key, places.keys, scorer=fuzz.ratio, score_cutoff=90, limit=2)
+        if places.keys is None:  # by length (in index order within a length): a window is a slice
+            places.keys = sorted(places.index, key=len)
+            places.key_lengths = [len(k) for k in places.keys]
+        # fuzz.ratio is 100 (1 - d / (a + b)) for an edit distance d >= |a - b|: a score of 90
+        # needs |a - b| <= (a + b) / 10, so only keys of those lengths are compared (a fifth).
+        shortest, longest = math.ceil(len(key) * 9 / 11), math.floor(len(key) * 11 / 9)
+        window = places.keys[bisect_left(places.key_lengths, shortest):bisect_right(places.key_lengths, longest)]
+        found = process.extract(key, window, scorer=fuzz.ratio, score_cutoff=90, limit=2)
         if found and (len(found) == 1 or found[0][1] - found[1][1] >= 3 or
                       set(places.index[found[0][0]]) == set(places.index[found[1][0]])):
             return self._usable(places, places.index[found[0][0]]) or None
