@@ -275,10 +275,11 @@ class Gazetteer:
         self._known: dict[tuple[str, str], tuple[float, float, str]] | None = None
         self._twinned: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] | None = None
         self._admin1_names: dict[tuple[str, str], str] | None = None
-        # The name indexes, which points lie inside their country and the district readings of
-        # the names, kept between processes for these files and this code (diskcache.py).
+        # The name indexes, which points lie inside their country, the district readings of the
+        # names and the region names, kept between processes for these files and this code
+        # (diskcache.py).
         self._cache = DiskCache("gazetteer", [path, villages, areas, city_districts, Path(__file__), Path(text.__file__),
-                                              OUTLINES, CLAIMS, Path(outlines.__file__), Path(districts.__file__)],
+                                              admin1, OUTLINES, CLAIMS, Path(outlines.__file__), Path(districts.__file__)],
                                 [_version("Unidecode"), _version("pandas")])
 
     # ---- loading -------------------------------------------------------------------------
@@ -592,7 +593,11 @@ class Gazetteer:
 
     @lru_cache(maxsize=400)
     def _region_names(self, country: str) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
-        """Folded names of a country's first-level divisions and areas → admin1 codes."""
+        """Folded names of a country's first-level divisions and areas → admin1 codes (kept in
+        the disk cache: folding every area's names was a tenth of a large ingest's first blocks)."""
+        kept = self._cache.get(f"regions-{country}")
+        if kept:
+            return kept
         self.admin1_name("", "")
         known: dict[str, set[str]] = {}
         for (code, admin1), name in self._admin1_names.items():
@@ -603,7 +608,7 @@ class Gazetteer:
             for names, admin1 in places.loc[places["kind"] == "area", ["names", "admin1"]].itertuples(index=False):
                 for name in names.split("|"):
                     known.setdefault(fold(name), set()).add(admin1)
-        return known, self._bare_keys(known)
+        return self._cache.put(f"regions-{country}", (known, self._bare_keys(known)))
 
     @staticmethod
     def _bare_keys(known: dict[str, set[str]]) -> dict[str, set[str]]:
