@@ -116,3 +116,25 @@ def test_most_partners_are_placed_within_their_country(sample_registry):
         lat, lon = countries.loc[row.partner_country, ["lat", "lon"]]
         far += abs(row.partner_lat - lat) > 25 or abs(((row.partner_lon - lon) + 180) % 360 - 180) > 40
     assert far / len(placed) < 0.01
+
+
+def test_a_large_transaction_is_checkpointed_by_a_thread_after_its_commit(tmp_path, references, monkeypatch):
+    """The write-ahead log of a large ingest is copied back into the database file after the
+    commit, by a thread of its own; the rows are there for every reader, before and after."""
+    import sqlite3
+    import threading
+    import repertoire.registry as registry_module
+    monkeypatch.setattr(registry_module, "BACKGROUND_CHECKPOINT_BYTES", 0)  # every transaction is large
+    registry = Registry(tmp_path / "registry.sqlite3")
+    started = []
+    real_thread = threading.Thread
+    monkeypatch.setattr(registry_module.threading, "Thread",
+                        lambda *args, **kwargs: started.append(real_thread(*args, **kwargs)) or started[-1])
+    ingest_files(registry, [FIXTURES / "reponses-2019.csv"], references)
+    assert started and {t.name for t in started} == {"registry-checkpoint"}
+    for thread in started:
+        thread.join(30)
+    reader = sqlite3.connect(tmp_path / "registry.sqlite3")
+    busy, logged, copied = reader.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    assert busy == 0 and logged == copied  # nothing left to copy
+    assert reader.execute("SELECT count(*) FROM partnerships").fetchone()[0] == registry.count() > 100
