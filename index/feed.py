@@ -31,7 +31,7 @@ from whoosh import index as whoosh_index
 
 from repertoire.collector import collector_paused
 from repertoire.places import Countries
-from repertoire.registry import STORED_FIELDS, Registry
+from repertoire.registry import STORED_FIELDS, Registry, committed_rows
 
 from .build import (PARALLEL_FROM, BuildReport, _add_documents, _lock, _new_generation,
                     _publish, _unlock, _update)
@@ -291,20 +291,6 @@ class IndexFeed:
             self._lock_fd = None
 
 
-def _registry_rows(path: Path | None) -> list[tuple]:
-    """The stored fields of the registry's partnerships as committed (an ingest's rows are not
-    yet), read on a connection of this process's own: a connection must not cross a fork, and a
-    read-only one takes no lock the ingest's transaction holds. None for a registry in memory."""
-    if path is None:
-        return []
-    quoted = ",".join(f'"{name}"' for name in STORED_FIELDS)
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        return db.execute(f"SELECT {quoted} FROM partnerships ORDER BY id").fetchall()
-    finally:
-        db.close()
-
-
 ID = STORED_FIELDS.index("id")
 UPDATED = STORED_FIELDS.index("updated_at")
 _GONE = object()
@@ -420,7 +406,7 @@ def _index_batches(ix, countries: Countries, pipe: tuple, parent: int, registry_
         writer = BulkWriter(ix, _lk=False)
         segments, vocabulary = [], Counter()
         with collector_paused():
-            held = _registry_rows(registry_path)
+            held = committed_rows(registry_path) if registry_path else []  # none for a registry in memory
             connection.send([(row[ID], row[UPDATED]) for row in held])
             batches = (held[start:start + BATCH] for start in range(0, len(held), BATCH))
             while True:

@@ -159,7 +159,7 @@ class Country:
         self._numbered: dict[tuple[str, int], list[int]] | None = None
         self._parts: dict[str, list[int]] | None = None
         kept = cache.get(code) if cache else None
-        if kept and len(kept) == 5:
+        if kept:
             main, self.index, inside, self._parts, self._numbered = kept
             self._inside = np.frombuffer(inside, dtype=np.int8).copy()
         else:
@@ -174,8 +174,13 @@ class Country:
                 cache.put(code, (main, self.index, self._inside.tobytes(), self.parts(), self.numbered()))
         self.main = np.array(main, dtype=object)  # folded main names: each place's first name
         self._hosts: dict[int, int] = {}
-        self.keys: list[str] | None = None  # the index's keys by length, for close spellings
-        self.key_lengths: list[int] = []
+
+    @cached_property
+    def spellings(self) -> tuple[list[str], list[int]]:
+        """The index's keys sorted by length (in index order within a length), and their
+        lengths: the keys of a range of lengths are a slice (close spellings)."""
+        keys = sorted(self.index, key=len)
+        return keys, [len(k) for k in keys]
 
     @cached_property
     def _big(self) -> np.ndarray:
@@ -467,13 +472,11 @@ class Gazetteer:
         """A close spelling ("Kanazwa"), only when one candidate stands clearly first."""
         if len(key) < 5:
             return None
-        if places.keys is None:  # by length (in index order within a length): a window is a slice
-            places.keys = sorted(places.index, key=len)
-            places.key_lengths = [len(k) for k in places.keys]
+        keys, lengths = places.spellings
         # fuzz.ratio is 100 (1 - d / (a + b)) for an edit distance d >= |a - b|: a score of 90
         # needs |a - b| <= (a + b) / 10, so only keys of those lengths are compared (a fifth).
         shortest, longest = math.ceil(len(key) * 9 / 11), math.floor(len(key) * 11 / 9)
-        window = places.keys[bisect_left(places.key_lengths, shortest):bisect_right(places.key_lengths, longest)]
+        window = keys[bisect_left(lengths, shortest):bisect_right(lengths, longest)]
         found = process.extract(key, window, scorer=fuzz.ratio, score_cutoff=90, limit=2)
         if found and (len(found) == 1 or found[0][1] - found[1][1] >= 3 or
                       set(places.index[found[0][0]]) == set(places.index[found[1][0]])):

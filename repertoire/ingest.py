@@ -29,11 +29,13 @@ from .text import fold
 UPDATED_FIELDS = ("partner_name", "partner_region", "kind", "status", "since", "since_date",
                   "until", "description", "projects", "funding", "contacts")
 REPORTED_REJECTS = 1000  # a report keeps this many in memory; memory stays bounded on huge files
+ROW_VALUES = ("french_id", "partner_name", "partner_country", "since", "kind", "status", "themes")
+
+
 def _to_json(value) -> str:
     """A row's cells as JSON text (twice a row: its values, its raw cells): orjson, eight times
     the standard encoder's speed; a value JSON has no type for is written as its text."""
     return orjson.dumps(value, default=str).decode()
-ROW_VALUES = ("french_id", "partner_name", "partner_country", "since", "kind", "status", "themes")
 
 
 @dataclass

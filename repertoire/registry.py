@@ -139,6 +139,18 @@ def _reject_row(row: sqlite3.Row) -> dict:
     return found
 
 
+def committed_rows(path: Path) -> list[tuple]:
+    """The stored fields (STORED_FIELDS order) of every partnership as committed, in id order, on
+    a read-only connection of the caller's own: usable in a forked process (a connection must not
+    cross a fork), and it takes no lock a writing transaction holds (an ingest's rows are not seen)."""
+    quoted = ",".join(f'"{name}"' for name in STORED_FIELDS)
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return db.execute(f"SELECT {quoted} FROM partnerships ORDER BY id").fetchall()
+    finally:
+        db.close()
+
+
 def _checkpoint(path: Path) -> None:
     """Copy the write-ahead log back into the database file, on a connection of its own (a
     passive checkpoint: readers and writers go on meanwhile)."""
